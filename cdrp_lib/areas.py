@@ -1,0 +1,68 @@
+"""Which LSOAs make up a partnership.
+
+A data.police.uk LSOA name begins with its district's name at the time of the
+LSOA vintage ("Kettering 001A" in 2011 LSOAs, "North Northamptonshire 001A" in
+2021 LSOAs), so every district in the data is a partnership with no params at
+all.  Params can group districts, supply a code-to-district lookup to carry a
+series across a boundary change, or define a sub-area by an explicit LSOA list.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_LSOA_SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
+
+
+def slugify(name: str) -> str:
+    """Partnership id from a district name: ``Hinckley and Bosworth`` -> ``hinckley-and-bosworth``.
+
+    Lowercase, with every run of other characters turned into one hyphen
+    (leading and trailing hyphens dropped).
+    """
+    return _NON_ALNUM.sub("-", name.lower()).strip("-")
+
+
+def district_from_lsoa_name(lsoa_name: str) -> str | None:
+    """``Kettering 001A`` -> ``Kettering``; ``None`` when the name has no ``NNNX`` suffix."""
+    name = lsoa_name.strip()
+    if not _LSOA_SUFFIX.search(name):
+        return None
+    return _LSOA_SUFFIX.sub("", name)
+
+
+@dataclass(frozen=True)
+class PartnershipArea:
+    """The area of one partnership, resolved against LSOA codes and names.
+
+    An LSOA belongs to the area when its code is listed in ``lsoas``, or when
+    its district (from ``lookup`` by code if present, else from the name) is
+    one of ``districts``.  ``lookup`` maps LSOA code -> district name.
+    """
+
+    id: str
+    name: str
+    districts: frozenset[str] = frozenset()
+    lsoas: frozenset[str] = frozenset()
+    lookup: Mapping[str, str] = field(default_factory=dict)
+    synthetic: bool = False
+
+    def contains(self, lsoa_code: str, lsoa_name: str) -> bool:
+        if lsoa_code in self.lsoas:
+            return True
+        if not self.districts:
+            return False
+        district = self.lookup.get(lsoa_code) or district_from_lsoa_name(lsoa_name)
+        if district in self.districts:
+            return True
+        # A lookup that carries a code back to an old district must not hide the
+        # district the name itself gives (the current unitary keeps its LSOAs).
+        return district_from_lsoa_name(lsoa_name) in self.districts
+
+
+def district_area(district: str) -> PartnershipArea:
+    """The automatic partnership for one district found in the data."""
+    return PartnershipArea(id=slugify(district), name=district, districts=frozenset({district}))

@@ -1,0 +1,88 @@
+"""The ``cdrp`` command: thin, one module per command.
+
+Each module in this package defines ``HELP`` (one line), ``add_arguments(parser)``
+and ``run(args) -> int`` and calls one library function.  Command modules import
+nothing heavy at module level (pandas, duckdb, papermill are imported inside
+``run``), so ``cdrp --help`` answers at once.  Errors derived from
+:class:`cdrp_lib.errors.CdrpError` (and OSError/ValueError from bad input) are
+printed as one line with no traceback unless ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from cdrp_lib import __version__
+
+# name -> module in cdrp_lib.cli; the order is the order of `cdrp --help`.
+COMMANDS: dict[str, str] = {
+    "demo-data": "demo_data",
+    "fetch": "fetch",
+    "ingest": "ingest",
+    "export": "export",
+    "assess": "assess",
+    "run": "run",
+    "serve": "serve",
+    "publish": "publish",
+}
+
+
+def _available() -> dict[str, ModuleType]:
+    found: dict[str, ModuleType] = {}
+    for name, module in COMMANDS.items():
+        try:
+            found[name] = importlib.import_module(f"cdrp_lib.cli.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"cdrp_lib.cli.{module}":
+                raise
+    return found
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cdrp",
+        description=(
+            "Community Safety Partnership performance bulletins: ingest police.uk and "
+            "local data, assess targets, and publish HTML bulletins."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"cdrp {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the full traceback when a command fails"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, module in _available().items():
+        help_text: str = module.HELP
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help="show the full traceback when the command fails")
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    debug = bool(getattr(args, "debug", False))
+    from cdrp_lib.errors import CdrpError
+
+    try:
+        code: int = args._run(args)
+    except KeyboardInterrupt:
+        print("cdrp: interrupted", file=sys.stderr)
+        return 130
+    except (CdrpError, OSError, ValueError) as exc:
+        if debug:
+            raise
+        print(f"cdrp {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
