@@ -79,7 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CdrpError, OSError, ValueError) as exc:
         if debug:
             raise
-        print(f"cdrp {args.command}: error: {exc}", file=sys.stderr)
+        # One line even for multi-line messages (pydantic's ValidationError is a ValueError).
+        message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        print(f"cdrp {args.command}: error: {message or type(exc).__name__}", file=sys.stderr)
         return 2
     return code
 
