@@ -1,0 +1,219 @@
+"""The local domestic-abuse extract: one row per DA crime or non-crime incident.
+
+No public source has a DA flag or a victim id (methods section 8), so each
+partnership exports this from its police or MARAC systems; docs/data.md gives
+the schema.  :func:`read_domestic_abuse` validates every row and reports each
+bad one (file, line, column, expected, found) before dropping it;
+:func:`monthly_series` turns the events into the store's monthly series:
+counts of DA crimes, DA incidents and MARAC referrals, and the two repeat rates
+of methods 8a and 8b.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cdrp_lib.areas import slugify
+from cdrp_lib.errors import Problem
+from cdrp_lib.periods import Month, month_range
+from cdrp_lib.sources.local_csv import (
+    LINE,
+    TextTable,
+    parse_days,
+    parse_flags,
+    problems_where,
+    read_text_table,
+    shown,
+)
+from cdrp_lib.stats.repeats import LOOKBACK_MONTHS, repeat_flags
+
+REQUIRED_COLUMNS = ("event_id", "date", "kind", "victim_id", "marac_referral")
+AREA_COLUMNS = ("lsoa_code", "partnership")
+EVENT_COLUMNS = ("event_id", "date", "kind", "victim_id", "lsoa_code", "partnership",
+                 "marac_referral")
+KINDS = ("crime", "incident")
+#: An LSOA (2011 or 2021) code in England (E01) or Wales (W01).
+LSOA_CODE_PATTERN = r"^[EW]01\d{6}$"
+
+DA_CRIMES = "da-crimes"
+DA_INCIDENTS = "da-incidents"
+MARAC_REFERRALS = "marac-referrals"
+DA_REPEAT_RATE = "da-repeat-rate"
+MARAC_REPEAT_RATE = "marac-repeat-rate"
+MEASURES = (DA_CRIMES, DA_INCIDENTS, MARAC_REFERRALS, DA_REPEAT_RATE, MARAC_REPEAT_RATE)
+SERIES_COLUMNS = ("partnership", "measure", "month", "value", "denominator")
+
+
+def empty_events() -> pd.DataFrame:
+    """An events frame with no rows and the right dtypes."""
+    return pd.DataFrame({
+        "event_id": pd.Series(dtype=str), "date": pd.Series(dtype="datetime64[ns]"),
+        "kind": pd.Series(dtype=str), "victim_id": pd.Series(dtype=str),
+        "lsoa_code": pd.Series(dtype=str), "partnership": pd.Series(dtype=str),
+        "marac_referral": pd.Series(dtype=bool),
+    })
+
+
+def _duplicate_problems(table: TextTable, frame: pd.DataFrame) -> tuple[pd.Series[bool],
+                                                                        list[Problem]]:
+    ids = frame["event_id"]
+    dup = ids.duplicated(keep="first") & (ids != "")
+    first_line = frame.loc[ids != ""].groupby("event_id")[LINE].min()
+    problems = [
+        Problem(str(table.path), "duplicate event_id", "each event_id once",
+                f"{shown(value)} again (first on line {int(first_line[value])})",
+                line=int(line), column="event_id")
+        for line, value in zip(frame.loc[dup, LINE], frame.loc[dup, "event_id"], strict=True)
+    ]
+    return dup, problems
+
+
+def read_domestic_abuse(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
+    """Validated DA events from ``path`` and every problem found.
+
+    Columns of the result: ``event_id``, ``date`` (datetime64[ns], a day),
+    ``kind`` (``crime`` or ``incident``), ``victim_id``, ``lsoa_code`` ('' if
+    none), ``partnership`` (an id, '' if none) and ``marac_referral`` (bool).
+    A row is dropped, with a problem naming its line and column, when:
+    ``event_id`` is empty or repeats an earlier row's; ``date`` is not a real
+    ``YYYY-MM-DD`` or ``DD/MM/YYYY`` date; ``kind`` is not crime/incident;
+    ``victim_id`` is empty or contains spaces (it must be a pseudonym, never a
+    name); ``lsoa_code`` is not E01/W01 and six digits; ``partnership`` has no
+    letters or digits; neither an LSOA code nor a partnership is given; or
+    ``marac_referral`` is not a yes/no word (empty means no).
+    Raises OSError when the file cannot be read.
+    """
+    table, problems = read_text_table(path, REQUIRED_COLUMNS, AREA_COLUMNS)
+    if table is None:
+        return empty_events(), problems
+    file = str(path)
+    if not any(c in table.columns for c in AREA_COLUMNS):
+        problems.append(Problem(file, "missing column", "an lsoa_code or a partnership column",
+                                "neither in header " + ", ".join(table.columns), line=1))
+        return empty_events(), problems
+    frame = table.rows.copy()
+    for column in AREA_COLUMNS:
+        if column not in frame:
+            frame[column] = ""
+
+    dates = parse_days(frame["date"])
+    kinds = frame["kind"].str.lower()
+    flags = parse_flags(frame["marac_referral"], blank=False)
+    partnerships = frame["partnership"].map(slugify)
+    checks: list[tuple[pd.Series[bool], str, str, str]] = [
+        (frame["event_id"] == "", "event_id", "missing value", "an event reference"),
+        (dates.isna(), "date", "invalid date", "a date as YYYY-MM-DD or DD/MM/YYYY"),
+        (~kinds.isin(KINDS), "kind", "invalid kind", "crime or incident"),
+        (frame["victim_id"] == "", "victim_id", "missing value", "a pseudonymised victim id"),
+        (frame["victim_id"].str.contains(r"\s", regex=True), "victim_id",
+         "victim id not pseudonymised", "an id without spaces (a pseudonym, never a name)"),
+        ((frame["lsoa_code"] != "") & ~frame["lsoa_code"].str.match(LSOA_CODE_PATTERN),
+         "lsoa_code", "invalid LSOA code", "an LSOA code such as E01012345, or nothing"),
+        ((frame["partnership"] != "") & (partnerships == ""), "partnership",
+         "invalid partnership", "a partnership id or district name, or nothing"),
+        ((frame["lsoa_code"] == "") & (frame["partnership"] == ""), "lsoa_code", "no area",
+         "an LSOA code or a partnership"),
+        (flags.isna(), "marac_referral", "invalid flag", "yes/no, y/n, 1/0, true/false or nothing"),
+    ]
+    bad = pd.Series(False, index=frame.index)
+    for mask, column, rule, expected in checks:
+        problems.extend(problems_where(table, frame, mask, column, rule, expected))
+        bad |= mask
+    dup, dup_problems = _duplicate_problems(table, frame)
+    problems.extend(dup_problems)
+    bad |= dup
+    problems.sort(key=lambda p: (p.line or 0, EVENT_COLUMNS.index(p.column)
+                                 if p.column in EVENT_COLUMNS else 0))
+
+    good = ~bad
+    events = pd.DataFrame({
+        "event_id": frame.loc[good, "event_id"].astype(str),
+        "date": dates[good],
+        "kind": kinds[good].astype(str),
+        "victim_id": frame.loc[good, "victim_id"].astype(str),
+        "lsoa_code": frame.loc[good, "lsoa_code"].astype(str),
+        "partnership": partnerships[good].astype(str),
+        "marac_referral": flags[good].astype(bool),
+    }).reset_index(drop=True)
+    return events, problems
+
+
+def _flags_by_event(events: pd.DataFrame) -> pd.Series[bool]:
+    """Repeat flag per event_id, computed once per event even if it appears in two areas."""
+    unique = events.drop_duplicates("event_id")
+    if unique.empty:
+        return pd.Series(dtype=bool)
+    flags = repeat_flags(unique["victim_id"].tolist(), unique["date"],
+                         unique["event_id"].tolist(), LOOKBACK_MONTHS)
+    return pd.Series(flags, index=unique["event_id"].to_numpy(), dtype=bool)
+
+
+def monthly_series(events: pd.DataFrame) -> pd.DataFrame:
+    """The DA measures by partnership and month, in the store's ``series`` shape.
+
+    ``events`` are as :func:`read_domestic_abuse` returns them, with
+    ``partnership`` resolved for every row that belongs to one (rows with ''
+    count to no partnership but still serve as earlier events for repeats; an
+    event listed under two partnerships, e.g. a town centre and its district,
+    counts in both).  Every month from the first to the last month of the
+    extract appears for every partnership: counts are 0 where nothing happened.
+    Repeat rates (methods 8a for DA crimes, 8b for MARAC referrals, 12-month
+    lookback over the whole extract, not only the partnership) carry the
+    repeats in ``value`` and all in ``denominator``; in the first 12 months the
+    lookback is incomplete, so both are NaN there.
+    """
+    missing = [c for c in EVENT_COLUMNS if c not in events]
+    if missing:
+        raise ValueError(f"events must have columns {', '.join(EVENT_COLUMNS)}; "
+                         f"missing {', '.join(missing)}")
+    if events.empty:
+        return pd.DataFrame({c: pd.Series(dtype=float if c in ("value", "denominator") else str)
+                             for c in SERIES_COLUMNS})
+    months_of = events["date"].dt.strftime("%Y-%m")
+    first, last = Month.parse(months_of.min()), Month.parse(months_of.max())
+    months = [str(m) for m in month_range(first, last)]
+    assessable_from = str(first + LOOKBACK_MONTHS)
+
+    is_crime = events["kind"] == "crime"
+    is_referral = events["marac_referral"].astype(bool)
+    crime_flags = _flags_by_event(events.loc[is_crime])
+    referral_flags = _flags_by_event(events.loc[is_referral])
+    frame = pd.DataFrame({
+        "partnership": events["partnership"].astype(str),
+        "month": months_of,
+        DA_CRIMES: is_crime.astype(int),
+        DA_INCIDENTS: (events["kind"] == "incident").astype(int),
+        MARAC_REFERRALS: is_referral.astype(int),
+        "crime_repeat": (is_crime & events["event_id"].map(crime_flags).fillna(False)
+                         .astype(bool)).astype(int),
+        "referral_repeat": (is_referral & events["event_id"].map(referral_flags).fillna(False)
+                            .astype(bool)).astype(int),
+    })
+    frame = frame.loc[frame["partnership"] != ""]
+    partnerships = sorted(frame["partnership"].unique())
+    grid = pd.MultiIndex.from_product([partnerships, months], names=["partnership", "month"])
+    sums = frame.groupby(["partnership", "month"]).sum().reindex(grid, fill_value=0)
+    not_assessable = np.asarray(grid.get_level_values("month") < assessable_from)
+
+    pieces = []
+    for measure, value_col, denominator_col in (
+            (DA_CRIMES, DA_CRIMES, None), (DA_INCIDENTS, DA_INCIDENTS, None),
+            (MARAC_REFERRALS, MARAC_REFERRALS, None),
+            (DA_REPEAT_RATE, "crime_repeat", DA_CRIMES),
+            (MARAC_REPEAT_RATE, "referral_repeat", MARAC_REFERRALS)):
+        value = sums[value_col].to_numpy(dtype=float)
+        denominator = np.full(len(grid), np.nan)
+        if denominator_col is not None:
+            denominator = sums[denominator_col].to_numpy(dtype=float)
+            value = np.where(not_assessable, np.nan, value)
+            denominator = np.where(not_assessable, np.nan, denominator)
+        pieces.append(pd.DataFrame({
+            "partnership": grid.get_level_values("partnership"), "measure": measure,
+            "month": grid.get_level_values("month"), "value": value,
+            "denominator": denominator}))
+    out = pd.concat(pieces, ignore_index=True)
+    return out.sort_values(["partnership", "measure", "month"], kind="stable").reset_index(
+        drop=True)

@@ -1,0 +1,247 @@
+"""Reading the small local CSV extracts (domestic abuse, survey, population) line by line.
+
+The police files are big and read by DuckDB; local extracts are small, hand
+made or exported from spreadsheets, so their readers put correct line numbers
+and forgiving headers first.  This module does the part every local reader
+shares: bytes -> UTF-8 text (each bad line reported, not just the first) ->
+records with the physical line each starts on (quoted cells may span lines) ->
+a header matched to the expected columns -> a DataFrame of text cells plus a
+``line`` column.  Validation of the cells is vectorised by the readers, which
+turn boolean masks into :class:`Problem` rows with :func:`problems_where`.
+
+Header names are matched after normalising: lowercase, runs of other
+characters turned into ``_`` (``Event ID`` is ``event_id``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cdrp_lib.errors import Problem
+
+#: Name of the column holding the 1-based physical line each record starts on.
+LINE = "line"
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_ISO_DATE = r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[T ][0-9:.]+)?$"
+_UK_DATE = r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})(?: [0-9:.]+)?$"
+_FOUND_MAX = 60
+
+TRUE_WORDS = frozenset({"1", "y", "yes", "true", "t"})
+FALSE_WORDS = frozenset({"0", "n", "no", "false", "f"})
+
+
+def normalise_name(name: str) -> str:
+    """Header cell -> column name: ``" Event ID "`` -> ``event_id``."""
+    return _NON_ALNUM.sub("_", name.strip().lower()).strip("_")
+
+
+def shown(value: object) -> str:
+    """A cell as a problem's *found* text: quoted, shortened, ``nothing`` when empty."""
+    text = str(value)
+    if text.strip() == "":
+        return "nothing"
+    if len(text) > _FOUND_MAX:
+        text = text[: _FOUND_MAX - 3] + "..."
+    return repr(text)
+
+
+@dataclass(frozen=True)
+class TextTable:
+    """The records of one CSV file as text, ready for vectorised checks.
+
+    ``rows`` has one ``str`` column per expected column present in the header
+    (cells stripped of surrounding spaces) and :data:`LINE`.  ``columns`` are
+    the normalised header names in file order.
+    """
+
+    path: Path
+    columns: tuple[str, ...]
+    rows: pd.DataFrame
+
+
+def _decode(path: Path, data: bytes) -> tuple[str, list[Problem]]:
+    """UTF-8 text (BOM removed); every line with bytes that are not UTF-8 is reported."""
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        pass
+    problems: list[Problem] = []
+    good_lines: list[str] = []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        try:
+            good_lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            bad = raw[exc.start]
+            problems.append(Problem(str(path), "not UTF-8", "UTF-8 text",
+                                    f"byte 0x{bad:02x} at character {exc.start + 1}",
+                                    line=number))
+            good_lines.append("")  # keep the numbering; the record is dropped
+    text = "\n".join(good_lines)
+    return text.removeprefix("\ufeff"), problems
+
+
+def read_records(path: Path) -> tuple[list[tuple[int, list[str]]], list[Problem]]:
+    """Every non-blank CSV record with the line it starts on (LF or CRLF).
+
+    A record whose cells are all empty (``,,,`` as spreadsheets export) counts
+    as blank.  Raises OSError when the file cannot be read.
+    """
+    data = path.read_bytes()
+    if not data.strip():
+        return [], [Problem(str(path), "empty file", "a header line and rows",
+                            "an empty file")]
+    text, problems = _decode(path, data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[tuple[int, list[str]]] = []
+    previous_end = 0
+    try:
+        for record in reader:
+            start = previous_end + 1
+            previous_end = reader.line_num
+            if any(cell.strip() for cell in record):
+                records.append((start, record))
+    except csv.Error as exc:
+        problems.append(Problem(str(path), "not valid CSV", "comma-separated values",
+                                str(exc), line=previous_end + 1))
+    return records, problems
+
+
+def read_text_table(
+    path: Path,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+) -> tuple[TextTable | None, list[Problem]]:
+    """Read ``path`` and match its header against the expected columns.
+
+    Returns ``None`` (with the problems) when the file is empty, has no rows
+    after the header or lacks a required column.  Columns neither required nor
+    optional are reported as warnings and ignored.  Rows with more or fewer
+    cells than the header are rejected; spare empty cells at the end are fine.
+    """
+    records, problems = read_records(path)
+    return table_from_records(path, records, problems, required, optional)
+
+
+def table_from_records(
+    path: Path,
+    records: list[tuple[int, list[str]]],
+    problems: list[Problem],
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+) -> tuple[TextTable | None, list[Problem]]:
+    """:func:`read_text_table` on records already read (the first is the header)."""
+    file = str(path)
+    problems = list(problems)
+    if not records:
+        if not problems:
+            problems.append(Problem(file, "empty file", "a header line and rows",
+                                    "no records"))
+        return None, problems
+    header_line, header_cells = records[0]
+    names = [normalise_name(c) for c in header_cells]
+    while names and names[-1] == "":
+        names.pop()
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name in seen:
+            problems.append(Problem(file, "duplicate column", "each column once",
+                                    f"{header_cells[i]!r} twice", line=header_line,
+                                    column=name))
+        seen.setdefault(name, i)
+    missing = [c for c in required if c not in seen]
+    if missing:
+        problems.append(Problem(
+            file, "missing column", "columns " + ", ".join(required),
+            "no " + ", ".join(missing) + " in header " + ", ".join(repr(c) for c in header_cells),
+            line=header_line))
+        return None, problems
+    expected = list(dict.fromkeys([*required, *optional]))
+    for name in names:
+        if name not in expected:
+            problems.append(Problem(file, "unknown column", "one of " + ", ".join(expected),
+                                    shown(name), line=header_line, column=name,
+                                    severity="warning"))
+    if len(records) == 1:
+        problems.append(Problem(file, "no rows", "at least one row after the header",
+                                "only a header", line=header_line))
+        return None, problems
+    width = len(names)
+    present = [c for c in expected if c in seen]
+    cells: dict[str, list[str]] = {c: [] for c in present}
+    lines: list[int] = []
+    for line, record in records[1:]:
+        spare_empty = len(record) > width and not any(x.strip() for x in record[width:])
+        if len(record) != width and not spare_empty:
+            problems.append(Problem(file, "wrong number of cells", f"{width} cells as the header",
+                                    f"{len(record)} cells", line=line))
+            continue
+        lines.append(line)
+        for c in present:
+            cells[c].append(record[seen[c]].strip())
+    frame = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in cells.items()})
+    frame[LINE] = pd.Series(lines, dtype="int64")
+    return TextTable(path, tuple(names), frame), problems
+
+
+def problems_where(
+    table: TextTable,
+    frame: pd.DataFrame,
+    mask: pd.Series[bool],
+    column: str,
+    rule: str,
+    expected: str,
+    severity: str = "error",
+) -> list[Problem]:
+    """One problem per row of ``frame`` where ``mask`` holds, quoting the row's ``column`` cell."""
+    hits = frame.loc[mask.to_numpy(dtype=bool), [LINE, column]]
+    return [
+        Problem(str(table.path), rule, expected, shown(value), line=int(line), column=column,
+                severity=severity)
+        for line, value in zip(hits[LINE], hits[column], strict=True)
+    ]
+
+
+def parse_days(text: pd.Series[str]) -> pd.Series[pd.Timestamp]:
+    """``YYYY-MM-DD`` or ``DD/MM/YYYY`` (a time after the date is dropped) -> day timestamps.
+
+    Cells that are neither, or not a real calendar date, are NaT.
+    """
+    iso = text.str.extract(_ISO_DATE)
+    uk = text.str.extract(_UK_DATE)
+    parts = iso.fillna(uk)
+    numbers = parts.apply(pd.to_numeric, errors="coerce")
+    stamps = pd.to_datetime(
+        pd.DataFrame({"year": numbers["y"], "month": numbers["m"], "day": numbers["d"]}),
+        errors="coerce")
+    return stamps.astype("datetime64[ns]")
+
+
+def parse_flags(text: pd.Series[str], blank: bool | None = None) -> pd.Series[Any]:
+    """Yes/no words (``1/0``, ``y/n``, ``yes/no``, ``true/false``) -> True/False, else None.
+
+    ``blank`` is what an empty cell means (``None``: an empty cell is invalid).
+    """
+    lower = text.str.lower()
+    out = pd.Series([None] * len(text), index=text.index, dtype=object)
+    out[lower.isin(TRUE_WORDS)] = True
+    out[lower.isin(FALSE_WORDS)] = False
+    if blank is not None:
+        out[lower == ""] = blank
+    return out
+
+
+def first_lines(lines: Iterable[int], limit: int = 5) -> str:
+    """``lines 3, 7, 9 and 2 more`` for a summary problem."""
+    values = list(lines)
+    head = ", ".join(str(x) for x in values[:limit])
+    more = len(values) - limit
+    tail = f" and {more} more" if more > 0 else ""
+    return f"line{'s' if len(values) > 1 else ''} {head}{tail}"
