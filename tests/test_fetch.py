@@ -37,6 +37,7 @@ from cdrp_lib.sources.fetch import (
     street_members,
 )
 
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 HEADER = (
     "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
     "LSOA code,LSOA name,Crime type,Last outcome category,Context\n"
@@ -233,6 +234,19 @@ def test_all_forces_after_one_force_downloads_and_keeps_the_present_file(
     assert len(behaviour.requests) == 2  # one force does not make the whole month complete
     assert result.installed == (street_target(tmp_path, "northamptonshire"),)
     assert result.already_present == (street_target(tmp_path, "city-of-london"),)
+
+
+def test_a_real_data_police_uk_archive_installs_its_month(serve: Serve, tmp_path: Path) -> None:
+    real = SHARED / "data" / "police-uk" / "northamptonshire-2025.zip"
+    if not real.exists():
+        pytest.skip(f"{real} is absent (the shared reference data sits beside the repository)")
+    payload = real.read_bytes()
+    result = fetch_month("2025-05", dest=tmp_path, base_url=serve(Behaviour(payload=payload)),
+                         forces=["northamptonshire"], timeout=5)
+    with zipfile.ZipFile(real) as zf:
+        expected = zf.read("2025-05/2025-05-northamptonshire-street.csv")
+    assert result.installed == (tmp_path / "2025-05" / "2025-05-northamptonshire-street.csv",)
+    assert result.installed[0].read_bytes() == expected
 
 
 # ----------------------------------------------------------------------------- resuming
