@@ -100,15 +100,19 @@ class HistoryPoint:
     trajectory_lower: float | None = None
     trajectory_upper: float | None = None
     trajectory_status: TrajectoryStatus | None = None
+    suppressed: bool = False  # §9: the monthly value must not be shown or plotted
 
 
 @dataclass(frozen=True)
 class SpcPoint:
-    """One month of the SPC chart with its Making Data Count classification (§7)."""
+    """One month of the SPC chart with its Making Data Count classification (§7).
+
+    ``value`` and ``point_type`` are ``None`` for a missing month (a gap breaks runs).
+    """
 
     month: str
-    value: float
-    point_type: SpcPointType
+    value: float | None
+    point_type: SpcPointType | None
     rules: tuple[SpcRule, ...] = ()
 
 
@@ -215,6 +219,11 @@ class Assessment:
     spc_mean: float | None = None
     spc_lower: float | None = None  # LPL
     spc_upper: float | None = None  # UPL
+    spc_near_lower: float | None = None  # mean - (2/3)*2.66*AMR
+    spc_near_upper: float | None = None
+    spc_target: float | None = None  # the target on the chart's monthly scale (T/12 for counts)
+    spc_trial_limits: bool = False  # fewer points than the minimum: limits will change
+    spc_warnings: tuple[str, ...] = ()
     variation_icon: VariationIcon | None = None
     assurance_icon: AssuranceIcon | None = None
 
@@ -332,7 +341,7 @@ def assessment_from_json(data: Mapping[str, Any]) -> Assessment:
             )
         elif key == "spc_points":
             kwargs[key] = tuple(
-                SpcPoint(p["month"], p["value"], SpcPointType(p["point_type"]),
+                SpcPoint(p["month"], p["value"], _opt_enum(SpcPointType, p["point_type"]),
                          tuple(SpcRule(r) for r in p.get("rules", ())))
                 for p in value
             )
