@@ -1,0 +1,309 @@
+"""cdrp_lib.render: executed notebook -> self-contained, accessible, deterministic HTML."""
+
+from __future__ import annotations
+
+import base64
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from cdrp_lib import render
+from cdrp_lib.errors import InputError
+from cdrp_lib.render import bulletin_css, render_html, render_page, write_text_atomic
+
+# A 1x1 PNG: real image bytes, tiny.
+PNG = base64.b64encode(
+    bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+    )
+).decode()
+SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+       '<rect width="10" height="10"/></svg>')
+LEAKY_PATH = "/home/analyst/projects/cdrp/secret.py"
+
+
+def _write(path: Path, cells: list[Any], **nb_metadata: Any) -> Path:
+    nb = new_notebook(cells=cells)
+    nb.metadata.update(nb_metadata)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def _bulletin_notebook(path: Path) -> Path:
+    """A notebook with everything a published page must show, hide or drop."""
+    code = new_code_cell(
+        "SECRET_SOURCE_LINE = 1\nprint('hello from stdout')",
+        execution_count=3,
+        outputs=[
+            new_output("stream", name="stdout", text="hello from stdout\n"),
+            new_output("stream", name="stderr", text=f"{LEAKY_PATH}:3: UserWarning: careful\n"),
+            new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure 1>"},
+                       metadata={"image/png": {"alt": "Violence fell 4% against target"}}),
+            new_output("display_data", data={"image/svg+xml": SVG}, metadata={"alt": "SVG chart"}),
+            new_output("execute_result", execution_count=3,
+                       data={"text/plain": "<matplotlib.axes.Axes at 0x7f3a2c>"}),
+            new_output("display_data", data={
+                "text/html": '<table class="perf"><caption>Targets</caption>'
+                             '<tr><th>Measure</th></tr><tr><td class="rag-G">G Green</td></tr>'
+                             "</table>",
+                "text/plain": "TABLE AS TEXT"}),
+            new_output("display_data", data={"text/markdown": "**Headline:** fewer crimes"}),
+            new_output("error", ename="ValueError", evalue="boom",
+                       traceback=[f'File "{LEAKY_PATH}", line 1', "ValueError: boom"]),
+        ],
+    )
+    code.metadata["papermill"] = {"input_path": LEAKY_PATH}
+    code.metadata["tags"] = ["parameters"]
+    cells = [new_markdown_cell("# Violence\n\nThe *partnership* & its targets.\n\n## Detail"),
+             code]
+    return _write(path, cells, papermill={"output_path": LEAKY_PATH})
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> str:
+    nb = _bulletin_notebook(tmp_path / "runs" / "violence.ipynb")
+    out = render_html(nb, tmp_path / "site" / "violence.html", title="Violence: Kettering")
+    return out.read_text(encoding="utf-8")
+
+
+def test_page_fetches_nothing(page: str) -> None:
+    assert "<script" not in page.lower()
+    assert "<link" not in page.lower()
+    assert "@import" not in page
+    assert re.findall(r'(?:src|href)="(?!data:|#)[^"]*"', page) == []
+    assert "cdnjs" not in page and "mathjax" not in page.lower()
+
+
+def test_page_has_language_title_skip_link_and_main(page: str) -> None:
+    assert '<html lang="en-GB">' in page
+    assert "<title>Violence: Kettering</title>" in page
+    assert '<a class="skip-link" href="#main">' in page
+    assert page.count("<main") == 1 and 'id="main"' in page
+
+
+def test_code_and_prompts_are_hidden(page: str) -> None:
+    assert "SECRET_SOURCE_LINE" not in page
+    assert "In&nbsp;[" not in page and "Out[" not in page and "In [" not in page
+
+
+def test_streams_tracebacks_and_plain_reprs_are_dropped(page: str) -> None:
+    assert "hello from stdout" not in page
+    assert "UserWarning" not in page
+    assert "/home/analyst" not in page
+    assert "ValueError" not in page
+    assert "0x7f3a2c" not in page
+    assert "TABLE AS TEXT" not in page
+    assert "<Figure 1>" not in page and "&lt;Figure 1&gt;" not in page
+
+
+def test_cell_and_notebook_metadata_never_reach_the_page(page: str) -> None:
+    assert "papermill" not in page
+    assert "parameters" not in page
+    assert "secret.py" not in page
+
+
+def test_images_are_inline_with_their_alt_text(page: str) -> None:
+    assert f'src="data:image/png;base64,{PNG}"' in page
+    assert 'alt="Violence fell 4% against target"' in page
+    svg_b64 = base64.b64encode(SVG.encode()).decode()
+    assert f'src="data:image/svg+xml;base64,{svg_b64}"' in page
+    assert 'alt="SVG chart"' in page
+
+
+def test_html_and_markdown_outputs_are_included(page: str) -> None:
+    assert '<table class="perf"><caption>Targets</caption>' in page
+    assert '<td class="rag-G">G Green</td>' in page
+    assert "<strong>Headline:</strong> fewer crimes" in page
+    assert "The <em>partnership</em> &amp; its targets." in page
+
+
+def test_html_wins_over_javascript_and_script_outputs_are_dropped(
+    tmp_path: Path, recwarn: pytest.WarningsRecorder
+) -> None:
+    nb = _write(tmp_path / "a.ipynb", [new_code_cell("x", outputs=[
+        new_output("display_data", data={"application/javascript": "alert('both')",
+                                         "text/html": "<p>static figure</p>"}),
+        new_output("display_data", data={"application/javascript": "alert('only')"}),
+        new_output("display_data", data={"text/plain": "only text"}),
+    ])])
+    html = render_html(nb, tmp_path / "a.html", title="T").read_text(encoding="utf-8")
+    assert "<p>static figure</p>" in html
+    assert "alert(" not in html and "only text" not in html
+    assert not [w for w in recwarn if "not able to be represented" in str(w.message)]
+
+
+def test_image_without_alt_gets_an_empty_alt_for_the_site_check(tmp_path: Path) -> None:
+    nb = _write(tmp_path / "a.ipynb", [new_code_cell("x", outputs=[
+        new_output("display_data", data={"image/png": PNG})])])
+    html = render_html(nb, tmp_path / "a.html", title="T").read_text(encoding="utf-8")
+    assert re.search(r'<img alt="" src="data:image/png', html)
+
+
+def test_notebook_heading_is_the_only_h1(page: str) -> None:
+    assert page.count("<h1") == 1
+    assert "<h1>Violence</h1>" in page
+
+
+def test_title_becomes_the_escaped_h1_when_the_notebook_has_none(tmp_path: Path) -> None:
+    nb = _write(tmp_path / "a.ipynb", [new_markdown_cell("Just text.")])
+    html = render_html(nb, tmp_path / "a.html",
+                       title="<script>alert(1)</script>").read_text(encoding="utf-8")
+    assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in html
+    assert "<title>&lt;script&gt;alert(1)&lt;/script&gt;</title>" in html
+    assert "<script" not in html
+
+
+def test_navigation_marks_the_current_page(tmp_path: Path) -> None:
+    nb = _write(tmp_path / "a.ipynb", [new_markdown_cell("# ASB")])
+    nav = [("All bulletins", "../../index.html"), ("Summary", "index.html"), ("ASB", "asb.html")]
+    html = render_html(nb, tmp_path / "asb.html", title="ASB", nav=nav).read_text(encoding="utf-8")
+    assert '<a aria-current="page" href="asb.html">ASB</a>' in html
+    assert '<a href="index.html">Summary</a>' in html
+    assert '<nav aria-label="Bulletin pages">' in html
+
+
+def test_same_notebook_gives_byte_identical_html_from_any_folder(tmp_path: Path) -> None:
+    first = _bulletin_notebook(tmp_path / "one" / "n.ipynb")
+    second = tmp_path / "elsewhere" / "deeper" / "n.ipynb"
+    second.parent.mkdir(parents=True)
+    shutil.copy(first, second)
+    a = render_html(first, tmp_path / "out1" / "p.html", title="T").read_bytes()
+    b = render_html(first, tmp_path / "out2" / "p.html", title="T").read_bytes()
+    c = render_html(second, tmp_path / "out3" / "p.html", title="T").read_bytes()
+    assert a == b == c
+    assert str(tmp_path).encode() not in a
+
+
+def test_output_is_written_atomically_with_no_temporary_left(tmp_path: Path) -> None:
+    nb = _write(tmp_path / "a.ipynb", [new_markdown_cell("# A")])
+    out = tmp_path / "site" / "a.html"
+    render_html(nb, out, title="A")
+    assert [p.name for p in out.parent.iterdir()] == ["a.html"]
+    assert out.stat().st_mode & 0o777 == render.PUBLISHED_FILE_MODE
+
+
+def test_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "p.html"
+    out.write_text("old page", encoding="utf-8")
+
+    def broken_replace(src: object, dst: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(render.os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        write_text_atomic(out, "new page")
+    assert out.read_text(encoding="utf-8") == "old page"
+    assert [p.name for p in tmp_path.iterdir()] == ["p.html"]
+
+
+def test_not_a_notebook_names_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.ipynb"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(InputError, match=r"broken\.ipynb.*not valid JSON"):
+        render_html(bad, tmp_path / "x.html", title="T")
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_json_that_is_not_a_notebook_names_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "list.ipynb"
+    bad.write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(InputError, match=r"list\.ipynb.*not a Jupyter notebook"):
+        render_html(bad, tmp_path / "x.html", title="T")
+
+
+def test_missing_notebook_and_unknown_renderer_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"nope\.ipynb"):
+        render_html(tmp_path / "nope.ipynb", tmp_path / "x.html", title="T")
+    nb = _write(tmp_path / "a.ipynb", [])
+    with pytest.raises(ValueError, match="renderer must be one of nbconvert, quarto"):
+        render_html(nb, tmp_path / "x.html", title="T", renderer="pandoc")
+
+
+def test_quarto_renderer_falls_back_to_nbconvert_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(render, "find_quarto", lambda: None)
+    nb = _write(tmp_path / "a.ipynb", [new_markdown_cell("# A")])
+    result = render_page(nb, tmp_path / "a.html", title="A", renderer="quarto")
+    assert (result.requested, result.renderer) == ("quarto", "nbconvert")
+    assert result.fallback_reason is not None and "quarto not found" in result.fallback_reason
+    assert "<h1>A</h1>" in result.path.read_text(encoding="utf-8")
+
+
+def test_quarto_renderer_uses_quarto_when_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[Path, Path, dict[str, Any]]] = []
+
+    def fake_quarto(ipynb: Path, out: Path, **kw: Any) -> Path:
+        calls.append((ipynb, out, kw))
+        out.write_text("quarto page", encoding="utf-8")
+        return out
+
+    monkeypatch.setattr(render, "find_quarto", lambda: Path("/opt/quarto/bin/quarto"))
+    monkeypatch.setattr(render, "render_with_quarto", fake_quarto)
+    nb = _write(tmp_path / "a.ipynb", [])
+    result = render_page(nb, tmp_path / "a.html", title="A", renderer="quarto")
+    assert (result.renderer, result.fallback_reason) == ("quarto", None)
+    assert calls == [(nb, tmp_path / "a.html",
+                      {"quarto": Path("/opt/quarto/bin/quarto"), "title": "A"})]
+
+
+# ---------------------------------------------------------------- the stylesheet
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+WCAG_AA_TEXT = 4.5
+
+
+def test_contrast_helper_matches_known_ratios() -> None:
+    assert _contrast("#000000", "#ffffff") == pytest.approx(21.0, abs=0.01)
+    assert _contrast("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)
+
+
+def test_rag_cells_meet_wcag_aa_and_differ_by_more_than_colour() -> None:
+    css = bulletin_css()
+    styles = {}
+    for code in ("G", "A", "R", "none"):
+        rule = re.search(rf"^\.rag-{code} \{{([^}}]*)\}}", css, re.MULTILINE)
+        assert rule, f".rag-{code} rule missing"
+        body = rule.group(1)
+        background = re.search(r"background: (#[0-9a-f]{6})", body)
+        colour = re.search(r"(?<!-)color: (#[0-9a-f]{6})", body)
+        border = re.search(r"border-left: [\d.]+rem (\w+)", body)
+        assert background and colour and border, body
+        assert _contrast(colour.group(1), background.group(1)) >= WCAG_AA_TEXT, code
+        styles[code] = border.group(1)
+    assert len(set(styles.values())) == 4, f"border styles must differ: {styles}"
+
+
+def test_page_colours_meet_wcag_aa_on_white() -> None:
+    css = bulletin_css()
+    for name in ("text", "muted", "link", "link-visited", "rule"):
+        value = re.search(rf"--{name}: (#[0-9a-f]{{6}})", css)
+        assert value, name
+        needed = 3.0 if name == "rule" else WCAG_AA_TEXT  # borders need 3:1 (non-text)
+        assert _contrast(value.group(1), "#ffffff") >= needed, name
+
+
+def test_stylesheet_prints_on_a4_and_fetches_nothing() -> None:
+    css = bulletin_css()
+    assert "@page { size: A4" in css
+    assert "@media print" in css
+    assert "url(" not in css and "@import" not in css
