@@ -31,6 +31,7 @@ __all__ = [
     "SignificanceLabel",
     "SpcPointType",
     "SpcRule",
+    "Suppression",
     "TrajectoryStatus",
     "TrendMethod",
     "VariationIcon",
@@ -179,6 +180,14 @@ class AssuranceIcon(StrEnum):
     CONSISTENT_PASS = "consistent_pass"
     CONSISTENT_FAIL = "consistent_fail"
     INCONSISTENT = "inconsistent"
+
+
+class Suppression(StrEnum):
+    """Why a published cell shows what it shows (§9)."""
+
+    SHOWN = "shown"
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
 
 
 class ImprovementDirection(StrEnum):

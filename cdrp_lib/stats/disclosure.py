@@ -1,0 +1,145 @@
+"""Disclosure control for small geographies (methods.md §9).
+
+data.police.uk does not suppress counts (it moves each crime to a snap point
+instead), and there is no single Home Office rule for CSP bulletins, so the
+recommended default is written here:
+
+* standard categories at CSP level are already public: no suppression;
+* domestic abuse (and repeat victims, MARAC), and **any** breakdown below CSP:
+  a count of 1-4 is shown as ``"<5"`` (primary suppression);
+* secondary suppression so that a published total cannot be differenced back
+  to a hidden cell: while only one cell is hidden, or the hidden cells add up
+  to fewer than the threshold, the smallest other non-zero cell is hidden too
+  (``"[c]"``), and the total itself when no cell is left;
+* no percentage whose denominator is under 10.
+
+Worked example: ward DA crimes A=3, B=12, C=7, total 22 -> A "<5", B 12, C "[c]", total 22.
+
+Publishing ``R[t]`` and ``R[t-1]`` reveals ``c[t] - c[t-12]``, so suppression
+must be applied consistently across months; this module suppresses one table
+at a time and leaves that cross-month choice to whoever builds the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from cdrp_lib.stats.enums import Suppression
+from cdrp_lib.stats.rounding import Number, fmt_number, fmt_pct, to_fraction
+from cdrp_lib.stats.settings import DEFAULT_MIN_DENOMINATOR, DEFAULT_SUPPRESSION_THRESHOLD
+
+SECONDARY_MARK = "[c]"
+SENSITIVE_THEMES = frozenset({"domestic_abuse"})
+PERCENT = 100
+
+__all__ = [
+    "SECONDARY_MARK",
+    "SENSITIVE_THEMES",
+    "Cell",
+    "SuppressedTable",
+    "primary_mark",
+    "requires_suppression",
+    "show_count",
+    "show_percentage",
+    "suppress_table",
+]
+
+
+def primary_mark(threshold: int = DEFAULT_SUPPRESSION_THRESHOLD) -> str:
+    """``"<5"`` for the default threshold."""
+    return f"<{threshold}"
+
+
+def requires_suppression(theme: str, below_csp: bool) -> bool:
+    """Whether a figure needs disclosure control: sensitive themes, or any sub-CSP breakdown."""
+    return below_csp or theme in SENSITIVE_THEMES
+
+
+def _count(n: int, what: str) -> int:
+    if n < 0:
+        raise ValueError(f"{what}: counts must not be negative, got {n!r}")
+    return n
+
+
+def show_count(n: int, threshold: int = DEFAULT_SUPPRESSION_THRESHOLD) -> str:
+    """One count as published: 1 to ``threshold - 1`` is ``"<5"``; 0 and the rest are shown."""
+    _count(n, "count")
+    return primary_mark(threshold) if 0 < n < threshold else fmt_number(n)
+
+
+def show_percentage(
+    numerator: Number, denominator: Number,
+    min_denominator: int = DEFAULT_MIN_DENOMINATOR, decimals: int = 1,
+) -> str:
+    """A percentage, or ``"[c]"`` when its denominator is under ``min_denominator``."""
+    if numerator < 0 or denominator < 0:
+        raise ValueError(
+            f"percentage parts must not be negative, got {numerator!r}/{denominator!r}")
+    if denominator < min_denominator or denominator == 0:
+        return SECONDARY_MARK
+    return fmt_pct(to_fraction(numerator) / to_fraction(denominator) * PERCENT, decimals)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One published cell: its label, what is printed and why."""
+
+    label: str
+    value: int
+    shown: str
+    status: Suppression
+
+
+@dataclass(frozen=True)
+class SuppressedTable:
+    """Cells in their input order, and the total row."""
+
+    cells: tuple[Cell, ...]
+    total: Cell
+
+    def shown(self) -> dict[str, str]:
+        """``{label: printed text}`` for the cells and ``"Total"``."""
+        out = {c.label: c.shown for c in self.cells}
+        out[self.total.label] = self.total.shown
+        return out
+
+
+def suppress_table(
+    cells: Mapping[str, int] | Sequence[tuple[str, int]],
+    threshold: int = DEFAULT_SUPPRESSION_THRESHOLD,
+    total_label: str = "Total",
+) -> SuppressedTable:
+    """Primary and secondary suppression of one row of counts with a published total.
+
+    >>> suppress_table({"A": 3, "B": 12, "C": 7}).shown()
+    {'A': '<5', 'B': '12', 'C': '[c]', 'Total': '22'}
+    """
+    items = list(cells.items()) if isinstance(cells, Mapping) else list(cells)
+    values = [_count(v, label) for label, v in items]
+    primary = {i for i, v in enumerate(values) if 0 < v < threshold}
+    hidden = set(primary)
+    total_hidden = False
+
+    def exposed() -> bool:
+        return len(hidden) == 1 or 0 < sum(values[i] for i in hidden) < threshold
+
+    while hidden and exposed():
+        candidates = [i for i, v in enumerate(values) if i not in hidden and v > 0]
+        if not candidates:
+            total_hidden = True
+            break
+        hidden.add(min(candidates, key=lambda i: (values[i], i)))
+
+    out: list[Cell] = []
+    for i, (label, v) in enumerate(items):
+        if i in primary:
+            out.append(Cell(label, v, primary_mark(threshold), Suppression.PRIMARY))
+        elif i in hidden:
+            out.append(Cell(label, v, SECONDARY_MARK, Suppression.SECONDARY))
+        else:
+            out.append(Cell(label, v, fmt_number(v), Suppression.SHOWN))
+    total = sum(values)
+    total_cell = (Cell(total_label, total, SECONDARY_MARK, Suppression.SECONDARY) if total_hidden
+                  else Cell(total_label, total, fmt_number(total), Suppression.SHOWN))
+    return SuppressedTable(tuple(out), total_cell)

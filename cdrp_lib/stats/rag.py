@@ -1,0 +1,141 @@
+"""Measure and outcome RAG ratings (methods.md §11).
+
+A rating is computed, never typed in.  For a measure with a target ("worse"
+and "better" follow its polarity):
+
+* **G** the target is already met on the rolling 12-month position; or the
+  position is on or better than the trajectory (§1) *and* the trend is sufficient (§4);
+* **A** exactly one of those two is unfavourable;
+* **R** both are unfavourable;
+* **not assessed** (a grey "–" with the reason) when there is no target, it is
+  not in force, data are insufficient or late.  When either input is unknown
+  the rating is not assessed rather than guessed from the other one.
+
+An outcome scores its assessed measures G=1, A=2, R=3: mean <= 1.5 is G,
+mean >= 2.5 is R, otherwise A (vehicle crime G + domestic burglary R -> 2.0 -> A).
+
+An analyst may override a rating only with a reason, which the bulletin prints
+beside it.  A rating is never shown by colour alone: :attr:`RagResult.label`
+is always a letter and a word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from cdrp_lib.params import Polarity
+from cdrp_lib.stats.enums import NotAssessedReason, Rag, TrajectoryStatus
+
+GREEN_AT_MOST = Fraction(3, 2)
+RED_AT_LEAST = Fraction(5, 2)
+NOT_ASSESSED_MARK = "\u2013"
+NOT_ASSESSED_WORD = "Not assessed"
+
+__all__ = [
+    "GREEN_AT_MOST",
+    "NOT_ASSESSED_MARK",
+    "RED_AT_LEAST",
+    "RagResult",
+    "apply_override",
+    "measure_rag",
+    "outcome_rag",
+    "trajectory_favourable",
+]
+
+
+@dataclass(frozen=True)
+class RagResult:
+    """A rating, or ``None`` with a reason; ``computed`` keeps the rules' rating if overridden."""
+
+    rating: Rag | None
+    reason: NotAssessedReason | None = None
+    computed: Rag | None = None
+    override_reason: str | None = None
+
+    @property
+    def overridden(self) -> bool:
+        return self.override_reason is not None
+
+    @property
+    def label(self) -> str:
+        """``"G Green"``, or ``"– Not assessed"``: never colour alone."""
+        if self.rating is None:
+            return f"{NOT_ASSESSED_MARK} {NOT_ASSESSED_WORD}"
+        return self.rating.label
+
+
+def trajectory_favourable(status: TrajectoryStatus, polarity: Polarity) -> bool:
+    """On target, or beyond it in the good direction (below if lower is better)."""
+    if status is TrajectoryStatus.ON:
+        return True
+    good = (TrajectoryStatus.ABOVE if polarity is Polarity.HIGHER_IS_BETTER
+            else TrajectoryStatus.BELOW)
+    return status is good
+
+
+def measure_rag(
+    polarity: Polarity,
+    *,
+    target_achieved: bool | None,
+    trajectory: TrajectoryStatus | None,
+    trend_sufficient: bool | None,
+    reason: NotAssessedReason | None = None,
+) -> RagResult:
+    """The measure's rating from target achieved, position vs trajectory and trend.
+
+    ``reason`` (e.g. no target, monitor only, target too small) makes it not
+    assessed whatever the other inputs say.
+
+    >>> measure_rag(Polarity.LOWER_IS_BETTER, target_achieved=False,
+    ...             trajectory=TrajectoryStatus.ABOVE, trend_sufficient=True).rating.value
+    'A'
+    """
+    if reason is not None:
+        return RagResult(None, reason)
+    if target_achieved:
+        return _computed(Rag.GREEN)
+    if trajectory is None or trend_sufficient is None:
+        return RagResult(None, NotAssessedReason.INSUFFICIENT_DATA)
+    unfavourable = (not trajectory_favourable(trajectory, polarity)) + (not trend_sufficient)
+    return _computed((Rag.GREEN, Rag.AMBER, Rag.RED)[unfavourable])
+
+
+def _computed(rating: Rag) -> RagResult:
+    return RagResult(rating, None, rating)
+
+
+def outcome_rag(ratings: Sequence[Rag | RagResult | None]) -> RagResult:
+    """Mean score of the assessed measures: <= 1.5 G, >= 2.5 R, else A.
+
+    With no assessed measure the outcome is not assessed, with the measures'
+    shared reason when they all give the same one, else insufficient data.
+    """
+    assessed: list[Rag] = []
+    reasons: set[NotAssessedReason] = set()
+    for r in ratings:
+        rating = r.rating if isinstance(r, RagResult) else r
+        if rating is not None:
+            assessed.append(rating)
+        elif isinstance(r, RagResult) and r.reason is not None:
+            reasons.add(r.reason)
+    if not assessed:
+        reason = reasons.pop() if len(reasons) == 1 else NotAssessedReason.INSUFFICIENT_DATA
+        return RagResult(None, reason)
+    mean = Fraction(sum(r.score for r in assessed), len(assessed))
+    if mean <= GREEN_AT_MOST:
+        return _computed(Rag.GREEN)
+    if mean >= RED_AT_LEAST:
+        return _computed(Rag.RED)
+    return _computed(Rag.AMBER)
+
+
+def apply_override(result: RagResult, rating: Rag, reason: str) -> RagResult:
+    """An analyst's rating from params, which must give a reason (printed beside it).
+
+    Raises ValueError for a blank reason: params validation should have caught it.
+    """
+    if not reason or not reason.strip():
+        raise ValueError("a RAG override needs a reason, which the bulletin prints beside it")
+    return RagResult(rating, None, result.rating, reason.strip())
