@@ -204,10 +204,11 @@ def _from_responses(table: TextTable, problems: list[Problem]) -> pd.DataFrame:
     else:
         weights = pd.Series(1.0, index=frame.index)
     if "respondent_id" in frame:
-        key = pd.DataFrame({"r": frame["respondent_id"], "q": questions, "w": names})
+        key = pd.DataFrame({"p": partnerships, "r": frame["respondent_id"], "q": questions,
+                            "w": names})
         dup = key.duplicated(keep="first") & (frame["respondent_id"] != "")
         problems += problems_where(table, frame, dup, "respondent_id", "duplicate answer",
-                                   "one answer per respondent, question and wave")
+                                   "one answer per partnership, respondent, question and wave")
         bad |= dup
     left_out = excluded & ~bad
     if left_out.any():
