@@ -339,6 +339,20 @@ class Browser:
         return PageAudit(url, tuple(violations or ()), requests, shot)
 
 
+    def print_pdf(self, page: Path, out: Path) -> Path:
+        """Print ``page`` as the browser's print dialog would, honouring its CSS @page size."""
+        url = Path(page).resolve().as_uri()
+        with self._tab() as session:
+            self._pipe.send("Page.enable", session=session)
+            self._pipe.send("Page.navigate", {"url": url}, session)
+            self._pipe.wait_event("Page.loadEventFired", session)
+            data = self._pipe.send("Page.printToPDF", {
+                "preferCSSPageSize": True, "printBackground": True,
+            }, session)["data"]
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(base64.b64decode(data))
+        return out
+
 def audit_page(page: Path, *, screenshot: Path | None = None) -> PageAudit:
     """Audit one page with a browser of its own (use :class:`Browser` for many pages)."""
     with Browser() as browser:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,7 @@ browser_mod = pytest.importorskip("browser", reason="tests/browser.py must be im
 pytestmark = pytest.mark.browser
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+A4_POINTS = (595.28, 841.89)
 BAD_PAGE = """<!DOCTYPE html>
 <html><head><title>bad</title>
 <script src="https://cdn.example.invalid/require.min.js"></script></head>
@@ -106,6 +108,17 @@ def test_rendered_bulletin_has_no_violations_and_fetches_nothing(
     assert audit.screenshot == shot
     png = shot.read_bytes()
     assert png.startswith(PNG_SIGNATURE) and len(png) > 5000
+
+
+def test_rendered_bulletin_prints_on_a4(browser: browser_mod.Browser, tmp_path: Path) -> None:
+    nb = _tiny_bulletin(tmp_path / "summary.ipynb")
+    page = render_html(nb, tmp_path / "index.html", title="Kettering: March 2025")
+    pdf = browser.print_pdf(page, tmp_path / "summary.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF")
+    sizes = set(re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf))
+    assert sizes, "no page size in the PDF"
+    for width, height in sizes:  # A4 is 595.28 x 841.89 points
+        assert abs(float(width) - A4_POINTS[0]) < 1 and abs(float(height) - A4_POINTS[1]) < 1
 
 
 def test_site_index_has_no_violations(browser: browser_mod.Browser, tmp_path: Path) -> None:
