@@ -464,13 +464,16 @@ class PopulationParams(_Frozen):
         expected = "`from_districts: true` or a mapping `{year: count}`"
         if not isinstance(data, dict) or not data:
             raise _fail(f"must be {expected}, got {_show(data)}", expected, _show(data))
+        if set(data) == {"from_districts", "counts"}:  # the model's own dump, read back
+            data = {"from_districts": True} if data["from_districts"] else data["counts"]
         if "from_districts" in data:
             if len(data) > 1 or data["from_districts"] is not True:
                 raise _fail(f"must be {expected}, not both, got {_show(data)}", expected,
                             _show(data))
             return {"from_districts": True}
         counts: dict[int, int] = {}
-        for year, count in data.items():
+        for key, count in data.items():
+            year = int(key) if isinstance(key, str) and key.isdigit() else key  # JSON keys
             if (not isinstance(year, int) or isinstance(year, bool)
                     or not FIRST_POPULATION_YEAR <= year <= LAST_POPULATION_YEAR):
                 raise _fail(f"must map years such as 2021 to counts, got the key {_show(year)}",
@@ -629,6 +632,9 @@ def _describe(err: Mapping[str, Any], loc: Sequence[Any]) -> tuple[str, str, str
     if kind == "union_tag_not_found":
         return ("`kind` is required", "one of " + ", ".join(repr(k) for k in TARGET_KINDS),
                 "nothing")
+    if kind == "value_error":  # a model's own check, already a full sentence
+        message = str(err["msg"]).removeprefix("Value error, ")
+        return f"`{name}`: {message}", message, found
     message = _SHOULD.sub("must ", str(err["msg"]))
     return f"`{name}` {message}, got {found}", message, found
 
@@ -639,7 +645,7 @@ def _validation_problems(
 ) -> list[Problem]:
     out: list[Problem] = []
     for err in exc.errors():
-        loc = list(err["loc"])
+        loc = [part for part in err["loc"] if part != "[key]"]  # a bad mapping key
         if loc and loc[0] in TARGET_KINDS and prefix and prefix[0] == "targets":
             loc = loc[1:]  # the discriminated union puts the kind in the location
         if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
@@ -893,35 +899,28 @@ def _parse_partnership(path: Path, measures: Mapping[str, Measure],
         parsed.problems.extend(_validation_problems(path, exc, (), parsed.line_of))
     outcomes = header.outcomes if header else {}
     targets: list[SetTarget | MonitorTarget] = []
+    seen: set[str] = set()
     for i, raw in enumerate(raw_targets):
         merged = _target_input(raw, defaults, outcomes, measures)
         try:
-            targets.append(_TARGET_ADAPTER.validate_python(merged))
+            target = _TARGET_ADAPTER.validate_python(merged)
         except ValidationError as exc:
             problems = _validation_problems(path, exc, ("targets", i), parsed.line_of)
             parsed.problems.extend(_drop_consequential(problems, merged, measures, i))
+        else:
+            targets.append(target)
+            _check_target(parsed, target, i, measures, seen)
         if isinstance(merged, dict):
             _check_measure_known(parsed, merged, measures, i)
     if header is None:
         return parsed
-    _check_header(parsed, header, measures, lookups, params_dir)
-    seen: set[str] = set()
-    for i, t in enumerate(targets):
-        _check_target(parsed, t, _index_of(raw_targets, t.id, i), measures, seen)
+    _check_header(parsed, header, lookups, params_dir)
     if not parsed.problems:
         partnership = header.model_copy(update={"targets": tuple(targets)})
         if header.area.lsoa_lookup:
             partnership._lookup = dict(lookups[params_dir / header.area.lsoa_lookup][0])
         parsed.partnership = partnership
     return parsed
-
-
-def _index_of(raw_targets: Sequence[Any], target_id: str, fallback: int) -> int:
-    """Position of a target in the file (valid targets are a subset of the raw list)."""
-    for i, raw in enumerate(raw_targets):
-        if isinstance(raw, dict) and raw.get("id") == target_id:
-            return i
-    return fallback
 
 
 def _drop_consequential(problems: list[Problem], merged: Any, measures: Mapping[str, Measure],
@@ -946,7 +945,7 @@ def _check_measure_known(parsed: _Parsed, merged: Mapping[str, Any],
                    f"one of the {len(measures)} measures in {MEASURES_FILE}", repr(measure))
 
 
-def _check_header(parsed: _Parsed, p: Partnership, measures: Mapping[str, Measure],
+def _check_header(parsed: _Parsed, p: Partnership,
                   lookups: dict[Path, tuple[dict[str, str], list[Problem]]],
                   params_dir: Path) -> None:
     for key, values in (("districts", p.area.districts), ("lsoas", p.area.lsoas),
