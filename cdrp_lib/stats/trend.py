@@ -216,9 +216,19 @@ def long_term_trend(
     polarity: Polarity,
     settings: MethodSettings | None = None,
 ) -> TrendResult:
-    """The trend verdict from monthly counts, by the method and window the settings choose."""
+    """The trend verdict from monthly counts, by the method and window the settings choose.
+
+    OLS and Theil-Sen need ``window + 11`` months (35 by default), year-on-year 24.
+    """
     s = settings or MethodSettings()
     if s.trend_method is TrendMethod.ETS:
         return ets_projection(monthly, horizon, target, polarity)
+    _check_horizon(horizon)
+    sums = (MONTHS_IN_YEAR + 1 if s.trend_method is TrendMethod.YEAR_ON_YEAR
+            else s.trend_window)
+    reason = missing_reason(clean(monthly), sums + MONTHS_IN_YEAR - 1)
+    if reason is not None:  # say "not enough history" before the padding looks like a gap
+        return TrendResult(s.trend_method, horizon, None, None, window=s.trend_window,
+                           reason=reason)
     return project_rolling(rolling_sums(monthly), horizon, target, polarity,
                            s.trend_method, s.trend_window)
