@@ -1,0 +1,196 @@
+"""What a batch is made of: settings, jobs, and the results workers send back.
+
+Everything here is a frozen dataclass of plain values (strings, numbers, paths,
+tuples) so that a job pickles cheaply to a local worker process or a
+dask.distributed worker on another machine, and a result pickles back.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from cdrp_lib.periods import Month
+
+# The bulletin's pages, in the order a reader meets them.  ``summary`` is the
+# front page (index.html) and is always part of a bulletin.
+THEMES: tuple[str, ...] = (
+    "summary", "violence", "acquisitive_crime", "asb", "domestic_abuse", "perception",
+)
+SUMMARY = "summary"
+PAGE_TITLES: dict[str, str] = {
+    "summary": "Summary",
+    "violence": "Violence",
+    "acquisitive_crime": "Acquisitive crime",
+    "asb": "Anti-social behaviour",
+    "domestic_abuse": "Domestic abuse",
+    "perception": "Perception",
+}
+RENDERERS: tuple[str, ...] = ("nbconvert", "quarto")
+KERNEL_NAME = "python3"
+# A job whose worker or kernel died runs at most this many times in all.
+MAX_ATTEMPTS = 2
+# The files a published bulletin folder holds besides its pages.
+FIGURES_FILE = "figures.json"
+BULLETIN_FILE = "bulletin.json"
+
+
+def page_file(theme: str) -> str:
+    """``index.html`` for the summary (the bulletin's front page), ``<theme>.html`` otherwise."""
+    return "index.html" if theme == SUMMARY else f"{theme}.html"
+
+
+def figures_file(theme: str) -> str:
+    """The file a theme notebook writes its Assessments to, in its ``output_dir``."""
+    return f"{theme}.figures.json"
+
+
+class JobStatus(StrEnum):
+    """How a bulletin ended in this batch."""
+
+    OK = "ok"  # every page executed and rendered; published
+    FAILED = "failed"  # a page failed, or the worker died twice; the old bulletin stays
+    SKIPPED = "skipped"  # nothing it depends on changed since it was published
+    INTERRUPTED = "interrupted"  # the batch stopped (Ctrl-C) before it finished
+
+
+class PageStatus(StrEnum):
+    """How one page of a bulletin ended."""
+
+    OK = "ok"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """Where a batch reads and writes, and how it renders; shared by every job.
+
+    Paths are absolute so that a worker started elsewhere (another machine of a
+    dask cluster sharing the file system) finds the same files.  ``project_root``
+    is the working directory of every kernel.  ``produced_on`` is pinned once per
+    batch so that all pages agree and a re-run gives byte-identical pages.
+    """
+
+    store: Path
+    params_dir: Path
+    notebooks_dir: Path
+    outputs_dir: Path
+    project_root: Path
+    produced_on: str
+    renderer: str = "nbconvert"
+    kernel_name: str = KERNEL_NAME
+    start_timeout: float = 120.0
+
+    def __post_init__(self) -> None:
+        if self.renderer not in RENDERERS:
+            raise ValueError(
+                f"`renderer` must be one of {', '.join(map(repr, RENDERERS))}, "
+                f"got {self.renderer!r}")
+        try:
+            datetime.date.fromisoformat(self.produced_on)
+        except ValueError:
+            raise ValueError(
+                f"`produced_on` must be a date YYYY-MM-DD, got {self.produced_on!r}") from None
+
+    @property
+    def site_dir(self) -> Path:
+        return self.outputs_dir / "site"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.outputs_dir / "runs"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One bulletin: every requested page of one partnership for one month.
+
+    ``inputs`` holds the hashes of everything the bulletin depends on, as
+    ``(name, sha256)`` pairs; ``key`` is their digest, recorded in the published
+    folder's ``bulletin.json`` and compared on the next run.
+    """
+
+    partnership: str
+    partnership_name: str
+    synthetic: bool
+    month: str
+    themes: tuple[str, ...]
+    key: str
+    inputs: tuple[tuple[str, str], ...]
+    settings: BatchSettings
+
+    @property
+    def label(self) -> str:
+        return f"{self.partnership} {self.month}"
+
+    @property
+    def run_dir(self) -> Path:
+        """Where the executed notebooks are kept: ``outputs/runs/<partnership>/<month>``."""
+        return self.settings.runs_dir / self.partnership / self.month
+
+    @property
+    def staging_dir(self) -> Path:
+        """Where the pages are built before publication (the notebooks' ``output_dir``).
+
+        The same path on every run, so that nothing a notebook writes can differ
+        between two runs because of it.
+        """
+        return self.run_dir / "site"
+
+    @property
+    def site_dir(self) -> Path:
+        """The published bulletin folder ``outputs/site/<partnership>/<month>``."""
+        return self.settings.site_dir / self.partnership / self.month
+
+    def title(self, theme: str) -> str:
+        """``Ashcombe: Violence, December 2025``."""
+        return f"{self.partnership_name}: {PAGE_TITLES[theme]}, {Month.parse(self.month).label}"
+
+    def parameters(self, theme: str) -> dict[str, str]:
+        """The notebook's ``parameters`` cell values for one page of this bulletin."""
+        del theme  # every page of a bulletin takes the same parameters
+        s = self.settings
+        return {
+            "partnership": self.partnership,
+            "month": self.month,
+            "store": str(s.store),
+            "params_dir": str(s.params_dir),
+            "output_dir": str(self.staging_dir),
+            "produced_on": s.produced_on,
+        }
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """One page: timings in seconds, and the error in one path-free line if it failed."""
+
+    theme: str
+    status: PageStatus
+    execute_seconds: float
+    render_seconds: float = 0.0
+    error: str | None = None
+    renderer: str | None = None  # the renderer actually used (quarto may fall back)
+    notebook: Path | None = None  # the executed notebook, kept for inspection
+    html: Path | None = None  # the published page
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What happened to one bulletin.
+
+    ``retriable`` marks a failure of the machinery (a kernel or worker that
+    died) rather than of the notebook: such a job is run once more.
+    ``attempts`` counts runs of the job in this batch (0 for a skipped one).
+    """
+
+    partnership: str
+    month: str
+    status: JobStatus
+    seconds: float = 0.0
+    error: str | None = None
+    pages: tuple[PageResult, ...] = ()
+    attempts: int = 1
+    retriable: bool = False
+    rag_counts: tuple[tuple[str, int], ...] = field(default=())

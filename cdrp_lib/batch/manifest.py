@@ -1,0 +1,183 @@
+"""What a batch leaves behind besides the pages: its run manifest and the site index.
+
+The manifest (``outputs/runs/manifests/<run id>.json``) records every job of
+the batch: the hashes of its inputs, the parameters its notebooks got, timings
+per page, status, attempts, and output paths relative to ``outputs/``.
+
+The site index lists every bulletin published so far, read from the small
+``bulletin.json`` each published folder holds, plus the failures of this batch
+(a failed bulletin keeps its previously published folder, which the index links
+to as the previous version).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from cdrp_lib import __version__
+from cdrp_lib.batch.jobs import (
+    BULLETIN_FILE,
+    BatchSettings,
+    Job,
+    JobResult,
+    JobStatus,
+    PageResult,
+)
+
+MANIFEST_DIR = "manifests"
+RAG_KEYS = ("G", "A", "R", "none")
+
+
+def _relative(path: Path | None, base: Path) -> str | None:
+    """``path`` relative to ``base`` as a POSIX string, or absolute when outside it."""
+    if path is None:
+        return None
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _page_record(page: PageResult, outputs: Path) -> dict[str, Any]:
+    return {
+        "theme": page.theme,
+        "status": page.status.value,
+        "execute_seconds": round(page.execute_seconds, 3),
+        "render_seconds": round(page.render_seconds, 3),
+        "renderer": page.renderer,
+        "notebook": _relative(page.notebook, outputs),
+        "html": _relative(page.html, outputs),
+        "error": page.error,
+    }
+
+
+def job_record(job: Job, result: JobResult) -> dict[str, Any]:
+    """One job as the manifest records it."""
+    outputs = job.settings.outputs_dir
+    published = result.status in (JobStatus.OK, JobStatus.SKIPPED)
+    return {
+        "partnership": job.partnership,
+        "partnership_name": job.partnership_name,
+        "month": job.month,
+        "themes": list(job.themes),
+        "key": job.key,
+        "inputs": dict(job.inputs),
+        "parameters": {t: job.parameters(t) for t in job.themes},
+        "status": result.status.value,
+        "attempts": result.attempts,
+        "retries": max(result.attempts - 1, 0),
+        "seconds": round(result.seconds, 3),
+        "error": result.error,
+        "published": _relative(job.site_dir, outputs) if published else None,
+        "executed_notebooks": _relative(job.run_dir, outputs),
+        "pages": [_page_record(p, outputs) for p in result.pages],
+    }
+
+
+def manifest_document(
+    run_id: str,
+    settings: BatchSettings,
+    request: Mapping[str, Any],
+    jobs: Sequence[Job],
+    results: Sequence[JobResult],
+    timing: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The whole manifest; ``results`` are in the order of ``jobs``."""
+    counts = {s.value: 0 for s in JobStatus}
+    for r in results:
+        counts[r.status.value] += 1
+    return {
+        "run_id": run_id,
+        "cdrp_lib_version": __version__,
+        "python": sys.version.split()[0],
+        "request": dict(request),
+        "settings": {
+            "store": str(settings.store),
+            "params_dir": str(settings.params_dir),
+            "notebooks_dir": str(settings.notebooks_dir),
+            "outputs_dir": str(settings.outputs_dir),
+            "project_root": str(settings.project_root),
+            "renderer": settings.renderer,
+            "kernel_name": settings.kernel_name,
+            "produced_on": settings.produced_on,
+        },
+        **dict(timing),
+        "counts": counts,
+        "jobs": [job_record(j, r) for j, r in zip(jobs, results, strict=True)],
+    }
+
+
+def write_manifest(settings: BatchSettings, run_id: str, document: Mapping[str, Any]) -> Path:
+    """Write ``outputs/runs/manifests/<run id>.json`` and return its path."""
+    from cdrp_lib.render import write_text_atomic
+
+    path = settings.runs_dir / MANIFEST_DIR / f"{run_id}.json"
+    return write_text_atomic(path, json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+
+
+def _published_entry(record: Mapping[str, Any]) -> Any:
+    from cdrp_lib.site import BulletinEntry
+
+    counts = record.get("rag_counts") or {}
+    return BulletinEntry(
+        partnership_id=str(record["partnership"]),
+        partnership_name=str(record.get("partnership_name") or record["partnership"]),
+        month=str(record["month"]),
+        status="ok",
+        rag_counts={k: int(counts.get(k, 0)) for k in RAG_KEYS},
+        error=None,
+        synthetic=bool(record.get("synthetic", False)),
+    )
+
+
+def published_records(site_dir: Path) -> list[dict[str, Any]]:
+    """The ``bulletin.json`` of every published bulletin folder ``<partnership>/<month>``.
+
+    Working folders (names starting with ``.``) and unreadable records are
+    left out: a folder without a valid record was not published by a batch.
+    """
+    records: list[dict[str, Any]] = []
+    if not site_dir.is_dir():
+        return records
+    for path in sorted(site_dir.glob(f"*/*/{BULLETIN_FILE}")):
+        partnership_dir, month_dir = path.parent.parent.name, path.parent.name
+        if partnership_dir.startswith(".") or month_dir.startswith("."):
+            continue
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if (isinstance(record, dict) and record.get("partnership") == partnership_dir
+                and record.get("month") == month_dir):
+            records.append(record)
+    return records
+
+
+def rebuild_index(site_dir: Path, failures: Sequence[tuple[Job, JobResult]]) -> Path:
+    """Rewrite ``site/index.html``: every published bulletin, and this batch's failures.
+
+    A failure replaces the entry of the bulletin published before it for the
+    same partnership and month (the index shows it failed and links to the
+    previous version).
+    """
+    from cdrp_lib.site import BulletinEntry, write_index
+
+    entries: dict[tuple[str, str], Any] = {}
+    for record in published_records(site_dir):
+        entry = _published_entry(record)
+        entries[(entry.partnership_id, entry.month)] = entry
+    for job, result in failures:
+        entries[(job.partnership, job.month)] = BulletinEntry(
+            partnership_id=job.partnership,
+            partnership_name=job.partnership_name,
+            month=job.month,
+            status="failed",
+            rag_counts={},
+            error=result.error or "failed",
+            synthetic=job.synthetic,
+        )
+    return write_index(site_dir, list(entries.values()))

@@ -1,0 +1,300 @@
+"""Planning a batch: which bulletins to make, and the hashes that say whether each is current.
+
+A bulletin's key is the digest of everything its pages depend on:
+
+* ``store``: a content digest of the tables notebooks read (every table of the
+  store except the raw ``police_counts`` and the ``input_files`` log).  It is
+  one digest for the whole store, not one per partnership, because a bulletin
+  compares its partnership with its most similar group: other partnerships'
+  series are inputs too;
+* ``params``: every file under the params folder (targets, peer groups,
+  measures, method settings);
+* ``notebook:<theme>``: the bytes of each page's notebook;
+* ``cdrp_lib``: the library version and a digest of its source files (so a
+  developer's edit counts even before the version is bumped);
+* ``renderer`` and ``kernel``: how pages are executed and rendered.
+
+The date a page was produced on is an output, not an input: an unchanged
+bulletin is not re-made on a new day (``--force`` re-makes it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cdrp_lib
+from cdrp_lib.batch.jobs import (
+    BULLETIN_FILE,
+    SUMMARY,
+    THEMES,
+    BatchSettings,
+    Job,
+    page_file,
+)
+from cdrp_lib.errors import InputError, NotFoundError, Problem
+from cdrp_lib.periods import Month
+
+LATEST = "latest"
+# Tables of the store that notebooks never read: raw LSOA counts (series are
+# built from them) and the ingest log (its timestamps change on a no-op ingest).
+STORE_TABLES_NOT_READ = frozenset({"police_counts", "input_files"})
+# Source files whose change means the library may compute something else.
+LIBRARY_SUFFIXES = frozenset({".py", ".j2", ".css", ".json", ".yaml", ".yml", ".tpl"})
+
+
+class PlanError(InputError):
+    """A batch request that cannot be planned; its message lists every problem, on one line."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__(problems)
+        self.args = ("; ".join(str(p) for p in self.problems),)
+
+
+@dataclass(frozen=True)
+class PartnershipRow:
+    """One partnership as the store lists it."""
+
+    id: str
+    name: str
+    synthetic: bool = False
+
+
+@dataclass(frozen=True)
+class StoreFacts:
+    """What planning needs from the store, read once per batch."""
+
+    partnerships: tuple[PartnershipRow, ...]
+    latest_month: str | None
+    digest: str
+
+
+def _sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def digest_files(root: Path, paths: Iterable[Path]) -> str:
+    """sha256 over the relative names and bytes of ``paths`` (sorted, so order never matters)."""
+    h = hashlib.sha256()
+    for path in sorted(paths, key=lambda p: p.relative_to(root).as_posix()):
+        h.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        h.update(_sha256_bytes(path.read_bytes()).encode("ascii") + b"\n")
+    return h.hexdigest()
+
+
+def _visible_files(root: Path, suffixes: frozenset[str] | None = None) -> list[Path]:
+    """Files under ``root``, leaving out hidden ones and caches."""
+    out: list[Path] = []
+    for path in root.rglob("*"):
+        parts = path.relative_to(root).parts
+        if any(p.startswith(".") or p == "__pycache__" for p in parts) or not path.is_file():
+            continue
+        if suffixes is None or path.suffix in suffixes:
+            out.append(path)
+    return out
+
+
+def params_digest(params_dir: Path) -> str:
+    """Digest of every file under the params folder."""
+    if not params_dir.is_dir():
+        raise NotFoundError(f"{params_dir}: no such params folder")
+    return digest_files(params_dir, _visible_files(params_dir))
+
+
+def library_digest() -> str:
+    """``<version>:<digest of cdrp_lib's source files>``."""
+    root = Path(cdrp_lib.__file__).resolve().parent
+    return f"{cdrp_lib.__version__}:{digest_files(root, _visible_files(root, LIBRARY_SUFFIXES))}"
+
+
+def store_digest(store: Path) -> str:
+    """A content digest of the store tables notebooks read.
+
+    Per table: its column names and types, its row count and the sum of
+    DuckDB's row hashes (order-free, and duplicates do not cancel as with XOR).
+    DuckDB's version is part of the digest because its hash function may change.
+    """
+    import duckdb
+
+    h = hashlib.sha256(f"duckdb {duckdb.__version__}\n".encode())
+    with duckdb.connect(str(store), read_only=True) as con:
+        tables = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY table_name"
+        ).fetchall()]
+        for table in tables:
+            if table in STORE_TABLES_NOT_READ:
+                continue
+            columns = con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+                [table]).fetchall()
+            quoted = '"' + table.replace('"', '""') + '"'
+            row = con.execute(
+                f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {quoted} AS t"
+            ).fetchone()
+            h.update(f"{table}|{columns}|{row}\n".encode())
+    return h.hexdigest()
+
+
+def _store_catalogue(store: Path) -> tuple[list[tuple[str, str]], str | None]:
+    """Partnerships ``(id, name)`` and the latest police month, through :class:`Store`."""
+    try:
+        from cdrp_lib.store import Store
+    except ModuleNotFoundError as exc:  # TEMPORARY until cdrp_lib.store lands (engineer A)
+        if exc.name != "cdrp_lib.store":
+            raise
+        import duckdb
+
+        with duckdb.connect(str(store), read_only=True) as con:
+            rows = con.execute("SELECT id, name FROM partnerships ORDER BY id").fetchall()
+            latest = con.execute("SELECT max(month) FROM force_months").fetchone()
+        return [(str(a), str(b)) for a, b in rows], (str(latest[0]) if latest and latest[0]
+                                                     else None)
+
+    with Store(store, read_only=True) as st:
+        return list(st.partnerships()), st.latest_month("police")
+
+
+def _synthetic_ids(store: Path) -> frozenset[str]:
+    """Ids of partnerships flagged synthetic (the demo county), from ``partnerships.synthetic``."""
+    import duckdb
+
+    with duckdb.connect(str(store), read_only=True) as con:
+        rows = con.execute("SELECT id FROM partnerships WHERE synthetic").fetchall()
+    return frozenset(str(r[0]) for r in rows)
+
+
+def read_store_facts(store: Path) -> StoreFacts:
+    """Partnerships, latest month and content digest of the store at ``store``."""
+    if not store.is_file():
+        raise NotFoundError(f"{store}: no such store (run `cdrp ingest` first)")
+    listed, latest = _store_catalogue(store)
+    synthetic = _synthetic_ids(store)
+    rows = tuple(PartnershipRow(pid, name, pid in synthetic) for pid, name in listed)
+    return StoreFacts(partnerships=rows, latest_month=latest, digest=store_digest(store))
+
+
+def normalise_themes(themes: Sequence[str] | None) -> tuple[tuple[str, ...], list[str]]:
+    """The requested themes in page order with the summary added; and the unknown ones."""
+    wanted = set(themes) if themes else set(THEMES)
+    unknown = sorted(wanted - set(THEMES))
+    wanted.add(SUMMARY)
+    return tuple(t for t in THEMES if t in wanted), unknown
+
+
+def _resolve_month(month: str, latest: str | None, store: Path) -> tuple[str | None, list[Problem]]:
+    if latest is None:
+        raise NotFoundError(f"{store}: the store holds no police months (run `cdrp ingest`)")
+    if month == LATEST:
+        return latest, []
+    try:
+        parsed = Month.parse(month)
+    except ValueError:
+        return None, [Problem(str(store), "`--month` is not a month", "YYYY-MM or 'latest'",
+                              repr(month), column="--month")]
+    if parsed > Month.parse(latest):
+        return None, [Problem(str(store), "`--month` is after the store's data",
+                              f"a month up to {latest}", str(parsed), column="--month")]
+    return str(parsed), []
+
+
+def plan_jobs(
+    settings: BatchSettings,
+    *,
+    month: str,
+    partnerships: Sequence[str] | None,
+    themes: Sequence[str] | None = None,
+    facts: StoreFacts | None = None,
+) -> list[Job]:
+    """One job per partnership for ``month`` (``'latest'``: the store's latest police month).
+
+    ``partnerships=None`` means every partnership in the store.  ``themes``
+    defaults to every page; the summary is always included because it is the
+    bulletin's front page, the one the site index links to.  Every problem with
+    the request (unknown partnerships or themes, missing notebooks, a bad month)
+    is reported at once as a :class:`PlanError` (an :class:`InputError`).
+    """
+    facts = facts if facts is not None else read_store_facts(settings.store)
+    problems: list[Problem] = []
+    pages, unknown_themes = normalise_themes(themes)
+    for theme in unknown_themes:
+        problems.append(Problem("cdrp run", "unknown theme", f"one of {', '.join(THEMES)}",
+                                repr(theme), column="--themes"))
+    notebooks: dict[str, Path] = {}
+    for theme in pages:
+        path = settings.notebooks_dir / f"{theme}.ipynb"
+        if path.is_file():
+            notebooks[theme] = path
+        else:
+            problems.append(Problem(str(path), "notebook missing", f"the {theme} page's notebook",
+                                    "no such file"))
+    resolved, month_problems = _resolve_month(month, facts.latest_month, settings.store)
+    problems.extend(month_problems)
+    known = {p.id: p for p in facts.partnerships}
+    if partnerships is None:
+        chosen = sorted(facts.partnerships, key=lambda p: p.id)
+    else:
+        chosen = []
+        for pid in dict.fromkeys(partnerships):
+            if pid in known:
+                chosen.append(known[pid])
+            else:
+                sample = ", ".join(sorted(known)[:8]) + (", ..." if len(known) > 8 else "")
+                problems.append(Problem(str(settings.store), "unknown partnership",
+                                        f"a partnership in the store ({sample})", repr(pid),
+                                        column="--partnership"))
+    if problems:
+        raise PlanError(problems)
+    assert resolved is not None
+
+    shared = {
+        "store": facts.digest,
+        "params": params_digest(settings.params_dir),
+        "cdrp_lib": library_digest(),
+        "renderer": settings.renderer,
+        "kernel": settings.kernel_name,
+        **{f"notebook:{t}": _sha256_bytes(notebooks[t].read_bytes()) for t in pages},
+    }
+    inputs = tuple(sorted(shared.items()))
+    return [
+        Job(partnership=p.id, partnership_name=p.name, synthetic=p.synthetic, month=resolved,
+            themes=pages, key=job_key(p.id, resolved, pages, inputs), inputs=inputs,
+            settings=settings)
+        for p in chosen
+    ]
+
+
+def job_key(partnership: str, month: str, themes: Sequence[str],
+            inputs: Sequence[tuple[str, str]]) -> str:
+    """The digest recorded with a published bulletin; equal keys mean nothing changed."""
+    doc = {"partnership": partnership, "month": month, "themes": list(themes),
+           "inputs": dict(inputs)}
+    return _sha256_bytes(json.dumps(doc, sort_keys=True).encode("utf-8"))
+
+
+def published_key(job: Job) -> str | None:
+    """The key of the bulletin published for this job's partnership and month, if complete.
+
+    ``None`` when there is none, its ``bulletin.json`` is unreadable, or a page
+    it lists is missing (a folder damaged by hand is re-made, not trusted).
+    """
+    try:
+        record = json.loads((job.site_dir / BULLETIN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("key"), str):
+        return None
+    pages = record.get("themes")
+    if not isinstance(pages, list) or not all(
+            isinstance(t, str) and (job.site_dir / page_file(t)).is_file() for t in pages):
+        return None
+    return str(record["key"])
+
+
+def is_current(job: Job) -> bool:
+    """True when the published bulletin was made from exactly this job's inputs."""
+    return published_key(job) == job.key
