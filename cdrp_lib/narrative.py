@@ -1,0 +1,347 @@
+"""Sentences from an Assessment, by rule, so narrative can never contradict its table (§12).
+
+Each sentence states one fact of the :class:`~cdrp_lib.assessment.Assessment`
+and prints its numbers with the same display helpers as the tables
+(:mod:`cdrp_lib.stats.rounding`: ROUND_HALF_UP, thousands separators, one
+decimal for percentages, "fewer"/"more" rather than negative counts).  A fact
+that is unavailable gives no sentence; a figure flagged by disclosure control
+(§9) is never printed; a part that could not be computed says why with its
+:class:`~cdrp_lib.stats.enums.NotAssessedReason` sentence, once per reason.
+
+Wording follows the reference bulletin.  Positions ("above the target
+trajectory") describe position only; the verdicts ("the target will be met")
+carry good and bad, so a higher-is-better measure that rises is good news.
+Every key sentence names the measure, so that :func:`narrate_outcome` can join
+several measures' sentences into one paragraph in the fixed order position,
+projection, notable month, peers, followed by the outcome rating.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from cdrp_lib.assessment import Assessment, AssessmentPart, TrendDirection
+from cdrp_lib.periods import Month
+from cdrp_lib.stats.enums import (
+    NotAssessedReason,
+    PastMonth,
+    PeerPosition,
+    Rag,
+    TrajectoryStatus,
+)
+from cdrp_lib.stats.rag import RagResult, outcome_rag
+from cdrp_lib.stats.rounding import Number, fmt_number, fmt_pct, round_half_up
+
+__all__ = ["Fact", "Sentence", "narrate", "narrate_outcome", "sentences"]
+
+RATE_DECIMALS = 1  # rates per 1,000 residents, as in the tables
+PERCENT_DECIMALS = 1
+PERCENT_SCALE = 100
+PEER_RATE_UNIT = "per 1,000 residents"
+# Reasons whose sentence concerns the peer comparison, not the whole measure.
+_PEER_REASONS = frozenset({NotAssessedReason.NO_PEER_GROUP, NotAssessedReason.NOT_IN_PEER_GROUP,
+                           NotAssessedReason.NO_POPULATION})
+
+
+class Fact(StrEnum):
+    """Which fact of the Assessment a sentence states (the rows of methods §12)."""
+
+    TARGET = "target"
+    BASELINE_CHANGE = "baseline_change"
+    POSITION = "position"
+    ACHIEVED = "achieved"
+    PROJECTION = "projection"
+    PAST_MONTH = "past_month"
+    COMPARISON = "comparison"
+    PEERS = "peers"
+    SURVEY = "survey"
+    NOT_ASSESSED = "not_assessed"
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence and the fact it states."""
+
+    fact: Fact
+    text: str
+
+
+# The order of an outcome paragraph (methods §12).
+OUTCOME_ORDER = (Fact.POSITION, Fact.PROJECTION, Fact.PAST_MONTH, Fact.PEERS)
+
+
+def _count(a: Assessment, x: Number) -> str:
+    """``1,650 crimes`` / ``1 crime``: a count with its noun, singular when it shows 1."""
+    shown = fmt_number(x)
+    noun = a.count_noun
+    if shown == "1" and noun.endswith("s"):
+        noun = noun[:-1]
+    return f"{shown} {noun}"
+
+
+def _level(a: Assessment, x: Number) -> str:
+    """A level as the tables print it: a count with its noun, or a percentage."""
+    return fmt_pct(x, PERCENT_DECIMALS) if a.is_proportion else _count(a, x)
+
+
+def _bare_level(a: Assessment, x: Number) -> str:
+    return fmt_pct(x, PERCENT_DECIMALS) if a.is_proportion else fmt_number(x)
+
+
+def _hidden(a: Assessment, *names: str) -> bool:
+    return any(a.is_suppressed(n) for n in names)
+
+
+def _article(shown: str) -> str:
+    """"a" or "an" before a number as it is read aloud: an 8%, an 11.3%, an 18, a 1,800."""
+    digits = shown.lstrip("+-").split(".")[0].replace(",", "")
+    if not digits.isdigit():
+        return "a"
+    if digits.startswith("8") or (len(digits) % 3 == 2 and digits[:2] in ("11", "18")):
+        return "an"
+    return "a"
+
+
+def _is_zero(x: Number, decimals: int) -> bool:
+    return round_half_up(x, decimals) == 0
+
+
+def _target(a: Assessment) -> Iterable[Sentence]:
+    if a.baseline_value is None or _hidden(a, "baseline_value"):
+        return
+    noun = "" if a.is_proportion else " recorded"
+    level = _level(a, a.baseline_value)
+    if not a.is_proportion:
+        level = level.replace(" ", noun + " ", 1)
+    label = a.baseline_label or "baseline"
+    text = f"The {label} baseline for {a.measure_name} was {level}."
+    if a.target_text and not _hidden(a, "target_text"):
+        text += f" The target is {a.target_text}."
+    yield Sentence(Fact.TARGET, text)
+
+
+def _baseline_change(a: Assessment) -> Iterable[Sentence]:
+    if a.is_proportion:
+        if (a.rolling_12 is None or a.baseline_value is None
+                or _hidden(a, "rolling_12", "baseline_value")):
+            return
+        pp = a.rolling_12 - a.baseline_value
+        if _is_zero(pp, PERCENT_DECIMALS):
+            yield Sentence(Fact.BASELINE_CHANGE,
+                           f"{a.measure_name} is unchanged from the baseline.")
+            return
+        word = "reduction" if pp < 0 else "increase"
+        size = fmt_number(abs(pp), PERCENT_DECIMALS)
+        yield Sentence(Fact.BASELINE_CHANGE,
+                       f"{_article(size).title()} {size} percentage point {word} "
+                       f"in {a.measure_name} has been recorded from the baseline.")
+        return
+    pct = a.change_from_baseline_pct
+    if pct is None or _hidden(a, "change_from_baseline_pct"):
+        return
+    if _is_zero(pct, PERCENT_DECIMALS):
+        yield Sentence(Fact.BASELINE_CHANGE, f"{a.measure_name} is unchanged from the baseline.")
+        return
+    word = "reduction" if pct < 0 else "increase"
+    size = fmt_pct(abs(pct), PERCENT_DECIMALS)
+    yield Sentence(Fact.BASELINE_CHANGE,
+                   f"{_article(size).title()} {size} {word} in {a.measure_name} "
+                   "has been recorded from the baseline.")
+
+
+_POSITION_WORDS = {
+    TrajectoryStatus.BELOW: "below",
+    TrajectoryStatus.ON: "in line with",
+    TrajectoryStatus.ABOVE: "above",
+}
+
+
+def _position(a: Assessment) -> Iterable[Sentence]:
+    if a.trajectory_status is None:
+        return
+    yield Sentence(Fact.POSITION, f"The current position for {a.measure_name} is "
+                   f"{_POSITION_WORDS[a.trajectory_status]} the target trajectory.")
+
+
+def _achieved(a: Assessment) -> Iterable[Sentence]:
+    if a.target_achieved:
+        yield Sentence(Fact.ACHIEVED, f"The {a.measure_name} target is currently met.")
+
+
+def _past_target_date(a: Assessment) -> bool:
+    return a.target_by is not None and a.data_to is not None and \
+        Month.parse(a.data_to) >= Month.parse(a.target_by)
+
+
+def _projection(a: Assessment) -> Iterable[Sentence]:
+    if a.trend_projection is None or a.trend_direction is None or _past_target_date(a):
+        return
+    with_target = a.target_by is not None and a.trend_sufficient is not None
+    when = f"by {Month.parse(a.target_by).label}" if with_target and a.target_by \
+        else "over the next twelve months"
+    if _hidden(a, "rolling_12"):
+        to = ""
+    elif a.trend_direction is TrendDirection.FLAT:
+        to = f" at {_bare_level(a, a.trend_projection)}"
+    else:
+        to = f" to {_bare_level(a, a.trend_projection)}"
+    move = {TrendDirection.FALLING: "fall", TrendDirection.RISING: "rise",
+            TrendDirection.FLAT: "stay level"}[a.trend_direction]
+    text = (f"If current performance is maintained, {a.measure_name} is projected to "
+            f"{move}{to} {when}")
+    if with_target:
+        text += " and the target will be met" if a.trend_sufficient \
+            else " and the target will not be met"
+    yield Sentence(Fact.PROJECTION, text + ".")
+
+
+def _past_month(a: Assessment) -> Iterable[Sentence]:
+    if a.past_month is None or a.past_month is PastMonth.IN_LINE:
+        return
+    word = "above" if a.past_month is PastMonth.ABOVE else "below"
+    when = Month.parse(a.data_to).label if a.data_to else "the latest month"
+    text = f"In {when}, {a.measure_name} was {word} the expected level"
+    if a.month_value is None or _hidden(a, "month_value"):
+        yield Sentence(Fact.PAST_MONTH, text + ".")
+        return
+    text += f", with {_count(a, a.month_value)}"
+    if a.expected_low is not None and a.expected_high is not None:
+        text += f" (expected {fmt_number(a.expected_low)} to {fmt_number(a.expected_high)})"
+    yield Sentence(Fact.PAST_MONTH, text + ".")
+
+
+def _comparison(a: Assessment) -> Iterable[Sentence]:
+    if a.rolling_12 is None or a.change_12m is None or _hidden(
+            a, "rolling_12", "change_12m", "previous_rolling_12"):
+        return
+    if a.is_proportion:
+        pp = a.change_12m_pp if a.change_12m_pp is not None else a.change_12m
+        head = (f"Over the last 12 months, {a.measure_name} was "
+                f"{fmt_pct(a.rolling_12, PERCENT_DECIMALS)}")
+        if _is_zero(pp, PERCENT_DECIMALS):
+            yield Sentence(Fact.COMPARISON, head + ", the same as in the previous 12 months.")
+            return
+        word = "lower" if pp < 0 else "higher"
+        yield Sentence(Fact.COMPARISON, f"{head}, {fmt_number(abs(pp), PERCENT_DECIMALS)} "
+                       f"percentage points {word} than in the previous 12 months.")
+        return
+    head = f"Over the last 12 months, {a.measure_name} totalled {_count(a, a.rolling_12)}"
+    if _is_zero(a.change_12m, 0):
+        yield Sentence(Fact.COMPARISON, head + ", the same as in the previous 12 months.")
+        return
+    word = "fewer" if a.change_12m < 0 else "more"
+    size = fmt_number(abs(a.change_12m))
+    if a.change_12m_pct is None:
+        yield Sentence(Fact.COMPARISON, f"{head}, {size} {word} than in the previous 12 "
+                       "months, when there were none.")
+        return
+    yield Sentence(Fact.COMPARISON, f"{head}, {size} ({fmt_pct(abs(a.change_12m_pct))}) "
+                   f"{word} than in the previous 12 months.")
+
+
+_PEER_WORDS = {
+    PeerPosition.ABOVE: "significantly above",
+    PeerPosition.IN_LINE: "in line with",
+    PeerPosition.BELOW: "significantly below",
+}
+
+
+def _peers(a: Assessment) -> Iterable[Sentence]:
+    if a.peer_position is None or a.peer_rate is None or a.peer_average is None:
+        return
+    where = _PEER_WORDS[a.peer_position]
+    if _hidden(a, "rolling_12", "rolling_12_numerator"):
+        yield Sentence(Fact.PEERS, f"The {a.measure_name} rate is {where} the most similar "
+                       "group average.")
+        return
+    if a.is_proportion:
+        yield Sentence(Fact.PEERS, f"The {a.measure_name} of {fmt_pct(a.peer_rate)} is {where} "
+                       f"the most similar group average of {fmt_pct(a.peer_average)}.")
+        return
+    rate, avg = fmt_number(a.peer_rate, RATE_DECIMALS), fmt_number(a.peer_average, RATE_DECIMALS)
+    yield Sentence(Fact.PEERS, f"The {a.measure_name} rate of {rate} {PEER_RATE_UNIT} is "
+                   f"{where} the most similar group average of {avg}.")
+
+
+def _survey(a: Assessment) -> Iterable[Sentence]:
+    if a.survey_percent is None or a.survey_ci_low is None or a.survey_ci_high is None:
+        return
+    level = fmt_pct(a.settings.survey_level * PERCENT_SCALE, 0)
+    wave = f" in the {a.survey_wave} survey" if a.survey_wave else ""
+    text = (f"{a.measure_name}: {fmt_pct(a.survey_percent)} ({level} CI "
+            f"{fmt_pct(a.survey_ci_low)} to {fmt_pct(a.survey_ci_high)}){wave}")
+    if a.survey_significance is not None and a.baseline_percent is not None:
+        label = a.baseline_label or "baseline"
+        text += (f", {a.survey_significance.words} from the {label} baseline of "
+                 f"{fmt_pct(a.baseline_percent)}")
+    yield Sentence(Fact.SURVEY, text + ".")
+
+
+def _not_assessed_reasons(a: Assessment) -> list[NotAssessedReason]:
+    """The reasons worth a sentence: the rating's, the peers' and suppression, once each."""
+    found: list[NotAssessedReason] = []
+    if a.rag is None and a.not_assessed_reason is not None:
+        found.append(a.not_assessed_reason)
+    peer = a.reason(AssessmentPart.PEERS)
+    if peer in _PEER_REASONS:
+        found.append(peer)
+    if a.suppressed:
+        found.append(NotAssessedReason.SUPPRESSED)
+    return list(dict.fromkeys(found))
+
+
+def _not_assessed(a: Assessment) -> Iterable[Sentence]:
+    for reason in _not_assessed_reasons(a):
+        yield Sentence(Fact.NOT_ASSESSED, reason.sentence)
+
+
+_RULES = (_target, _baseline_change, _position, _achieved, _projection, _past_month,
+          _comparison, _peers, _survey, _not_assessed)
+
+
+def sentences(a: Assessment) -> tuple[Sentence, ...]:
+    """Every sentence of ``a`` with the fact it states, in bulletin order."""
+    return tuple(s for rule in _RULES for s in rule(a))
+
+
+def narrate(assessment: Assessment) -> tuple[str, ...]:
+    """The sentences of one measure's narrative (methods §12)."""
+    return tuple(s.text for s in sentences(assessment))
+
+
+def _outcome_reason_sentence(a: Assessment) -> str | None:
+    if a.rag is not None or a.not_assessed_reason is None:
+        return None
+    sentence = a.not_assessed_reason.sentence
+    return f"For {a.measure_name}, {sentence[0].lower()}{sentence[1:]}"
+
+
+def narrate_outcome(assessments: Sequence[Assessment]) -> str:
+    """One paragraph for an outcome: its measures' key sentences, then the outcome rating.
+
+    Key sentences come in the fixed order position, projection, notable month,
+    peers (all measures' positions first, and so on); a measure that cannot be
+    rated says why.  The rating is :func:`cdrp_lib.stats.rag.outcome_rag`.
+    """
+    parts: list[str] = []
+    by_measure = [sentences(a) for a in assessments]
+    for fact in OUTCOME_ORDER:
+        for found in by_measure:
+            parts.extend(s.text for s in found if s.fact is fact)
+    parts.extend(s for a in assessments if (s := _outcome_reason_sentence(a)) is not None)
+    result = outcome_rag([RagResult(a.rag, a.not_assessed_reason) for a in assessments])
+    parts.append(_outcome_rating_sentence(result))
+    return " ".join(parts)
+
+
+def _outcome_rating_sentence(result: RagResult) -> str:
+    if result.rating is None:
+        reason = result.reason or NotAssessedReason.INSUFFICIENT_DATA
+        return f"The outcome is not rated: {reason.sentence[0].lower()}{reason.sentence[1:]}"
+    return f"The outcome is rated {_rag_words(result.rating)}."
+
+
+def _rag_words(rating: Rag) -> str:
+    return f"{rating.word} ({rating.letter})"
