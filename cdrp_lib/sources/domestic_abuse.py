@@ -22,6 +22,7 @@ from cdrp_lib.periods import Month, month_range
 from cdrp_lib.sources.local_csv import (
     LINE,
     TextTable,
+    by_unique,
     parse_days,
     parse_flags,
     problems_where,
@@ -102,7 +103,7 @@ def read_domestic_abuse(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
     dates = parse_days(frame["date"])
     kinds = frame["kind"].str.lower()
     flags = parse_flags(frame["marac_referral"], blank=False)
-    partnerships = frame["partnership"].map(slugify)
+    partnerships = by_unique(frame["partnership"], lambda cells: cells.map(slugify))
     checks: list[tuple[pd.Series[bool], str, str, str]] = [
         (frame["event_id"] == "", "event_id", "missing value", "an event reference"),
         (dates.isna(), "date", "invalid date", "a date as YYYY-MM-DD or DD/MM/YYYY"),
@@ -141,14 +142,14 @@ def read_domestic_abuse(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
     return events, problems
 
 
-def _flags_by_event(events: pd.DataFrame) -> pd.Series[bool]:
-    """Repeat flag per event_id, computed once per event even if it appears in two areas."""
+def _repeat_event_ids(events: pd.DataFrame) -> set[str]:
+    """Event ids that are repeats, computed once per event even if it appears in two areas."""
     unique = events.drop_duplicates("event_id")
     if unique.empty:
-        return pd.Series(dtype=bool)
+        return set()
     flags = repeat_flags(unique["victim_id"].tolist(), unique["date"],
                          unique["event_id"].tolist(), LOOKBACK_MONTHS)
-    return pd.Series(flags, index=unique["event_id"].to_numpy(), dtype=bool)
+    return set(unique["event_id"][np.asarray(flags, dtype=bool)])
 
 
 def monthly_series(events: pd.DataFrame) -> pd.DataFrame:
@@ -179,18 +180,16 @@ def monthly_series(events: pd.DataFrame) -> pd.DataFrame:
 
     is_crime = events["kind"] == "crime"
     is_referral = events["marac_referral"].astype(bool)
-    crime_flags = _flags_by_event(events.loc[is_crime])
-    referral_flags = _flags_by_event(events.loc[is_referral])
+    crime_repeats = _repeat_event_ids(events.loc[is_crime])
+    referral_repeats = _repeat_event_ids(events.loc[is_referral])
     frame = pd.DataFrame({
         "partnership": events["partnership"].astype(str),
         "month": months_of,
         DA_CRIMES: is_crime.astype(int),
         DA_INCIDENTS: (events["kind"] == "incident").astype(int),
         MARAC_REFERRALS: is_referral.astype(int),
-        "crime_repeat": (is_crime & events["event_id"].map(crime_flags).fillna(False)
-                         .astype(bool)).astype(int),
-        "referral_repeat": (is_referral & events["event_id"].map(referral_flags).fillna(False)
-                            .astype(bool)).astype(int),
+        "crime_repeat": (is_crime & events["event_id"].isin(crime_repeats)).astype(int),
+        "referral_repeat": (is_referral & events["event_id"].isin(referral_repeats)).astype(int),
     })
     frame = frame.loc[frame["partnership"] != ""]
     partnerships = sorted(frame["partnership"].unique())

@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -175,18 +175,19 @@ def table_from_records(
         return None, problems
     width = len(names)
     present = [c for c in expected if c in seen]
-    cells: dict[str, list[str]] = {c: [] for c in present}
+    kept: list[list[str]] = []
     lines: list[int] = []
     for line, record in records[1:]:
-        spare_empty = len(record) > width and not any(x.strip() for x in record[width:])
-        if len(record) != width and not spare_empty:
+        if len(record) != width and not (
+                len(record) > width and not any(x.strip() for x in record[width:])):
             problems.append(Problem(file, "wrong number of cells", f"{width} cells as the header",
                                     f"{len(record)} cells", line=line))
             continue
         lines.append(line)
-        for c in present:
-            cells[c].append(record[seen[c]].strip())
-    frame = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in cells.items()})
+        kept.append(record)
+    columns = list(zip(*kept, strict=False)) if kept else [() for _ in range(width)]
+    frame = pd.DataFrame({c: pd.Series(columns[seen[c]], dtype=object).str.strip()
+                          for c in present})
     frame[LINE] = pd.Series(lines, dtype="int64")
     return TextTable(path, tuple(names), frame), problems
 
@@ -201,7 +202,10 @@ def problems_where(
     severity: str = "error",
 ) -> list[Problem]:
     """One problem per row of ``frame`` where ``mask`` holds, quoting the row's ``column`` cell."""
-    hits = frame.loc[mask.to_numpy(dtype=bool), [LINE, column]]
+    selected = mask.to_numpy(dtype=bool)
+    if not selected.any():
+        return []
+    hits = frame.loc[selected, [LINE, column]]
     return [
         Problem(str(table.path), rule, expected, shown(value), line=int(line), column=column,
                 severity=severity)
@@ -209,11 +213,23 @@ def problems_where(
     ]
 
 
+def by_unique(text: pd.Series[str], convert: Callable[[pd.Series[str]], pd.Series[Any]]
+              ) -> pd.Series[Any]:
+    """Apply a column conversion once per distinct cell: extracts repeat dates and names a lot."""
+    codes, uniques = pd.factorize(text)
+    converted = convert(pd.Series(uniques, dtype=object)).to_numpy()
+    return pd.Series(converted[codes], index=text.index)
+
+
 def parse_days(text: pd.Series[str]) -> pd.Series[pd.Timestamp]:
     """``YYYY-MM-DD`` or ``DD/MM/YYYY`` (a time after the date is dropped) -> day timestamps.
 
     Cells that are neither, or not a real calendar date, are NaT.
     """
+    return by_unique(text, _parse_days).astype("datetime64[ns]")
+
+
+def _parse_days(text: pd.Series[str]) -> pd.Series[pd.Timestamp]:
     iso = text.str.extract(_ISO_DATE)
     uk = text.str.extract(_UK_DATE)
     parts = iso.fillna(uk)

@@ -47,7 +47,7 @@ def read_lad_csp_lookup(path: Path) -> pd.DataFrame:
     dup = frame.duplicated("lad17cd", keep="first")
     problems += problems_where(table, frame, dup, "lad17cd", "duplicate district",
                                "each district once")
-    errors = [p for p in problems if p.severity == "error"]
+    errors = sorted((p for p in problems if p.severity == "error"), key=lambda p: p.line or 0)
     if errors:
         raise InputError(errors)
     out = frame[list(wanted)].rename(columns=dict(zip(wanted, LAD_CSP_COLUMNS, strict=True)))

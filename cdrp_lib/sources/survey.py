@@ -37,6 +37,7 @@ from cdrp_lib.periods import Month
 from cdrp_lib.sources.local_csv import (
     LINE,
     TextTable,
+    by_unique,
     first_lines,
     parse_days,
     problems_where,
@@ -116,18 +117,20 @@ def empty_waves() -> pd.DataFrame:
                                       else str) for c in WAVE_COLUMNS})
 
 
+def _wave_parts(text: str) -> tuple[str, str, str]:
+    try:
+        wave = parse_wave(text)
+    except ValueError:
+        return "", "", ""
+    return wave.name, str(wave.first), str(wave.last)
+
+
 def _waves(cells: pd.Series[str]) -> tuple[pd.Series[str], pd.Series[str], pd.Series[str]]:
     """Wave name, first and last month per cell ('' where the cell is not a wave)."""
-    parsed: dict[str, tuple[str, str, str]] = {}
-    for value in cells.unique():
-        try:
-            wave = parse_wave(str(value))
-            parsed[value] = (wave.name, str(wave.first), str(wave.last))
-        except ValueError:
-            parsed[value] = ("", "", "")
-    names = cells.map(lambda v: parsed[v][0])
-    firsts = cells.map(lambda v: parsed[v][1])
-    lasts = cells.map(lambda v: parsed[v][2])
+    codes, uniques = pd.factorize(cells)
+    table = np.array([_wave_parts(str(u)) for u in uniques] or [("", "", "")], dtype=object)
+    names, firsts, lasts = (pd.Series(table[codes, i], index=cells.index, dtype=object)
+                            for i in range(3))
     return names, firsts, lasts
 
 
@@ -140,7 +143,7 @@ def _numbers(cells: pd.Series[str]) -> pd.Series[float]:
 def _common_checks(table: TextTable, frame: pd.DataFrame,
                    problems: list[Problem]) -> tuple[pd.Series[bool], pd.Series[str],
                                                      pd.Series[str]]:
-    partnerships = frame["partnership"].map(slugify)
+    partnerships = by_unique(frame["partnership"], lambda cells: cells.map(slugify))
     questions = frame["question"].str.lower()
     bad_partnership = partnerships == ""
     bad_question = ~questions.str.match(QUESTION_PATTERN)
@@ -165,8 +168,9 @@ def _from_responses(table: TextTable, problems: list[Problem]) -> pd.DataFrame:
     bad_wave = (wave_cells != "") & (names == "")
     if not has_date:
         bad_wave |= wave_cells == ""
-    problems += problems_where(table, frame, bad_wave, "wave", "invalid wave",
-                               "a wave like 2024Q3, 2024/25 Q2 or 2024-09")
+    if has_wave:
+        problems += problems_where(table, frame, bad_wave, "wave", "invalid wave",
+                                   "a wave like 2024Q3, 2024/25 Q2 or 2024-09")
     bad |= bad_wave
     if has_date:
         days = parse_days(frame["date"])
@@ -180,15 +184,14 @@ def _from_responses(table: TextTable, problems: list[Problem]) -> pd.DataFrame:
         problems += problems_where(table, frame, outside, "date", "date outside its wave",
                                    "a date within the row's wave")
         bad |= outside
-        by_month = {m: quarter_wave(Month.parse(m)) for m in date_months.unique() if m}
         from_date = ~given & ~bad_date
-        names = names.where(~from_date, date_months.map(
-            lambda m: by_month[m].name if m else ""))
-        lasts = lasts.where(~from_date, date_months.map(
-            lambda m: str(by_month[m].last) if m else ""))
+        names = names.where(~from_date, by_unique(date_months, lambda u: u.map(
+            lambda m: quarter_wave(Month.parse(m)).name if m else "")))
+        lasts = lasts.where(~from_date, by_unique(date_months, lambda u: u.map(
+            lambda m: str(quarter_wave(Month.parse(m)).last) if m else "")))
 
-    answers = (frame["response"].str.lower().str.replace("\u2019", "'", regex=False)
-               .str.split().str.join(" "))
+    answers = by_unique(frame["response"], lambda cells: cells.str.lower().str.replace(
+        "\u2019", "'", regex=False).str.split().str.join(" "))
     yes = answers.isin(YES_ANSWERS)
     excluded = answers.isin(EXCLUDED_ANSWERS)
     bad_answer = ~(yes | answers.isin(NO_ANSWERS) | excluded)
@@ -248,7 +251,8 @@ def _from_counts(table: TextTable, problems: list[Problem]) -> pd.DataFrame:
     checks: list[tuple[pd.Series[bool], str, str, str]] = [
         (names == "", "wave", "invalid wave", "a wave like 2024Q3, 2024/25 Q2 or 2024-09"),
         (~(n > 0), "weighted_n", "invalid weighted base", "a positive number"),
-        (~((yes >= 0) & (yes <= n.fillna(math.inf))), "weighted_yes", "invalid weighted count",
+        (~((yes >= 0) & (yes <= n.where(n > 0, math.inf))), "weighted_yes",
+         "invalid weighted count",
          "a number from 0 to weighted_n"),
         (~((respondents >= 1) & (respondents % 1 == 0)), "respondents",
          "invalid respondents", "a whole number of at least 1"),
