@@ -717,7 +717,11 @@ def _parse_yaml(path: Path, text: str) -> Any:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise ParamsError([Problem(str(path), "not valid YAML", "YAML", str(exc).splitlines()[0],
+        found = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and start is not None:
+            found += f" ({context} from line {start.line + 1})"
+        raise ParamsError([Problem(str(path), "not valid YAML", "YAML", found,
                                    line=(mark.line + 1) if mark else None)]) from None
 
 
@@ -866,8 +870,13 @@ def _target_input(raw: Any, defaults: Mapping[str, Any], outcomes: Mapping[str, 
 def _parse_partnership(path: Path, measures: Mapping[str, Measure],
                        lookups: dict[Path, tuple[dict[str, str], list[Problem]]],
                        params_dir: Path) -> _Parsed:
-    text = _read_text(path)
-    data = _parse_yaml(path, text)
+    try:
+        text = _read_text(path)
+        data = _parse_yaml(path, text)
+    except ParamsError as exc:  # unreadable: report it with the other files' problems
+        unreadable = _Parsed(path, lambda _loc: None)
+        unreadable.problems.extend(exc.problems)
+        return unreadable
     parsed = _Parsed(path, _line_finder(text))
     if not isinstance(data, dict):
         parsed.add((), "a partnership file must be a mapping", "keys id, name, area, ...",
@@ -882,6 +891,7 @@ def _parse_partnership(path: Path, measures: Mapping[str, Measure],
         if key not in TARGET_DEFAULT_KEYS:
             parsed.add(("target_defaults", key), f"`{key}` cannot be a target default",
                        "one of " + ", ".join(sorted(TARGET_DEFAULT_KEYS)), repr(key))
+    defaults = {k: v for k, v in defaults.items() if k in TARGET_DEFAULT_KEYS}
     raw_targets = data.get("targets") or []
     if not isinstance(raw_targets, list):
         parsed.add(("targets",), "`targets` must be a list", "a list of targets",

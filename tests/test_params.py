@@ -446,6 +446,7 @@ def test_target_ids_are_unique(params_dir: Path) -> None:
 def test_target_defaults_only_take_known_keys(params_dir: Path) -> None:
     write(params_dir, "x", "target_defaults: {percent: 5}\n")
     one(params_dir, "target_defaults.percent", "cannot be a target default")
+    assert len(problems(params_dir)) == 1  # not repeated as an extra key on every target
     write(params_dir, "x", "target_defaults: [baseline]\n")
     one(params_dir, "target_defaults", "must be a mapping")
 
@@ -541,12 +542,14 @@ def test_file_level_problems(params_dir: Path) -> None:
                                                         encoding="utf-8")
     with pytest.raises(ParamsError) as info:
         load_partnerships(params_dir)
-    assert info.value.problems[0].rule == "not valid YAML" and info.value.problems[0].line
+    by_file = {Path(p.file).name: p for p in info.value.problems}
+    assert by_file["b.yaml"].rule == "not valid YAML" and by_file["b.yaml"].line == 3
+    assert "flow sequence from line 2" in by_file["b.yaml"].found
+    assert by_file["a.yaml"].rule == "a partnership file must be a mapping"
     (params_dir / "partnerships" / "b.yaml").write_bytes(b"id: b\nname: \xff\n")
     with pytest.raises(ParamsError, match="not UTF-8"):
         load_partnerships(params_dir)
-    (params_dir / "partnerships" / "b.yaml").unlink()
-    one(params_dir, "", "a partnership file must be a mapping", "a.yaml")
+    one(params_dir, "", "a partnership file must be a mapping", "a.yaml")  # reported too
 
 
 def test_all_problems_in_all_files_are_reported_together(params_dir: Path) -> None:
