@@ -110,3 +110,21 @@ def test_duplicate_lsoa_names_both_districts(tmp_path: Path) -> None:
     _, problems = read_lsoa_lookup(_write(tmp_path, "lsoa_code,district\nE01026957,Corby\n"
                                           "E01026957,Kettering\n"))
     assert "'Kettering', already -> 'Corby'" in problems[0].found
+
+
+def test_comment_lines_above_the_header_are_skipped(tmp_path: Path) -> None:
+    frame, problems = read_lsoa_lookup(_write(tmp_path, "# Contains public sector information\n"
+                                              "# (OGL v3.0), see README.md\n"
+                                              "lsoa_code,district\nE01026957,Corby\n"))
+    assert problems == [] and frame.values.tolist() == [["E01026957", "Corby"]]
+
+
+def test_shipped_northamptonshire_lookup_reads_cleanly() -> None:
+    path = (Path(__file__).resolve().parents[1] / "params" / "reference"
+            / "northamptonshire-lsoa-2011-districts.csv")
+    if not path.is_file():
+        pytest.skip(f"{path} not shipped")
+    frame, problems = read_lsoa_lookup(path)
+    assert problems == []
+    counts = frame["district"].value_counts()
+    assert counts["Kettering"] == 57 and counts["Corby"] == 41

@@ -92,7 +92,8 @@ def read_records(path: Path) -> tuple[list[tuple[int, list[str]]], list[Problem]
     """Every non-blank CSV record with the line it starts on (LF or CRLF).
 
     A record whose cells are all empty (``,,,`` as spreadsheets export) counts
-    as blank.  Raises OSError when the file cannot be read.
+    as blank; lines starting ``#`` above the header are comments.  Raises
+    OSError when the file cannot be read.
     """
     data = path.read_bytes()
     if not data.strip():
@@ -111,6 +112,8 @@ def read_records(path: Path) -> tuple[list[tuple[int, list[str]]], list[Problem]
     except csv.Error as exc:
         problems.append(Problem(str(path), "not valid CSV", "comma-separated values",
                                 str(exc), line=previous_end + 1))
+    while records and records[0][1][0].lstrip().startswith("#"):
+        records.pop(0)  # comment lines above the header (attribution, provenance)
     return records, problems
 
 
