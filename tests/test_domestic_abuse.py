@@ -253,3 +253,10 @@ def test_reader_output_feeds_the_series(tmp_path: Path) -> None:
     series = monthly_series(events)
     value, denominator = _value(series, "da-crimes", "2024-04")
     assert value == 1 and np.isnan(denominator)
+
+
+def test_an_unclosed_quote_is_not_valid_csv_and_earlier_rows_are_kept(tmp_path: Path) -> None:
+    rows = "\n".join(f"E{i},2024-03-05,crime,V{i},E01012345,,N" for i in range(2, 6000))
+    events, problems = _read(tmp_path, f'{HEADER}\n{GOOD_ROW}\nE1b,"2024-03-05,crime\n{rows}\n')
+    assert [(p.line, p.rule) for p in problems] == [(3, "not valid CSV")]
+    assert events["event_id"].tolist() == ["E1"]
