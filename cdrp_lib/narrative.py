@@ -130,7 +130,7 @@ def _baseline_change(a: Assessment) -> Iterable[Sentence]:
         pp = a.rolling_12 - a.baseline_value
         if _is_zero(pp, PERCENT_DECIMALS):
             yield Sentence(Fact.BASELINE_CHANGE,
-                           f"{a.measure_name} is unchanged from the baseline.")
+                           f"There has been no change in {a.measure_name} from the baseline.")
             return
         word = "reduction" if pp < 0 else "increase"
         size = fmt_number(abs(pp), PERCENT_DECIMALS)
@@ -142,7 +142,8 @@ def _baseline_change(a: Assessment) -> Iterable[Sentence]:
     if pct is None or _hidden(a, "change_from_baseline_pct"):
         return
     if _is_zero(pct, PERCENT_DECIMALS):
-        yield Sentence(Fact.BASELINE_CHANGE, f"{a.measure_name} is unchanged from the baseline.")
+        yield Sentence(Fact.BASELINE_CHANGE,
+                       f"There has been no change in {a.measure_name} from the baseline.")
         return
     word = "reduction" if pct < 0 else "increase"
     size = fmt_pct(abs(pct), PERCENT_DECIMALS)
@@ -179,18 +180,21 @@ def _projection(a: Assessment) -> Iterable[Sentence]:
     if a.trend_projection is None or a.trend_direction is None or _past_target_date(a):
         return
     with_target = a.target_by is not None and a.trend_sufficient is not None
-    when = f"by {Month.parse(a.target_by).label}" if with_target and a.target_by \
-        else "over the next twelve months"
+    flat = a.trend_direction is TrendDirection.FLAT
+    if with_target and a.target_by:
+        when = f"{'until' if flat else 'by'} {Month.parse(a.target_by).label}"
+    else:
+        when = "over the next twelve months"
     if _hidden(a, "rolling_12"):
         to = ""
-    elif a.trend_direction is TrendDirection.FLAT:
+    elif flat:
         to = f" at {_bare_level(a, a.trend_projection)}"
     else:
         to = f" to {_bare_level(a, a.trend_projection)}"
     move = {TrendDirection.FALLING: "fall", TrendDirection.RISING: "rise",
             TrendDirection.FLAT: "stay level"}[a.trend_direction]
-    text = (f"If current performance is maintained, {a.measure_name} is projected to "
-            f"{move}{to} {when}")
+    text = (f"If current performance is maintained, the figure for {a.measure_name} is "
+            f"projected to {move}{to} {when}")
     if with_target:
         text += " and the target will be met" if a.trend_sufficient \
             else " and the target will not be met"
@@ -202,11 +206,12 @@ def _past_month(a: Assessment) -> Iterable[Sentence]:
         return
     word = "above" if a.past_month is PastMonth.ABOVE else "below"
     when = Month.parse(a.data_to).label if a.data_to else "the latest month"
-    text = f"In {when}, {a.measure_name} was {word} the expected level"
     if a.month_value is None or _hidden(a, "month_value"):
-        yield Sentence(Fact.PAST_MONTH, text + ".")
+        yield Sentence(Fact.PAST_MONTH, f"The {when} figure for {a.measure_name} was {word} "
+                       "the expected level.")
         return
-    text += f", with {_count(a, a.month_value)}"
+    text = (f"The {when} figure for {a.measure_name}, {_count(a, a.month_value)}, was {word} "
+            "the expected level")
     if a.expected_low is not None and a.expected_high is not None:
         text += f" (expected {fmt_number(a.expected_low)} to {fmt_number(a.expected_high)})"
     yield Sentence(Fact.PAST_MONTH, text + ".")
@@ -218,7 +223,7 @@ def _comparison(a: Assessment) -> Iterable[Sentence]:
         return
     if a.is_proportion:
         pp = a.change_12m_pp if a.change_12m_pp is not None else a.change_12m
-        head = (f"Over the last 12 months, {a.measure_name} was "
+        head = (f"Over the last 12 months, the figure for {a.measure_name} was "
                 f"{fmt_pct(a.rolling_12, PERCENT_DECIMALS)}")
         if _is_zero(pp, PERCENT_DECIMALS):
             yield Sentence(Fact.COMPARISON, head + ", the same as in the previous 12 months.")
@@ -332,14 +337,18 @@ def narrate_outcome(assessments: Sequence[Assessment]) -> str:
             parts.extend(s.text for s in found if s.fact is fact)
     parts.extend(s for a in assessments if (s := _outcome_reason_sentence(a)) is not None)
     result = outcome_rag([RagResult(a.rag, a.not_assessed_reason) for a in assessments])
-    parts.append(_outcome_rating_sentence(result))
+    reasons = {a.not_assessed_reason for a in assessments}
+    parts.append(_outcome_rating_sentence(result, shared=len(reasons) == 1))
     return " ".join(parts)
 
 
-def _outcome_rating_sentence(result: RagResult) -> str:
+def _outcome_rating_sentence(result: RagResult, shared: bool) -> str:
+    """The outcome rating in words and letter; unrated says why when the reason is shared."""
     if result.rating is None:
-        reason = result.reason or NotAssessedReason.INSUFFICIENT_DATA
-        return f"The outcome is not rated: {reason.sentence[0].lower()}{reason.sentence[1:]}"
+        if not shared or result.reason is None:
+            return "The outcome is not rated because none of its measures can be assessed."
+        sentence = result.reason.sentence
+        return f"The outcome is not rated: {sentence[0].lower()}{sentence[1:]}"
     return f"The outcome is rated {_rag_words(result.rating)}."
 
 
