@@ -506,8 +506,9 @@ def _performance_alt(a: Assessment, points: Sequence[HistoryPoint], hidden: int)
             text += f"; it is {_POSITION_WORDS[status]}"
         parts.append(text + ".")
     else:
-        text = f"Rolling 12-month {a.measure_name} was {_level_with_noun(a, a.rolling_12)} " \
-               f"in {_label(a.month)}"
+        what = "rate" if _is_rate(a) else "total"
+        text = f"{a.measure_name}: the rolling 12-month {what} was " \
+               f"{_level_with_noun(a, a.rolling_12)} in {_label(a.month)}"
         if status is not None and a.trajectory_target is not None:
             text += f", {_POSITION_WORDS[status]}"
             if not _target_hidden(a):
@@ -522,7 +523,8 @@ def _performance_alt(a: Assessment, points: Sequence[HistoryPoint], hidden: int)
         if recent:
             same = sum(1 for st in recent if st is status)
             lead = "; " if parts[-1][-1] != "." else " "
-            sentence = f"{same} of the last {len(recent)} months were {status.words}."
+            verb = "was" if same == 1 else "were"
+            sentence = f"{same} of the last {len(recent)} months {verb} {status.words}."
             parts[-1] += lead + (sentence if lead == "; " else _sentence(sentence))
     if parts and not parts[-1].endswith("."):
         parts[-1] += "."
@@ -615,9 +617,13 @@ def _draw_performance(ax: Axes, a: Assessment, points: Sequence[HistoryPoint],
     noun = "rate" if _is_rate(a) else a.count_noun
     ax.plot(xs, [_nan(p.rolling_12) for p in points], color=palette.INK,
             linewidth=LINE_WIDTH, label=f"Rolling 12-month {noun}")
+    months = [p.month for p in points]
+    baseline_at = _baseline_month(a) if a.baseline_value is not None and show_target else None
     for status, marker in STATUS_MARKERS.items():
+        # the baseline month (m = 0) is marked as the baseline, not by its status
         idx = [i for i, p in enumerate(points)
-               if p.trajectory_status is status and p.rolling_12 is not None]
+               if p.trajectory_status is status and p.rolling_12 is not None
+               and p.month != baseline_at]
         ax.plot(idx, [_nan(points[i].rolling_12) for i in idx], linestyle="none",
                 marker=marker, markersize=MARKER_SIZE,
                 color=_status_colour(status, a.polarity), markeredgecolor=palette.WHITE,
@@ -626,7 +632,6 @@ def _draw_performance(ax: Axes, a: Assessment, points: Sequence[HistoryPoint],
         base = f"Baseline {a.baseline_label}" if a.baseline_label else "Baseline"
         label = f"{base}: {_level(a, a.baseline_value)}"
         month = _baseline_month(a)
-        months = [p.month for p in points]
         if month in months:
             ax.plot([months.index(month)], [a.baseline_value], linestyle="none",
                     marker=BASELINE_MARKER, markersize=MARKER_SIZE + 1, color=palette.BASELINE,
@@ -790,8 +795,7 @@ def _panel_alt(a: Assessment) -> str:
     text = f"{a.measure_name}: {_level_with_noun(a, a.rolling_12)} in the 12 months to " \
            f"{_label(a.month)}"
     if _is_rate(a) and a.change_12m_pp is not None and not a.is_suppressed("change_12m_pp"):
-        text += (f" ({fmt_signed(a.change_12m_pp, DECIMALS_RATE)} percentage points on the "
-                 "previous 12 months)")
+        text += f" ({_pp_change(a.change_12m_pp)})"
     elif (not _is_rate(a) and a.change_12m_pct is not None
           and not a.is_suppressed("change_12m_pct")):
         text += f" ({fmt_signed_pct(a.change_12m_pct, DECIMALS_RATE)} on the previous 12 months)"
@@ -1038,6 +1042,14 @@ def repeat_rate_chart(a: Assessment) -> Chart:
     return Chart(title, alt, png, table, width, height, markers, drawn)
 
 
+def _pp_change(pp: float) -> str:
+    """``+1.2 percentage points on the previous 12 months`` (or "the same as")."""
+    shown = fmt_signed(pp, DECIMALS_RATE)
+    if shown.lstrip("+-").strip("0.") == "":
+        return "the same as in the previous 12 months"
+    return f"{shown} percentage points on the previous 12 months"
+
+
 def _repeat_alt(a: Assessment, hide_now: bool, hidden: int) -> str:
     parts: list[str] = []
     if hide_now and a.rolling_12 is not None:
@@ -1049,8 +1061,7 @@ def _repeat_alt(a: Assessment, hide_now: bool, hidden: int) -> str:
         text = (f"The rolling 12-month {a.measure_name} was "
                 f"{fmt_pct(a.rolling_12, DECIMALS_RATE)} in {_label(a.month)}")
         if a.change_12m_pp is not None and not a.is_suppressed("change_12m_pp"):
-            text += (f", {fmt_signed(a.change_12m_pp, DECIMALS_RATE)} percentage points on "
-                     "the previous 12 months")
+            text += ", " + _pp_change(a.change_12m_pp)
         parts.append(text + ".")
     else:
         reason = a.reason(AssessmentPart.ROLLING)

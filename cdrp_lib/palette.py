@@ -15,7 +15,12 @@ letter and word.
 
 Blue means "better" and vermillion "worse" everywhere, following the NHS
 Making Data Count convention (blue improvement, orange concern, purple
-neutral), so a reader learns one code for the whole bulletin.
+neutral), so a reader learns one code for the whole bulletin.  Okabe-Ito's
+reddish purple, darkened to pass 4.5:1, came too close to the grey of common
+cause under deuteranopia (CIE76 distance 12 in the Machado 2009 simulation),
+so "neutral" is a violet picked to stay at least 20 apart from blue,
+vermillion and grey under protanopia, deuteranopia and tritanopia (the test
+checks it).
 """
 
 from __future__ import annotations
@@ -88,7 +93,7 @@ MUTED = "#484949"  # axis lines and ticks (9.0:1)
 BETTER = "#0072b2"  # Okabe-Ito blue: better than target / special cause improvement (5.2:1)
 WORSE = "#c35100"  # Okabe-Ito vermillion darkened from #d55e00: worse / concern (4.7:1)
 ON_TARGET = "#595959"  # on target / common cause (7.0:1)
-NEUTRAL = "#a3497f"  # Okabe-Ito reddish purple darkened from #cc79a7: neutral special cause (5.5:1)
+NEUTRAL = "#8a2be2"  # violet: neutral special cause (6.0:1); see the note above
 TARGET = "#007a5a"  # Okabe-Ito bluish green darkened from #009e73: target level (5.3:1)
 BASELINE = "#7a4a00"  # Okabe-Ito orange darkened from #e69f00: the baseline (7.5:1)
 LIMIT = "#595959"  # trajectory limits and control limits (dashed/dotted, 7.0:1)

@@ -1,0 +1,482 @@
+"""Charts: valid deterministic PNGs, alt text that states the finding, shapes that carry status.
+
+Assessments come from :func:`cdrp_lib.assess.assess` on tiny in-memory series,
+so the charts are tested against what the statistics really produce.  Marker
+shapes are read back from the drawn matplotlib artists (``Chart.markers`` and
+``Chart.points``), not from the tables the chart module draws with.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import dataclasses
+import io
+import re
+import struct
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+from pydantic import TypeAdapter
+
+from cdrp_lib import palette
+from cdrp_lib.assess import SurveyWave, assess
+from cdrp_lib.assessment import Assessment
+from cdrp_lib.charts import (
+    DPI,
+    STATUS_MARKERS,
+    Chart,
+    control_chart,
+    performance_chart,
+    repeat_rate_chart,
+    small_multiple,
+    survey_chart,
+)
+from cdrp_lib.params import Measure, Target
+from cdrp_lib.periods import month_range
+from cdrp_lib.stats.enums import SpcPointType, TrajectoryStatus
+from cdrp_lib.stats.rounding import fmt_number, fmt_pct
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+FIRST_MONTH, LAST_MONTH = "2020-04", "2025-03"
+TARGETS: TypeAdapter[Target] = TypeAdapter(Target)
+
+
+# ----------------------------------------------------------------------------- fixtures
+
+
+def _months() -> list[str]:
+    return [str(m) for m in month_range(FIRST_MONTH, LAST_MONTH)]
+
+
+def _blocks(*blocks: tuple[int, float]) -> dict[str, float]:
+    """Monthly values from (how many months, value) blocks, from April 2020 to March 2025."""
+    values = [v for n, v in blocks for _ in range(n)]
+    return dict(zip(_months(), values, strict=True))
+
+
+def _target(polarity: str = "lower_is_better", **kw: object) -> Target:
+    base: dict[str, object] = {
+        "id": "vehicle-crime", "kind": "reduction", "measure": "vehicle-crime",
+        "outcome": "A1", "outcome_title": "Acquisitive crime", "title": "Reduce vehicle crime",
+        "theme": "acquisitive_crime", "lead": "Police", "polarity": polarity,
+        "baseline": "2022/23", "strategy": {"start": "2023-04", "end": "2026-03"},
+    }
+    if "kind" not in kw:
+        base["percent"] = 5
+    return TARGETS.validate_python({**base, **kw})
+
+
+def _measure(name: str = "Vehicle crime", **kw: object) -> Measure:
+    base: dict[str, object] = {"id": "vehicle-crime", "name": name, "theme": "acquisitive_crime",
+                               "source": "police", "kind": "count",
+                               "polarity": "lower_is_better"}
+    return Measure.model_validate({**base, **kw})
+
+
+# 80 a month through the baseline year, then a fall to 77 from October 2023 and a
+# spike of 100 in March 2025: the rolling position is on, above and below target.
+VEHICLE = _blocks((42, 80), (17, 77), (1, 100))
+
+
+@pytest.fixture(scope="module")
+def vehicle() -> Assessment:
+    return assess(VEHICLE, _target(), LAST_MONTH, measure=_measure(),
+                  partnership="ashcombe", partnership_name="Ashcombe")
+
+
+@pytest.fixture(scope="module")
+def rising() -> Assessment:
+    """A higher-is-better measure (domestic abuse reports) with an increase target."""
+    m = _measure("Domestic abuse crimes", id="da-crimes", theme="domestic_abuse",
+                 source="domestic_abuse", polarity="higher_is_better")
+    t = _target("higher_is_better", id="da-crimes", measure="da-crimes", kind="increase",
+                percent=5, theme="domestic_abuse")
+    series = _blocks((42, 50), (17, 53), (1, 40))
+    return assess(series, t, LAST_MONTH, measure=m)
+
+
+@pytest.fixture(scope="module")
+def survey_waves() -> list[Assessment]:
+    m = _measure("Feeling safe after dark", id="feel-safe", theme="perception",
+                 source="survey", kind="proportion", polarity="higher_is_better",
+                 question="feel_safe")
+    t = _target("higher_is_better", id="feel-safe", measure="feel-safe", kind="survey",
+                value=65, theme="perception")
+    waves = [SurveyWave("2022/23", "2023-03", 550, 1000),
+             SurveyWave("2023/24", "2024-03", 570, 1000),
+             SurveyWave("2024/25", "2025-03", 600, 1000)]
+    return [assess(None, t, month, measure=m, survey=waves) for month in ("2024-03", "2025-03")]
+
+
+def _repeat_measure() -> Measure:
+    return _measure("Repeat domestic abuse crime rate", id="da-repeat-rate",
+                    theme="domestic_abuse", source="domestic_abuse", kind="proportion")
+
+
+@pytest.fixture(scope="module")
+def repeats() -> Assessment:
+    """A case every other month until July 2023 (rates on fewer than 10), then 6 of 20 a month."""
+    months = _months()
+    num = {m: (0 if i < 40 else 6) for i, m in enumerate(months)}
+    den = {m: (i % 2 if i < 40 else 20) for i, m in enumerate(months)}
+    return assess(num, None, LAST_MONTH, measure=_repeat_measure(), denominators=den)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _png_chunks(png: bytes) -> list[tuple[bytes, bytes]]:
+    """Every (type, data) chunk of a PNG, checking each CRC: a structurally valid file."""
+    assert png.startswith(PNG_SIGNATURE)
+    chunks, pos = [], len(PNG_SIGNATURE)
+    while pos < len(png):
+        (length,) = struct.unpack(">I", png[pos:pos + 4])
+        kind, data = png[pos + 4:pos + 8], png[pos + 8:pos + 8 + length]
+        (crc,) = struct.unpack(">I", png[pos + 8 + length:pos + 12 + length])
+        assert zlib.crc32(kind + data) == crc, f"bad CRC in {kind!r}"
+        chunks.append((kind, data))
+        pos += 12 + length
+    assert chunks[0][0] == b"IHDR" and chunks[-1][0] == b"IEND"
+    return chunks
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    width, height = struct.unpack(">II", _png_chunks(png)[0][1][:8])
+    return width, height
+
+
+def _csv_rows(chart: Chart) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(chart.csv)))
+
+
+def _label(a: Assessment, status: TrajectoryStatus) -> str:
+    return next(lab for lab, _ in (performance_chart(a).markers)
+                if lab.lower().startswith(status.words))
+
+
+# ----------------------------------------------------------------------------- PNG
+
+
+@pytest.mark.parametrize("draw", ["performance", "control", "small", "survey", "repeat"])
+def test_every_chart_is_a_valid_png_of_its_stated_size_and_byte_identical_twice(
+        draw: str, vehicle: Assessment, survey_waves: list[Assessment],
+        repeats: Assessment) -> None:
+    make = {
+        "performance": lambda: performance_chart(vehicle),
+        "control": lambda: control_chart(vehicle),
+        "small": lambda: small_multiple([vehicle, repeats]),
+        "survey": lambda: survey_chart(survey_waves),
+        "repeat": lambda: repeat_rate_chart(repeats),
+    }[draw]
+    first, second = make(), make()
+    assert first.png == second.png
+    assert first == second
+    assert _png_size(first.png) == (first.width, first.height)
+    chunk_types = {kind for kind, _ in _png_chunks(first.png)}
+    assert b"tEXt" not in chunk_types or b"Software" not in first.png
+    assert first.alt and first.title and first.csv.count("\n") >= 2
+
+
+def test_png_has_the_fixed_dpi(vehicle: Assessment) -> None:
+    chunks = dict(_png_chunks(performance_chart(vehicle).png))
+    x_ppm, _, unit = struct.unpack(">IIB", chunks[b"pHYs"])
+    assert unit == 1 and x_ppm == pytest.approx(DPI / 0.0254, abs=1)
+
+
+def test_importing_charts_does_not_import_matplotlib() -> None:
+    code = "import sys, cdrp_lib.charts; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "False"
+
+
+# ----------------------------------------------------------------------------- performance
+
+
+def test_performance_markers_differ_by_status_and_each_month_has_its_status_shape(
+        vehicle: Assessment) -> None:
+    chart = performance_chart(vehicle)
+    drawn = dict(chart.points)
+    statuses = {p.month: p.trajectory_status for p in vehicle.history
+                if p.trajectory_status is not None}
+    assert set(statuses.values()) == set(TrajectoryStatus)  # the fixture has all three
+    baseline = "2023-03"  # m = 0, marked as the baseline
+    assert drawn[baseline] == "D"
+    for month, status in statuses.items():
+        if month != baseline:
+            assert drawn[month] == STATUS_MARKERS[status], month
+    legend = {lab: mk for lab, mk in chart.markers}
+    shapes = {legend[_label(vehicle, s)] for s in TrajectoryStatus}
+    assert len(shapes) == 3
+
+
+def test_performance_legend_names_better_and_worse_by_polarity(
+        vehicle: Assessment, rising: Assessment) -> None:
+    lower = dict(performance_chart(vehicle).markers)
+    assert lower["Below target (better)"] == "v" and lower["Above target (worse)"] == "^"
+    higher = dict(performance_chart(rising).markers)
+    assert higher["Above target (better)"] == "^" and higher["Below target (worse)"] == "v"
+    assert "On target (within the limits)" in higher
+
+
+def test_performance_marks_the_baseline(vehicle: Assessment) -> None:
+    chart = performance_chart(vehicle)
+    label = f"Baseline 2022/23: {fmt_number(vehicle.baseline_value)}"
+    assert chart.marker(label) == "D"
+
+
+def test_performance_alt_states_the_position_with_table_rounding(vehicle: Assessment) -> None:
+    alt = performance_chart(vehicle).alt
+    assert vehicle.rolling_12 is not None and vehicle.trajectory_target is not None
+    assert (f"Vehicle crime: the rolling 12-month total was {fmt_number(vehicle.rolling_12)} "
+            "crimes in March 2025, above the target trajectory of "
+            f"{fmt_number(vehicle.trajectory_target)}") in alt
+    recent = [p.trajectory_status for p in vehicle.history if p.trajectory_status][-12:]
+    assert sum(1 for s in recent if s is TrajectoryStatus.ABOVE) == 1
+    assert "; 1 of the last 12 months was above target." in alt
+    below = performance_chart(dataclasses.replace(
+        vehicle, month="2025-02", rolling_12=924.0, trajectory_status=TrajectoryStatus.BELOW,
+        history=vehicle.history[:-1])).alt
+    assert "; 11 of the last 12 months were below target." in below
+    assert f"The target is {fmt_number(vehicle.target_value)} crimes by March 2026" in alt
+
+
+def test_performance_csv_holds_the_plotted_figures(vehicle: Assessment) -> None:
+    rows = _csv_rows(performance_chart(vehicle))
+    by_month = {p.month: p for p in vehicle.history}
+    assert rows[-1]["month"] == LAST_MONTH
+    for row in rows:
+        p = by_month[row["month"]]
+        assert float(row["rolling_12"]) == pytest.approx(p.rolling_12)
+        if p.trajectory_target is not None:
+            assert float(row["trajectory"]) == pytest.approx(p.trajectory_target)
+            assert row["status"] == (p.trajectory_status.value if p.trajectory_status else "")
+
+
+def test_performance_without_any_rolling_figure_says_why() -> None:
+    a = assess({}, _target(), LAST_MONTH, measure=_measure())  # no data at all
+    chart = performance_chart(a)
+    assert chart.png.startswith(PNG_SIGNATURE)
+    assert "No rolling 12-month figure" in chart.alt
+    assert "not yet available" in chart.alt  # the source-late sentence
+
+
+# ----------------------------------------------------------------------------- control
+
+
+def test_control_chart_marks_special_causes_by_shape_and_prints_icon_badges(
+        vehicle: Assessment) -> None:
+    chart = control_chart(vehicle)
+    legend = dict(chart.markers)
+    improvement = legend["Special cause: improvement"]
+    concern = legend["Special cause: concern"]
+    assert improvement != concern
+    drawn = dict(chart.points)
+    for p in vehicle.spc_points:
+        expected = {SpcPointType.SPECIAL_CAUSE_IMPROVEMENT: improvement,
+                    SpcPointType.SPECIAL_CAUSE_CONCERN: concern}.get(p.point_type)
+        if expected is not None:
+            assert drawn[p.month] == expected
+    assert vehicle.variation_icon is not None and vehicle.assurance_icon is not None
+    assert chart.badges[0].startswith("Variation: special cause concern")
+    assert chart.badges[1] == "Assurance: the process will consistently fail the target"
+    assert vehicle.spc_mean is not None
+    assert f"mean {fmt_number(vehicle.spc_mean, 1)}" in chart.alt
+    assert "Variation: special cause concern" in chart.alt
+
+
+def test_control_chart_csv_has_limits(vehicle: Assessment) -> None:
+    rows = _csv_rows(control_chart(vehicle))
+    assert len(rows) == len(vehicle.spc_points)
+    assert float(rows[0]["upper_process_limit"]) == pytest.approx(vehicle.spc_upper)
+    assert float(rows[0]["lower_near_limit"]) == pytest.approx(vehicle.spc_near_lower)
+
+
+def test_control_chart_never_plots_a_small_sensitive_count() -> None:
+    """Domestic abuse MARAC referrals of 1-4 a month: shown as <5 in the CSV, not plotted."""
+    m = _measure("MARAC referrals", id="marac-referrals", theme="domestic_abuse",
+                 source="domestic_abuse", polarity="higher_is_better")
+    series = _blocks((30, 6), (1, 3), (29, 7))
+    a = assess(series, None, LAST_MONTH, measure=m)
+    chart = control_chart(a)
+    small = next(p.month for p in a.spc_points if p.value == 3)
+    assert small not in dict(chart.points)
+    row = next(r for r in _csv_rows(chart) if r["month"] == small)
+    assert row["value"] == "<5"
+    assert "1 month is not shown because the count is below 5" in chart.alt
+
+
+# ----------------------------------------------------------------------------- small multiples
+
+
+def test_small_multiple_alt_summarises_each_indicator(vehicle: Assessment,
+                                                      rising: Assessment) -> None:
+    chart = small_multiple([vehicle, rising])
+    assert chart.alt.startswith("Small charts of 2 monitoring indicators")
+    for a in (vehicle, rising):
+        assert a.rolling_12 is not None and a.change_12m_pct is not None
+        assert f"{a.measure_name}: {fmt_number(a.rolling_12)} crimes" in chart.alt
+    assert {r["measure"] for r in _csv_rows(chart)} == {"vehicle-crime", "da-crimes"}
+    with pytest.raises(ValueError, match="at least one"):
+        small_multiple([])
+
+
+# ----------------------------------------------------------------------------- survey
+
+
+def test_survey_chart_draws_every_wave_and_states_the_latest_interval(
+        survey_waves: list[Assessment]) -> None:
+    chart = survey_chart(survey_waves)
+    latest = survey_waves[-1]
+    rows = _csv_rows(chart)
+    assert [r["wave"] for r in rows] == ["March 2023", "2023/24", "2024/25"]
+    assert rows[-1]["ci_low"] and float(rows[-1]["ci_low"]) == pytest.approx(
+        latest.survey_ci_low)
+    assert rows[0]["ci_low"] == ""  # the baseline wave is known from history only
+    narrative = " ".join(latest.narrative)
+    ci = re.search(r"\(95% CI ([\d.]+%) to ([\d.]+%)\)", narrative)
+    assert ci is not None
+    assert f"{fmt_pct(latest.survey_percent)} (95% CI {ci[1]} to {ci[2]})" in chart.alt
+    assert "a significant increase from the 2022/23 baseline of 55.0%" in chart.alt
+    legend = dict(chart.markers)
+    assert legend["Survey result"] == "o"
+    assert "Earlier wave (interval not shown)" in legend
+    assert [float(r["baseline_percent"]) for r in rows[1:]] == [55.0, 55.0]
+
+
+# ----------------------------------------------------------------------------- repeats
+
+
+def test_repeat_chart_never_plots_or_writes_a_suppressed_rate(repeats: Assessment) -> None:
+    chart = repeat_rate_chart(repeats)
+    hidden = {p.month for p in repeats.history if p.suppressed}
+    assert hidden, "the fixture must have months on fewer than 10 cases"
+    drawn = dict(chart.points)
+    rows = {r["month"]: r["rolling_12_rate_percent"] for r in _csv_rows(chart)}
+    for month in hidden & set(rows):
+        assert month not in drawn
+        assert rows[month] == "[c]"
+    assert rows[LAST_MONTH] == "30" and drawn[LAST_MONTH] == "o"
+    assert "not shown" in chart.alt and "fewer than 10 cases" in chart.alt
+    assert "was 30.0% in March 2025" in chart.alt
+
+
+def test_repeat_chart_hides_the_current_rate_on_too_few_cases() -> None:
+    months = _months()
+    num = {m: (1 if i % 3 == 0 else 0) for i, m in enumerate(months)}
+    den = {m: (1 if i % 2 == 0 else 0) for i, m in enumerate(months)}
+    a = assess(num, None, LAST_MONTH, measure=_repeat_measure(), denominators=den)
+    assert a.is_suppressed("rolling_12")
+    chart = repeat_rate_chart(a)
+    assert LAST_MONTH not in dict(chart.points)
+    assert f"{fmt_pct(a.rolling_12)}" not in chart.alt
+    assert "for March 2025 is not shown because it rests on fewer than 10 cases" in chart.alt
+    assert a.rolling_12 is not None and repr(a.rolling_12) not in chart.csv
+
+
+# ----------------------------------------------------------------------------- HTML
+
+
+def test_to_html_is_a_figure_with_alt_caption_and_relative_csv_link(vehicle: Assessment) -> None:
+    chart = performance_chart(vehicle)
+    out = chart.to_html("data/vehicle-crime-performance.csv")
+    m = re.fullmatch(r'<figure class="chart"><img src="data:image/png;base64,([A-Za-z0-9+/=]+)" '
+                     r'alt="([^"]+)" width="(\d+)" height="(\d+)"><figcaption>([^<]+)'
+                     r'</figcaption></figure>\n<p class="downloads"><a href="([^"]+)">'
+                     r'Download the figures \(CSV\)<span class="visually-hidden">: [^<]+</span>'
+                     r"</a></p>", out)
+    assert m is not None, out[:300]
+    assert base64.b64decode(m[1]) == chart.png
+    assert m[6] == "data/vehicle-crime-performance.csv"
+    assert (int(m[3]), int(m[4])) == (chart.width, chart.height)
+
+
+@pytest.mark.parametrize("href", ["/etc/x.csv", "https://example.org/x.csv", "file:x.csv",
+                                  "C:/x.csv", " "])
+def test_to_html_refuses_a_link_that_leaves_the_site(vehicle: Assessment, href: str) -> None:
+    with pytest.raises(ValueError, match="relative link"):
+        performance_chart(vehicle).to_html(href)
+
+
+def test_text_from_params_is_escaped_in_the_figure() -> None:
+    evil = '<script>alert(1)</script> "quoted"'
+    a = assess(VEHICLE, _target(), LAST_MONTH, measure=_measure(evil))
+    out = performance_chart(a).to_html("data/x.csv")
+    assert "<script>" not in out and '"quoted"' not in out
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot;" in out
+
+
+# ----------------------------------------------------------------------------- palette
+
+
+def _srgb_to_linear(c: float) -> float:
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def _rgb(hex_colour: str) -> tuple[float, float, float]:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    return r, g, b
+
+
+# Machado, Oliveira & Fernandes (2009) simulation matrices at severity 1.0, on linear RGB.
+CVD = {
+    "protanopia": ((0.152286, 1.052583, -0.204868), (0.114503, 0.786281, 0.099216),
+                   (-0.003882, -0.048116, 1.051998)),
+    "deuteranopia": ((0.367322, 0.860646, -0.227968), (0.280085, 0.672501, 0.047413),
+                     (-0.011820, 0.042940, 0.968881)),
+    "tritanopia": ((1.255528, -0.076749, -0.178779), (-0.078411, 0.930809, 0.147602),
+                   (0.004733, 0.691367, 0.303900)),
+}
+MIN_DELTA_E = 20  # CIE76: clearly different at a glance (2.3 is "just noticeable")
+
+
+def _lab(linear: tuple[float, float, float]) -> tuple[float, float, float]:
+    r, g, b = (min(1.0, max(0.0, c)) for c in linear)
+    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 216 / 24389 else (24389 / 27 * t + 16) / 116
+
+    return 116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))
+
+
+def _simulate(hex_colour: str, matrix: tuple[tuple[float, ...], ...]) -> tuple[float, ...]:
+    lin = [_srgb_to_linear(c) for c in _rgb(hex_colour)]
+    return tuple(sum(row[i] * lin[i] for i in range(3)) for row in matrix)
+
+
+def test_contrast_ratio_matches_wcag_reference_values() -> None:
+    assert palette.contrast_ratio("#000000") == pytest.approx(21.0)
+    assert palette.contrast_ratio("#ffffff") == pytest.approx(1.0)
+    assert palette.contrast_ratio("#767676") == pytest.approx(4.54, abs=0.01)  # the AA grey
+    assert palette.contrast_ratio("#ffffff", "#000000") == pytest.approx(21.0)
+    with pytest.raises(ValueError, match="#rrggbb"):
+        palette.relative_luminance("#12345")
+
+
+def test_every_palette_colour_meets_wcag_aa_for_its_use() -> None:
+    for swatch in palette.PALETTE:
+        ratio = palette.contrast_ratio(swatch.hex)
+        if swatch.use is palette.Use.TEXT:
+            assert ratio >= palette.TEXT_CONTRAST_AA, swatch
+        elif swatch.use is palette.Use.GRAPHIC:
+            assert ratio >= palette.GRAPHIC_CONTRAST_AA, swatch
+    meaning = {palette.BETTER, palette.WORSE, palette.ON_TARGET, palette.NEUTRAL}
+    assert all(palette.contrast_ratio(c) >= palette.TEXT_CONTRAST_AA for c in meaning)
+
+
+@pytest.mark.parametrize("deficiency", sorted(CVD))
+def test_status_colours_stay_apart_under_colour_blindness(deficiency: str) -> None:
+    colours = [palette.BETTER, palette.WORSE, palette.ON_TARGET, palette.NEUTRAL]
+    labs = [_lab(_simulate(c, CVD[deficiency])) for c in colours]
+    for i in range(len(labs)):
+        for j in range(i + 1, len(labs)):
+            delta = sum((p - q) ** 2 for p, q in zip(labs[i], labs[j], strict=True)) ** 0.5
+            assert delta >= MIN_DELTA_E, (deficiency, colours[i], colours[j], delta)
