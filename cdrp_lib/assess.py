@@ -973,6 +973,8 @@ def assess_partnership(
         source_id = sub.partnership if sub is not None else partnership
         if sub is None:
             targeted.add(m.id)
+        else:  # the narrative must say which area it is about
+            m = m.model_copy(update={"name": f"{m.name} in {sub.name}"})
         lag = target.lag_months if target.lag_months is not None else _source_lag(bulletin, m)
         out.append(context.assess(
             m, target, partnership, name, source_id, settings, synthetic, lag,
