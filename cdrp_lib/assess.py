@@ -380,8 +380,7 @@ def _target_text(spec: SetTarget, r: _Resolved, kind: MeasureKind, count: bool) 
             rise = fmt_number(-t.drop) if count else f"to {level(t.target)}"
             return f"an increase of {fmt_pct(spec.percent)} ({rise}) {by}"
         if spec.amount is not None:
-            return f"an increase of {level(-t.drop) if not count else fmt_number(-t.drop)} " \
-                   f"(to {level(t.target)}) {by}"
+            return f"an increase of {level(-t.drop)} (to {level(t.target)}) {by}"
         return f"an increase to {level(t.target)} {by}"
     if isinstance(spec, RateTarget) and spec.unit != "percent":
         per = fmt_number(PER_UNIT[spec.unit])

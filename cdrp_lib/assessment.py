@@ -100,7 +100,7 @@ class HistoryPoint:
     trajectory_lower: float | None = None
     trajectory_upper: float | None = None
     trajectory_status: TrajectoryStatus | None = None
-    suppressed: bool = False  # §9: the monthly value must not be shown or plotted
+    suppressed: bool = False  # §9: this month's figures must not be shown or plotted
 
 
 @dataclass(frozen=True)

@@ -698,7 +698,7 @@ def test_assess_never_raises_on_short_gappy_or_zero_series(
         peers={"B": series_from(first, values)}, partnership="A",
         populations={"A": 1000.0, "B": 2000.0})
     assert (a.rag is None) == (a.not_assessed_reason is not None)
-    json.dumps(a.to_json())
+    json.dumps(a.to_json(), allow_nan=False)
     for name in ("rolling_12", "month_value", "trend_projection", "peer_rate"):
         value = getattr(a, name)
         assert value is None or math.isfinite(value)
@@ -715,7 +715,7 @@ def test_assess_never_raises_on_gappy_proportions(num: list[int | None],
     spec = target("rate", value=28, measure="da-repeat-rate", theme="domestic_abuse")
     a = assess(series_from(first, num), spec, "2025-03", measure=da_rate_measure(),
                denominators=series_from(first, den))
-    json.dumps(a.to_json())
+    json.dumps(a.to_json(), allow_nan=False)
 
 
 # --------------------------------------------------------------------------- seed params
@@ -741,3 +741,53 @@ def test_seed_partnerships_load_and_an_unfed_measure_is_not_assessed() -> None:
         assert a.not_assessed_reason in (NotAssessedReason.SOURCE_LATE,
                                          NotAssessedReason.MONITOR_ONLY)
         assert a.narrative
+
+
+@pytest.mark.parametrize(("kind", "extra", "polarity", "value", "text"), [
+    ("level", {"value": 850}, Polarity.LOWER_IS_BETTER, 850,
+     "850 or fewer by March 2027"),
+    ("increase", {"percent": 10}, Polarity.HIGHER_IS_BETTER, 1005,  # 913 + ceil(91.3)
+     "an increase of 10.0% (92) by March 2027"),
+    ("increase", {"amount": 50}, Polarity.HIGHER_IS_BETTER, 963,
+     "an increase of 50 (to 963) by March 2027"),
+    ("increase", {"to": 1000}, Polarity.HIGHER_IS_BETTER, 1000,
+     "an increase to 1,000 by March 2027"),
+    ("improvement", {}, Polarity.LOWER_IS_BETTER, 912,
+     "an improvement on the previous year (fewer than 913) by March 2027"),
+    ("improvement", {}, Polarity.HIGHER_IS_BETTER, 914,
+     "an improvement on the previous year (more than 913) by March 2027"),
+    ("maintenance", {}, Polarity.LOWER_IS_BETTER, 913,
+     "to stay no worse than the baseline of 913 by March 2027"),
+    ("rate", {"value": 8.5, "unit": "per_1000"}, Polarity.LOWER_IS_BETTER, 850,
+     "a rate of 8.5 per 1,000 residents (850 a year) by March 2027"),
+])
+def test_every_target_kind_maps_to_a_target_level(kind: str, extra: dict[str, Any],
+                                                  polarity: Polarity, value: float,
+                                                  text: str) -> None:
+    a = assess(baseline_then(913, 900), target(kind, polarity=polarity, **extra), "2025-03",
+               measure=measure(polarity=polarity), partnership="A",
+               populations={"A": 100_000.0})
+    assert a.baseline_value == 913
+    assert a.target_value == pytest.approx(value)
+    assert a.required_change == pytest.approx(913 - value)
+    assert a.target_text == text
+    assert a.trajectory_status is not None
+
+
+def test_a_rate_per_population_without_a_population_is_not_assessed() -> None:
+    a = assess(baseline_then(913, 900), target("rate", value=8.5, unit="per_1000"), "2025-03",
+               measure=measure())
+    assert a.target_value is None and a.rag is None
+    assert a.not_assessed_reason is NotAssessedReason.NO_POPULATION
+
+
+def test_survey_index_target_text() -> None:
+    waves = [SurveyWave("2023/24", "2024-03", 55, 100), SurveyWave("2024/25", "2025-03",
+                                                                  50, 100)]
+    spec = target("survey", polarity=Polarity.LOWER_IS_BETTER, value=49.5, unit="index",
+                  measure="survey-asb-problem", theme="perception")
+    m = measure(kind="proportion", source="survey", theme="perception",
+                id="survey-asb-problem", name="Perceive a high level of anti-social behaviour")
+    a = assess(None, spec, "2025-03", measure=m, survey=waves)
+    assert a.target_text == "an index score of 49.5 by March 2027"
+    assert a.survey_percent == pytest.approx(50.0)
