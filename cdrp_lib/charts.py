@@ -53,6 +53,7 @@ from cdrp_lib.stats.enums import (
     VariationIcon,
 )
 from cdrp_lib.stats.rounding import fmt_number, fmt_pct, fmt_signed, fmt_signed_pct
+from cdrp_lib.tables import safe_csv_cell
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -286,7 +287,7 @@ def _csv(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([safe_csv_cell(x) for x in row] for row in rows)
     return out.getvalue()
 
 

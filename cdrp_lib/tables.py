@@ -2,8 +2,9 @@
 
 Every table is a frozen :class:`Table` holding its cells, the HTML (a
 ``<table>`` with a ``<caption>``, ``<th scope="col">`` column headers and
-``<th scope="row">`` row headers) and the CSV of exactly the text shown, so the
-download and the page cannot disagree.  Numbers are formatted by
+``<th scope="row">`` row headers) and the CSV of exactly the text shown (each
+cell's note in a column of its own), so the download and the page cannot
+disagree.  Numbers are formatted by
 :mod:`cdrp_lib.stats.rounding` (ROUND_HALF_UP, thousands separators, signed
 percentages with one decimal), the same helpers the narrative uses, so a table
 and the sentence beside it print the same figure.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -64,6 +66,7 @@ __all__ = [
     "performance_table",
     "rag_cell",
     "repeat_table",
+    "safe_csv_cell",
     "short_reason",
     "sources_table",
     "survey_table",
@@ -129,7 +132,7 @@ class Cell:
 
     @property
     def plain(self) -> str:
-        """The cell as the CSV writes it: ``text (note)``."""
+        """The cell as one string: ``text (note)``."""
         return f"{self.text} ({self.note})" if self.note else self.text
 
 
@@ -197,11 +200,40 @@ def _make_table(caption: str, columns: Sequence[str], rows: Iterable[Sequence[Ce
     klass = f' class="{html.escape(css)}"' if css else ""
     markup = (f"<table{klass}><caption>{html.escape(caption)}</caption>"
               f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    return Table(caption, tuple(columns), frozen_rows, markup, _table_csv(columns, frozen_rows))
+
+
+def _table_csv(columns: Sequence[str], rows: Sequence[Sequence[Cell]]) -> str:
+    """The cells' text, with a ``<column> (note)`` column after each column that has notes.
+
+    Notes get their own column so a figure stays alone in its cell and a
+    spreadsheet reads "-4.4%" as a number.
+    """
+    noted = [any(row[j].note for row in rows) for j in range(len(columns))]
+    header: list[str] = []
+    for column, has_note in zip(columns, noted, strict=True):
+        header += [column, f"{column} (note)"] if has_note else [column]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([c.plain for c in row] for row in frozen_rows)
-    return Table(caption, tuple(columns), frozen_rows, markup, out.getvalue())
+    writer.writerow([safe_csv_cell(h) for h in header])
+    for row in rows:
+        line: list[str] = []
+        for cell, has_note in zip(row, noted, strict=True):
+            line += [cell.text, cell.note] if has_note else [cell.text]
+        writer.writerow([safe_csv_cell(x) for x in line])
+    return out.getvalue()
+
+
+_NUMBER_RE = re.compile(r"[+-]?[\d,]*\.?\d+%?")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_csv_cell(text: str) -> str:
+    """Text a spreadsheet will not run as a formula (CSV injection): a cell starting with
+    ``= + - @`` that is not a plain number gets a leading apostrophe."""
+    if text.startswith(_FORMULA_START) and not _NUMBER_RE.fullmatch(text):
+        return "'" + text
+    return text
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -17,6 +17,7 @@ import struct
 import subprocess
 import sys
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -165,7 +166,7 @@ def _label(a: Assessment, status: TrajectoryStatus) -> str:
 def test_every_chart_is_a_valid_png_of_its_stated_size_and_byte_identical_twice(
         draw: str, vehicle: Assessment, survey_waves: list[Assessment],
         repeats: Assessment) -> None:
-    make = {
+    make: Callable[[], Chart] = {
         "performance": lambda: performance_chart(vehicle),
         "control": lambda: control_chart(vehicle),
         "small": lambda: small_multiple([vehicle, repeats]),
@@ -277,8 +278,10 @@ def test_control_chart_marks_special_causes_by_shape_and_prints_icon_badges(
     assert improvement != concern
     drawn = dict(chart.points)
     for p in vehicle.spc_points:
-        expected = {SpcPointType.SPECIAL_CAUSE_IMPROVEMENT: improvement,
-                    SpcPointType.SPECIAL_CAUSE_CONCERN: concern}.get(p.point_type)
+        shapes: dict[SpcPointType | None, str] = {
+            SpcPointType.SPECIAL_CAUSE_IMPROVEMENT: improvement,
+            SpcPointType.SPECIAL_CAUSE_CONCERN: concern}
+        expected = shapes.get(p.point_type)
         if expected is not None:
             assert drawn[p.month] == expected
     assert vehicle.variation_icon is not None and vehicle.assurance_icon is not None
@@ -447,9 +450,11 @@ def _lab(linear: tuple[float, float, float]) -> tuple[float, float, float]:
     return 116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))
 
 
-def _simulate(hex_colour: str, matrix: tuple[tuple[float, ...], ...]) -> tuple[float, ...]:
+def _simulate(hex_colour: str,
+              matrix: tuple[tuple[float, ...], ...]) -> tuple[float, float, float]:
     lin = [_srgb_to_linear(c) for c in _rgb(hex_colour)]
-    return tuple(sum(row[i] * lin[i] for i in range(3)) for row in matrix)
+    r, g, b = (sum(row[i] * lin[i] for i in range(3)) for row in matrix)
+    return r, g, b
 
 
 def test_contrast_ratio_matches_wcag_reference_values() -> None:
