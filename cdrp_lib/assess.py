@@ -49,6 +49,7 @@ the store and params and calls :func:`assess` per measure.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -129,7 +130,6 @@ __all__ = [
 
 SPC_MONTHS = 36  # three years: enough for stable limits (13+) and recent enough to be current
 PERCENT = 100
-TREND_POINTS_BEFORE_NOW = 1  # the projection uses x = 0..K-1, "now" is x = K-1
 MONTHLY_PER_ANNUAL = MONTHS_IN_YEAR
 PER_UNIT = {"per_1000": PER_THOUSAND, "per_100000": 100_000}
 _ROUNDING = {
@@ -931,18 +931,10 @@ def assess_partnership(
     A measure the store has no data for is assessed as "source late", never an error.
     """
     from cdrp_lib.errors import NotFoundError
-    from cdrp_lib.params import (
-        BULLETIN_FILE,
-        load_bulletin,
-        load_measures,
-        load_partnerships,
-        method_settings,
-    )
+    from cdrp_lib.params import method_settings
 
     root = Path(params_dir)
-    measures = load_measures(root)
-    params = load_partnerships(root)
-    bulletin = load_bulletin(root) if (root / BULLETIN_FILE).is_file() else None
+    measures, params, bulletin = _load_params(root, _params_stamp(root))
     names = dict(store.partnerships())
     p = params.get(partnership)
     if p is None and partnership not in names:
@@ -994,6 +986,30 @@ def assess_partnership(
     return out
 
 
+def _params_stamp(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """Every params file with its modification time and size: the cache key of a load."""
+    files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_params(root: Path, stamp: tuple[tuple[str, int, int], ...]
+                 ) -> tuple[dict[str, Measure], dict[str, Any], Any]:
+    """Measures, partnerships and bulletin defaults, validated once per version of the files.
+
+    A bulletin assesses a partnership once per theme page; validating every params
+    file each time would cost more than the assessments.  ``stamp`` changes with
+    any file, so an edited params folder is always read afresh.
+    """
+    from cdrp_lib.params import BULLETIN_FILE, load_bulletin, load_measures, load_partnerships
+
+    del stamp  # part of the cache key only
+    measures = load_measures(root)
+    partnerships = load_partnerships(root)
+    bulletin = load_bulletin(root) if (root / BULLETIN_FILE).is_file() else None
+    return measures, partnerships, bulletin
+
+
 def _source_lag(bulletin: Any, measure: Measure) -> int | None:
     if bulletin is None:
         return None
@@ -1026,23 +1042,23 @@ class _StoreContext:
         self.month = month
         self._frames: dict[tuple[str, str], tuple[dict[str, float | None],
                                                   dict[str, float | None]]] = {}
+        self._loaded: set[str] = set()
 
     def series(self, partnership: str, measure: str
                ) -> tuple[dict[str, float | None], dict[str, float | None]]:
-        """(values, denominators) by month up to the bulletin month; empty when absent."""
-        key = (partnership, measure)
-        if key not in self._frames:
-            frame = self.store.series_frame(partnership=partnership, measure=measure,
-                                            last=self.month)
-            values: dict[str, float | None] = {}
-            dens: dict[str, float | None] = {}
-            for row in frame.to_dict("records"):
-                month = str(row["month"])
-                values[month] = None if _missing(row["value"]) else float(row["value"])
-                dens[month] = (None if _missing(row["denominator"])
-                               else float(row["denominator"]))
-            self._frames[key] = (values, dens)
-        return self._frames[key]
+        """(values, denominators) by month up to the bulletin month; empty when absent.
+
+        Every measure of a partnership is read in one query, the first time any is asked for.
+        """
+        if partnership not in self._loaded:
+            self._loaded.add(partnership)
+            frame = self.store.series_frame(partnership=partnership, last=self.month)
+            columns = [frame[c].tolist() for c in ("measure", "month", "value", "denominator")]
+            for m, month, value, den in zip(*columns, strict=True):
+                values, dens = self._frames.setdefault((partnership, str(m)), ({}, {}))
+                values[str(month)] = None if _missing(value) else float(value)
+                dens[str(month)] = None if _missing(den) else float(den)
+        return self._frames.get((partnership, measure), ({}, {}))
 
     def has_data(self, partnership: str, measure: Measure) -> bool:
         values, _ = self.series(partnership, measure.id)
