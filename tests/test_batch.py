@@ -48,6 +48,7 @@ from cdrp_lib.batch.manifest import published_records, rebuild_index
 from cdrp_lib.batch.plan import read_store_facts, store_digest
 from cdrp_lib.cli import main
 from cdrp_lib.errors import InputError, NotFoundError
+from cdrp_lib.store import connect_for_write
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "notebooks"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -66,15 +67,8 @@ MONTHS = ("2025-10", "2025-11", "2025-12")
 
 def write_store(path: Path, partnerships: dict[str, tuple[str, float]] = PARTNERSHIPS,
                 months: Sequence[str] = MONTHS) -> Path:
-    """A store in the ARCHITECTURE.md schema holding only what the fixtures read."""
-    with duckdb.connect(str(path)) as con:
-        con.execute("CREATE TABLE input_files(sha256 VARCHAR PRIMARY KEY, path VARCHAR, "
-                    "kind VARCHAR, rows BIGINT, ingested_at TIMESTAMP)")
-        con.execute("CREATE TABLE force_months(force VARCHAR, month VARCHAR, rows BIGINT)")
-        con.execute("CREATE TABLE partnerships(id VARCHAR, name VARCHAR, source VARCHAR, "
-                    "synthetic BOOLEAN)")
-        con.execute("CREATE TABLE series(partnership VARCHAR, measure VARCHAR, month VARCHAR, "
-                    "value DOUBLE, denominator DOUBLE)")
+    """A store in the real schema (cdrp_lib.store) holding only what the fixtures read."""
+    with connect_for_write(path) as con:
         for m in months:
             con.execute("INSERT INTO force_months VALUES ('demoshire', ?, 100)", [m])
         for pid, (name, value) in partnerships.items():

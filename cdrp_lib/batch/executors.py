@@ -291,6 +291,11 @@ class DaskCluster:
     ``distributed.scheduler.allowed-failures`` setting, then the job's future
     raises ``KilledWorker`` and it is reported failed.  Set that to 1 on the
     scheduler for the same "retried once" rule as local workers.
+
+    Jobs are handed to the scheduler no faster than the cluster has threads, so
+    a worker holds one of our jobs at a time: when it dies, only that job is
+    counted against (a scheduler queueing a second task per worker would blame
+    an innocent job for the death too).
     """
 
     def __init__(self, address: str, timeout: float = 30.0) -> None:
@@ -300,22 +305,37 @@ class DaskCluster:
         client_class: Any = distributed.Client
         as_completed: Any = distributed.as_completed
         self._client: Any = client_class(address, timeout=timeout, set_as_default=False)
-        self._as_completed: Any = as_completed([], with_results=False)
+        self._as_completed: Any = as_completed([], with_results=False, loop=self._client.loop)
         self._running: dict[Any, tuple[Any, Job, int]] = {}
+        self._queue: deque[tuple[Job, int]] = deque()
+
+    def _capacity(self) -> int:
+        """Threads in the cluster now (at least 1: workers may be restarting)."""
+        nthreads: dict[str, int] = self._client.nthreads()
+        return max(1, sum(nthreads.values()))
+
+    def _dispatch(self) -> None:
+        capacity = self._capacity() if self._queue else 0
+        while self._queue and len(self._running) < capacity:
+            job, attempt = self._queue.popleft()
+            key = f"cdrp-run-{job.partnership}-{job.month}-{job.key[:12]}-a{attempt}"
+            future: Any = self._client.submit(run_job_on_worker, job, attempt, key=key,
+                                              pure=False)
+            self._running[future.key] = (future, job, attempt)
+            self._as_completed.add(future)
 
     def submit(self, job: Job, attempt: int) -> None:
-        key = f"cdrp-run-{job.partnership}-{job.month}-{job.key[:12]}-a{attempt}"
-        future: Any = self._client.submit(run_job_on_worker, job, attempt, key=key, pure=False)
-        self._running[future.key] = (future, job, attempt)
-        self._as_completed.add(future)
+        self._queue.append((job, attempt))
+        self._dispatch()
 
     def busy(self) -> bool:
-        return bool(self._running)
+        return bool(self._running) or bool(self._queue)
 
     def next_outcomes(self) -> list[Outcome]:
         from distributed import KilledWorker
 
         outcomes: list[Outcome] = []
+        self._dispatch()
         futures: Iterable[Any] = self._as_completed.next_batch(block=True)
         for future in futures:
             _, job, attempt = self._running.pop(future.key)
@@ -331,6 +351,7 @@ class DaskCluster:
                                    error=_describe_remote_failure(exc), attempts=attempt)
             outcomes.append(Outcome(job, attempt, result))
             future.release()
+        self._dispatch()
         return outcomes
 
     def close(self) -> None:
@@ -338,4 +359,5 @@ class DaskCluster:
         with contextlib.suppress(Exception):
             self._client.cancel(futures)
         self._running.clear()
+        self._queue.clear()
         self._client.close()

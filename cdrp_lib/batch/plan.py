@@ -10,8 +10,10 @@ A bulletin's key is the digest of everything its pages depend on:
 * ``params``: every file under the params folder (targets, peer groups,
   measures, method settings);
 * ``notebook:<theme>``: the bytes of each page's notebook;
-* ``cdrp_lib``: the library version and a digest of its source files (so a
-  developer's edit counts even before the version is bumped);
+* ``cdrp_lib``: the library version (a release that changes any figure bumps
+  it; a developer changing the library between releases re-makes bulletins
+  with ``--force``: hashing the source instead would re-make every bulletin
+  for an edited docstring);
 * ``renderer`` and ``kernel``: how pages are executed and rendered.
 
 The date a page was produced on is an output, not an input: an unchanged
@@ -25,6 +27,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cdrp_lib
 from cdrp_lib.batch.jobs import (
@@ -42,8 +45,6 @@ LATEST = "latest"
 # Tables of the store that notebooks never read: raw LSOA counts (series are
 # built from them) and the ingest log (its timestamps change on a no-op ingest).
 STORE_TABLES_NOT_READ = frozenset({"police_counts", "input_files"})
-# Source files whose change means the library may compute something else.
-LIBRARY_SUFFIXES = frozenset({".py", ".j2", ".css", ".json", ".yaml", ".yml", ".tpl"})
 
 
 class PlanError(InputError):
@@ -85,15 +86,14 @@ def digest_files(root: Path, paths: Iterable[Path]) -> str:
     return h.hexdigest()
 
 
-def _visible_files(root: Path, suffixes: frozenset[str] | None = None) -> list[Path]:
+def _visible_files(root: Path) -> list[Path]:
     """Files under ``root``, leaving out hidden ones and caches."""
     out: list[Path] = []
     for path in root.rglob("*"):
         parts = path.relative_to(root).parts
         if any(p.startswith(".") or p == "__pycache__" for p in parts) or not path.is_file():
             continue
-        if suffixes is None or path.suffix in suffixes:
-            out.append(path)
+        out.append(path)
     return out
 
 
@@ -104,12 +104,6 @@ def params_digest(params_dir: Path) -> str:
     return digest_files(params_dir, _visible_files(params_dir))
 
 
-def library_digest() -> str:
-    """``<version>:<digest of cdrp_lib's source files>``."""
-    root = Path(cdrp_lib.__file__).resolve().parent
-    return f"{cdrp_lib.__version__}:{digest_files(root, _visible_files(root, LIBRARY_SUFFIXES))}"
-
-
 def store_digest(store: Path) -> str:
     """A content digest of the store tables notebooks read.
 
@@ -117,65 +111,47 @@ def store_digest(store: Path) -> str:
     DuckDB's row hashes (order-free, and duplicates do not cancel as with XOR).
     DuckDB's version is part of the digest because its hash function may change.
     """
+    from cdrp_lib.store import Store
+
+    with Store(store, read_only=True) as st:
+        return _store_digest(st.con)
+
+
+def _store_digest(con: Any) -> str:
     import duckdb
 
     h = hashlib.sha256(f"duckdb {duckdb.__version__}\n".encode())
-    with duckdb.connect(str(store), read_only=True) as con:
-        tables = [r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY table_name"
-        ).fetchall()]
-        for table in tables:
-            if table in STORE_TABLES_NOT_READ:
-                continue
-            columns = con.execute(
-                "SELECT column_name, data_type FROM information_schema.columns "
-                "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
-                [table]).fetchall()
-            quoted = '"' + table.replace('"', '""') + '"'
-            row = con.execute(
-                f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {quoted} AS t"
-            ).fetchone()
-            h.update(f"{table}|{columns}|{row}\n".encode())
+    tables = [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY table_name"
+    ).fetchall()]
+    for table in tables:
+        if table in STORE_TABLES_NOT_READ:
+            continue
+        columns = con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+            [table]).fetchall()
+        quoted = '"' + table.replace('"', '""') + '"'
+        row = con.execute(
+            f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {quoted} AS t"
+        ).fetchone()
+        h.update(f"{table}|{columns}|{row}\n".encode())
     return h.hexdigest()
 
 
-def _store_catalogue(store: Path) -> tuple[list[tuple[str, str]], str | None]:
-    """Partnerships ``(id, name)`` and the latest police month, through :class:`Store`."""
-    try:
-        from cdrp_lib.store import Store
-    except ModuleNotFoundError as exc:  # TEMPORARY until cdrp_lib.store lands (engineer A)
-        if exc.name != "cdrp_lib.store":
-            raise
-        import duckdb
-
-        with duckdb.connect(str(store), read_only=True) as con:
-            rows = con.execute("SELECT id, name FROM partnerships ORDER BY id").fetchall()
-            latest = con.execute("SELECT max(month) FROM force_months").fetchone()
-        return [(str(a), str(b)) for a, b in rows], (str(latest[0]) if latest and latest[0]
-                                                     else None)
+def read_store_facts(store: Path) -> StoreFacts:
+    """Partnerships, latest police month and content digest of the store, in one opening."""
+    from cdrp_lib.store import Store
 
     with Store(store, read_only=True) as st:
-        return list(st.partnerships()), st.latest_month("police")
-
-
-def _synthetic_ids(store: Path) -> frozenset[str]:
-    """Ids of partnerships flagged synthetic (the demo county), from ``partnerships.synthetic``."""
-    import duckdb
-
-    with duckdb.connect(str(store), read_only=True) as con:
-        rows = con.execute("SELECT id FROM partnerships WHERE synthetic").fetchall()
-    return frozenset(str(r[0]) for r in rows)
-
-
-def read_store_facts(store: Path) -> StoreFacts:
-    """Partnerships, latest month and content digest of the store at ``store``."""
-    if not store.is_file():
-        raise NotFoundError(f"{store}: no such store (run `cdrp ingest` first)")
-    listed, latest = _store_catalogue(store)
-    synthetic = _synthetic_ids(store)
+        listed = st.partnerships()
+        latest = st.latest_month("police")
+        synthetic = {str(r[0]) for r in st.con.execute(
+            "SELECT id FROM partnerships WHERE synthetic").fetchall()}
+        digest = _store_digest(st.con)
     rows = tuple(PartnershipRow(pid, name, pid in synthetic) for pid, name in listed)
-    return StoreFacts(partnerships=rows, latest_month=latest, digest=store_digest(store))
+    return StoreFacts(partnerships=rows, latest_month=latest, digest=digest)
 
 
 def normalise_themes(themes: Sequence[str] | None) -> tuple[tuple[str, ...], list[str]]:
@@ -254,7 +230,7 @@ def plan_jobs(
     shared = {
         "store": facts.digest,
         "params": params_digest(settings.params_dir),
-        "cdrp_lib": library_digest(),
+        "cdrp_lib": cdrp_lib.__version__,
         "renderer": settings.renderer,
         "kernel": settings.kernel_name,
         **{f"notebook:{t}": _sha256_bytes(notebooks[t].read_bytes()) for t in pages},
