@@ -14,9 +14,10 @@ Design choices:
   :class:`matplotlib.figure.Figure` and printed by the Agg canvas explicitly, so
   no backend is switched, and matplotlib is imported only inside the functions:
   ``import cdrp_lib.charts`` stays cheap.
-* **Deterministic PNGs.**  Fixed size, fixed DPI, the DejaVu Sans font that
-  ships with matplotlib, and no ``Software`` metadata: the same Assessment gives
-  byte-identical PNG bytes, so a re-run bulletin is byte-identical too.
+* **Deterministic, small PNGs.**  Fixed size, fixed DPI, the DejaVu Sans font
+  that ships with matplotlib, no ``Software`` metadata, and a 256-colour
+  palette (median cut, no dithering: exact and repeatable): the same
+  Assessment gives byte-identical PNG bytes, about 25 kB for a wide chart.
 * **Never colour alone** (WCAG 1.4.1).  Status is marked by marker shape as
   well as colour, the legend names every shape, and the SPC icons are printed
   as labelled text badges.  Colours come from :mod:`cdrp_lib.palette`.
@@ -72,6 +73,7 @@ __all__ = [
 
 #: Dots per inch of every PNG: with the sizes below a wide chart is 900 x 500 pixels.
 DPI = 100
+PNG_COLOURS = 256  # an indexed PNG: charts are flat colours plus anti-aliasing
 WIDE_SIZE = (9.0, 5.0)  # inches: performance, control, survey and repeat charts
 PANEL_SIZE = (3.0, 2.4)  # inches per small-multiple panel
 SMALL_MULTIPLE_COLUMNS = 3
@@ -359,9 +361,23 @@ def _figure(size: tuple[float, float]) -> Figure:
 
 
 def _png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-    return buf.getvalue()
+    """The figure as a 256-colour PNG: no metadata, the same bytes on every run.
+
+    A chart has a few flat colours plus anti-aliasing, so median-cut
+    quantisation without dithering keeps every palette colour exact and cuts
+    the file (inlined as base64 in every page) to about a third.
+    """
+    from PIL import Image
+
+    rgba = io.BytesIO()
+    fig.savefig(rgba, format="png", dpi=DPI, metadata={"Software": None})
+    rgba.seek(0)
+    with Image.open(rgba) as image:
+        indexed = image.convert("RGB").quantize(
+            colors=PNG_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    indexed.save(out, format="png", optimize=True, dpi=(DPI, DPI))
+    return out.getvalue()
 
 
 def _pixels(fig: Figure) -> tuple[int, int]:

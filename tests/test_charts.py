@@ -188,6 +188,22 @@ def test_png_has_the_fixed_dpi(vehicle: Assessment) -> None:
     assert unit == 1 and x_ppm == pytest.approx(DPI / 0.0254, abs=1)
 
 
+def _rgb_hex(hex_colour: str) -> tuple[int, int, int]:
+    h = hex_colour.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def test_indexed_png_keeps_the_status_colours_exact(vehicle: Assessment) -> None:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(performance_chart(vehicle).png)) as image:
+        assert image.mode == "P"
+        colours = {c for _, c in image.convert("RGB").getcolors(1 << 16) or []}
+    for colour in (palette.BETTER, palette.WORSE, palette.ON_TARGET, palette.TARGET,
+                   palette.BASELINE, palette.INK):
+        assert _rgb_hex(colour) in colours, colour
+
+
 def test_importing_charts_does_not_import_matplotlib() -> None:
     code = "import sys, cdrp_lib.charts; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
