@@ -1,0 +1,408 @@
+"""cdrp_lib.pages: theme and summary pages composed from Assessments of the demo county."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import itertools
+import json
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import DEMO_MONTH, Demo
+
+from cdrp_lib import pages
+from cdrp_lib.assess import assess_partnership
+from cdrp_lib.assessment import Assessment, HistoryPoint
+from cdrp_lib.errors import NotFoundError
+from cdrp_lib.stats.rounding import fmt_number, fmt_signed_pct
+from cdrp_lib.store import Store
+
+PROJECT = Path(__file__).resolve().parents[1]
+XSS = "<script>alert(1)</script>"
+PRODUCED_ON = "2026-01-15"
+THEMES = ("violence", "acquisitive_crime", "asb", "domestic_abuse", "perception")
+
+
+class _Parsed(HTMLParser):
+    """Headings, images, links and tables (caption, header texts, rows of cell texts)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.headings: list[tuple[int, str]] = []
+        self.images: list[dict[str, str]] = []
+        self.links: list[str] = []
+        self.tables: list[dict[str, Any]] = []
+        self._text: list[str] | None = None
+        self._heading: int | None = None
+        self._cell: list[str] | None = None
+        self._row: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        if len(tag) == 2 and tag[0] == "h" and tag[1].isdigit():
+            self._heading, self._text = int(tag[1]), []
+        elif tag == "img":
+            self.images.append(values)
+        elif tag == "a" and "href" in values:
+            self.links.append(values["href"])
+        elif tag == "table":
+            self.tables.append({"caption": "", "th_col": [], "rows": []})
+        elif tag == "caption":
+            self._text = []
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th"):
+            self._cell = []
+            if tag == "th" and values.get("scope") == "col":
+                self.tables[-1]["th_col"].append(values)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._heading is not None and tag == f"h{self._heading}":
+            self.headings.append((self._heading, "".join(self._text or [])))
+            self._heading, self._text = None, None
+        elif tag == "caption" and self.tables:
+            self.tables[-1]["caption"] = "".join(self._text or [])
+            self._text = None
+        elif tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None and self.tables:
+            self.tables[-1]["rows"].append(self._row)
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._text is not None:
+            self._text.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+
+def parse(html: str) -> _Parsed:
+    parsed = _Parsed()
+    parsed.feed(html)
+    parsed.close()
+    return parsed
+
+
+def table(parsed: _Parsed, caption_start: str) -> dict[str, Any]:
+    found = [t for t in parsed.tables if t["caption"].startswith(caption_start)]
+    assert found, f"no table captioned {caption_start!r}: {[t['caption'] for t in parsed.tables]}"
+    return found[0]
+
+
+def row(t: dict[str, Any], header: str) -> list[str]:
+    for r in t["rows"]:
+        if r and r[0].startswith(header):
+            return list(r)
+    raise AssertionError(f"no row {header!r} in {t['caption']!r}")
+
+
+@pytest.fixture(scope="module")
+def store(demo: Demo) -> Iterator[Store]:
+    with Store(demo.store) as st:
+        yield st
+
+
+@pytest.fixture(scope="module")
+def violence(demo: Demo, store: Store, tmp_path_factory: pytest.TempPathFactory
+             ) -> tuple[pages.Page, Path]:
+    out = tmp_path_factory.mktemp("violence")
+    return pages.theme_page(store, demo.params, "ashcombe", DEMO_MONTH, "violence", out,
+                            PRODUCED_ON), out
+
+
+@pytest.fixture(scope="module")
+def summary(demo: Demo, store: Store, tmp_path_factory: pytest.TempPathFactory
+            ) -> tuple[pages.Page, Path]:
+    out = tmp_path_factory.mktemp("summary")
+    return pages.summary_page(store, demo.params, "ashcombe", DEMO_MONTH, out,
+                              PRODUCED_ON), out
+
+
+# ----------------------------------------------------------------------------- theme page
+
+
+def test_theme_page_has_one_h1_and_headings_in_order(violence: tuple[pages.Page, Path]) -> None:
+    page, _ = violence
+    levels = [level for level, _ in parse(page.html).headings]
+    assert levels[0] == 1 and levels.count(1) == 1
+    assert all(b <= a + 1 for a, b in itertools.pairwise(levels))
+    assert page._repr_html_() == page.html
+
+
+def test_theme_page_shows_every_target_in_params_order_with_its_parts(
+        violence: tuple[pages.Page, Path]) -> None:
+    page, _ = violence
+    parsed = parse(page.html)
+    targeted = [a for a in page.assessments if a.target_id]
+    h2 = [text for level, text in parsed.headings if level == 2]
+    assert [t for t in h2 if t != "Monitoring indicators"] == [
+        f"{a.outcome_code}: {a.target_title}" for a in targeted]
+    for a in targeted:
+        alts = [img["alt"] for img in parsed.images]
+        assert any(alt.startswith(f"Rolling 12-month {a.measure_name.lower()}") or
+                   a.measure_name in alt for alt in alts)
+        table(parsed, f"{a.measure_name}: performance summary")
+        assert any(a.measure_name in img["alt"] and "mean" in img["alt"]
+                   for img in parsed.images), f"no control chart for {a.measure_name}"
+        for sentence in a.narrative:
+            assert sentence.replace("'", "&#x27;") in page.html
+    assert "Monitoring indicators" in h2
+
+
+def test_theme_page_figures_agree_with_the_assessment(
+        violence: tuple[pages.Page, Path]) -> None:
+    page, _ = violence
+    parsed = parse(page.html)
+    a = next(a for a in page.assessments if a.target_id == "violent-crime")
+    perf = table(parsed, f"{a.measure_name}: performance summary")
+    assert row(perf, "Comparative performance")[1].startswith(fmt_signed_pct(a.change_12m_pct))
+    glance = table(parsed, "Violence: targets at a glance")
+    assert fmt_number(a.baseline_value) in row(glance, a.measure_name)[2]
+    assert fmt_number(a.rolling_12) in row(glance, a.measure_name)[3]
+
+
+def test_every_image_has_alt_text_and_every_table_a_caption_and_headers(
+        violence: tuple[pages.Page, Path]) -> None:
+    parsed = parse(violence[0].html)
+    assert parsed.images and all(img.get("alt", "").strip() for img in parsed.images)
+    assert all(img["src"].startswith("data:image/png;base64,") for img in parsed.images)
+    assert parsed.tables and all(t["caption"] and t["th_col"] for t in parsed.tables)
+
+
+def test_downloads_are_written_and_linked_relatively(violence: tuple[pages.Page, Path]) -> None:
+    page, out = violence
+    parsed = parse(page.html)
+    data_links = [h for h in parsed.links if h.startswith("data/")]
+    assert sorted(data_links) == sorted(d.href for d in page.downloads)
+    assert len(set(data_links)) == len(data_links)
+    for d in page.downloads:
+        assert (out / d.href).read_text(encoding="utf-8") == d.csv
+    others = set(parsed.links) - set(data_links)
+    assert others == {pages.SITE_INDEX, pages.FRONT_PAGE}
+
+
+def test_figures_json_is_the_public_json_of_the_assessments_shown(
+        violence: tuple[pages.Page, Path]) -> None:
+    page, out = violence
+    written = json.loads((out / "violence.figures.json").read_text(encoding="utf-8"))
+    assert written == [pages.public_json(a) for a in page.assessments]
+    assert {d["theme"] for d in written} == {"violence"}
+    assert all(d["partnership"] == "ashcombe" for d in written)
+
+
+def test_page_shows_security_marking_and_synthetic_banner(
+        violence: tuple[pages.Page, Path]) -> None:
+    html = violence[0].html
+    assert html.count('class="security-marking"') == 2
+    assert "SYNTHETIC DATA" in html
+    assert "15 January 2026" in html
+
+
+def test_composition_is_pure_and_deterministic(demo: Demo, store: Store) -> None:
+    assessments = assess_partnership(store, demo.params, "ashcombe", DEMO_MONTH, theme="asb")
+    before = [a.to_json() for a in assessments]
+    ctx = pages.ThemeContext("asb", "ASB", "OFFICIAL", "Ashcombe", DEMO_MONTH, PRODUCED_ON)
+    first = pages.compose_theme_page(assessments, ctx)
+    second = pages.compose_theme_page(assessments, ctx)
+    assert first == second
+    assert [a.to_json() for a in assessments] == before
+    assert "SYNTHETIC DATA" not in first.html
+
+
+def test_perception_page_draws_recent_waves_with_their_own_intervals(
+        demo: Demo, store: Store, tmp_path: Path) -> None:
+    page = pages.theme_page(store, demo.params, "ashcombe", DEMO_MONTH, "perception", tmp_path,
+                            PRODUCED_ON)
+    parsed = parse(page.html)
+    target = next(a for a in page.assessments if a.target_id)
+    survey = table(parsed, f"Survey results: {target.measure_name}")
+    waves = [r[0] for r in survey["rows"][1:]]
+    assert len(waves) == pages.SURVEY_WAVES_WITH_INTERVAL
+    assert waves[-1] == target.survey_wave
+    assert "Monitoring indicators" in [t for _, t in parsed.headings]
+    # figures.json holds the bulletin month only, not the earlier waves
+    assert {a.month for a in page.assessments} == {DEMO_MONTH}
+
+
+def test_domestic_abuse_page_shows_repeat_rates_under_disclosure_control(
+        demo: Demo, store: Store, tmp_path: Path) -> None:
+    page = pages.theme_page(store, demo.params, "ashcombe", DEMO_MONTH, "domestic_abuse",
+                            tmp_path, PRODUCED_ON)
+    parsed = parse(page.html)
+    repeat = [t for t in parsed.tables if t["caption"].startswith("Repeat victimisation")]
+    assert len(repeat) == 2  # the targeted repeat rate and the MARAC repeat rate
+    assert all("<5" in t["caption"] for t in repeat)
+
+
+def test_every_theme_composes_for_a_partnership_with_no_data(
+        demo: Demo, store: Store, tmp_path: Path) -> None:
+    # kettering is in the project's params (with monitor-only targets on data no extract
+    # holds) but the demo store has no data for it: every page still composes, unrated.
+    for theme in THEMES:
+        page = pages.theme_page(store, PROJECT / "params", "kettering", DEMO_MONTH, theme,
+                                tmp_path, PRODUCED_ON)
+        assert all(a.rag is None for a in page.assessments)
+        assert "SYNTHETIC DATA" not in page.html
+    front = pages.summary_page(store, PROJECT / "params", "kettering", DEMO_MONTH, tmp_path,
+                               PRODUCED_ON)
+    assert front.assessments and all(a.rag is None for a in front.assessments)
+    assert "Not assessed" in front.html
+
+
+# ----------------------------------------------------------------------------- escaping
+
+
+def test_text_from_params_and_data_is_escaped(demo: Demo, store: Store) -> None:
+    real = assess_partnership(store, demo.params, "ashcombe", DEMO_MONTH, theme="violence")
+    hostile = [dataclasses.replace(a, partnership_name=XSS, measure_name=XSS,
+                                   target_title=XSS if a.target_id else None,
+                                   outcome_title=XSS, lead_agency=XSS) for a in real]
+    ctx = pages.ThemeContext("violence", XSS, XSS, XSS, DEMO_MONTH, PRODUCED_ON)
+    html = pages.compose_theme_page(hostile, ctx).html
+    assert "<script" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+# ----------------------------------------------------------------------------- summary page
+
+
+def test_summary_page_reproduces_the_front_pages(summary: tuple[pages.Page, Path]) -> None:
+    page, out = summary
+    parsed = parse(page.html)
+    h2 = [t for level, t in parsed.headings if level == 2]
+    assert h2 == ["Executive summary", "All targets", "Data sources", "Caveats",
+                  "About this bulletin"]
+    outcomes = [t for t in parsed.tables if t["caption"].endswith("outcomes and ratings")]
+    themes_with_targets = {a.theme for a in page.assessments}
+    assert len(outcomes) == len(themes_with_targets)
+    for t in outcomes:
+        assert [c for c in t["rows"][0]] == ["Outcome", "Summary of performance", "RAG"]
+        for r in t["rows"][1:]:
+            assert r[2][:1] in ("G", "A", "R", "–")
+    targets = table(parsed, "All targets")
+    assert len(targets["rows"]) - 1 == len(page.assessments)
+    for a in page.assessments:
+        cells = row(targets, a.measure_name)
+        assert cells[-1].startswith(a.rag.label if a.rag else "–")
+    assert (out / "summary.figures.json").is_file()
+
+
+def test_summary_sources_say_the_latest_month_each_covers(
+        summary: tuple[pages.Page, Path]) -> None:
+    parsed = parse(summary[0].html)
+    sources = table(parsed, "Data sources")
+    assert [r[1] for r in sources["rows"][1:]] == ["December 2025"] * 3
+
+
+def test_summary_metadata_block_and_caveats(summary: tuple[pages.Page, Path]) -> None:
+    import cdrp_lib
+
+    html = summary[0].html
+    meta = html[html.index('<dl class="metadata">'):]
+    for text in ("Performance Improvement Bulletin", "Ashcombe Community Safety Partnership",
+                 "December 2025", "15 January 2026", f"cdrp_lib {cdrp_lib.__version__}",
+                 "Final", "OFFICIAL", "SYNTHETIC"):
+        assert text in meta
+    caveats = html[html.index('id="caveats"'):html.index('id="metadata"')]
+    assert "SYNTHETIC DATA" in caveats
+    assert "Sexual offences cannot be separated" in caveats
+
+
+# ----------------------------------------------------------------------------- disclosure
+
+
+def _count_assessment(theme: str, values: list[float | None]) -> Assessment:
+    history = tuple(HistoryPoint(f"2025-{i + 1:02d}", v, v) for i, v in enumerate(values))
+    return Assessment(partnership="p", partnership_name="P", measure="m", measure_name="M",
+                      theme=theme, kind="count", polarity="lower_is_better",  # type: ignore[arg-type]
+                      month="2025-03", rolling_12=3.0, history=history)
+
+
+def test_public_json_blanks_flagged_fields_and_small_sensitive_counts() -> None:
+    a = dataclasses.replace(_count_assessment("domestic_abuse", [3.0, 12.0, None]),
+                            suppressed=True, suppressed_fields=("rolling_12",))
+    doc = pages.public_json(a)
+    assert doc["rolling_12"] is None
+    assert [p["value"] for p in doc["history"]] == [None, 12.0, None]
+    assert a.rolling_12 == 3.0 and a.history[0].value == 3.0  # the Assessment is unchanged
+
+
+def test_public_json_keeps_small_counts_of_public_police_measures() -> None:
+    doc = pages.public_json(_count_assessment("violence", [3.0, 12.0, None]))
+    assert doc["rolling_12"] == 3.0
+    assert [p["value"] for p in doc["history"]] == [3.0, 12.0, None]
+
+
+def test_public_json_blanks_months_flagged_by_assess() -> None:
+    a = _count_assessment("violence", [30.0, 12.0])
+    flagged = dataclasses.replace(a, history=(dataclasses.replace(a.history[0], suppressed=True),
+                                              a.history[1]), suppressed_fields=("history",))
+    doc = pages.public_json(flagged)
+    assert doc["history"][0]["value"] is None and doc["history"][0]["rolling_12"] is None
+    assert doc["history"][1]["value"] == 12.0
+
+
+# ----------------------------------------------------------------------------- paths, inputs
+
+
+def test_relative_paths_are_read_from_the_project_folder(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    for marker in ("notebooks", "params"):
+        (tmp_path / marker).mkdir()
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "notebooks")  # where JupyterLab runs a notebook
+    assert pages.project_root() == tmp_path.resolve()
+    assert pages.resolve_path("outputs/store.duckdb") == tmp_path.resolve() / "outputs" / \
+        "store.duckdb"
+    assert pages.resolve_path(tmp_path / "x") == tmp_path / "x"
+
+
+def test_without_a_project_folder_paths_are_read_from_the_working_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert pages.project_root() == tmp_path.resolve()
+
+
+def test_produced_on_defaults_to_today_and_must_be_a_date(demo: Demo, store: Store,
+                                                          tmp_path: Path) -> None:
+    page = pages.theme_page(store, demo.params, "ashcombe", DEMO_MONTH, "asb", tmp_path, "")
+    today = datetime.date.today()
+    assert f"Produced on {today.day} " in page.html
+    with pytest.raises(ValueError, match=r"`produced_on` must be a date YYYY-MM-DD.*'15/01/2026'"):
+        pages.theme_page(store, demo.params, "ashcombe", DEMO_MONTH, "asb", tmp_path,
+                         "15/01/2026")
+
+
+def test_unknown_theme_partnership_and_bad_month_are_reported(demo: Demo, store: Store,
+                                                               tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError, match=r"no theme 'summary'.*known: violence"):
+        pages.theme_page(store, demo.params, "ashcombe", DEMO_MONTH, "summary", tmp_path)
+    with pytest.raises(NotFoundError, match="no partnership 'nowhere'"):
+        pages.theme_page(store, demo.params, "nowhere", DEMO_MONTH, "asb", tmp_path)
+    with pytest.raises(ValueError, match="month must be YYYY-MM, got '2025-13'"):
+        pages.summary_page(store, demo.params, "ashcombe", "2025-13", tmp_path)
+
+
+def test_a_missing_store_is_reported(demo: Demo, tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError, match="no store at"):
+        pages.summary_page(tmp_path / "none.duckdb", demo.params, "ashcombe", DEMO_MONTH,
+                           tmp_path)
+
+
+def test_download_names_stay_unique() -> None:
+    from cdrp_lib.tables import SourceRow, sources_table
+
+    b = pages._Builder("asb")
+    t = sources_table([SourceRow("Police", "2025-12", 2)])
+    b.figure(t, "sources")
+    b.figure(t, "sources")
+    assert [d.name for d in b.downloads] == ["asb-sources.csv", "asb-sources-2.csv"]
+    assert 'href="data/asb-sources-2.csv"' in b.blocks[1]
