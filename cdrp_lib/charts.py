@@ -944,7 +944,7 @@ def survey_chart(waves: Assessment | Sequence[Assessment]) -> Chart:
     latest = items[-1]
     assessed = {w.month for w in items}
     earlier = [p for p in _until(latest) if p.month not in assessed and p.value is not None
-               and not p.suppressed]
+               and not _hidden_point(latest, p)]
     entries: list[tuple[str, str, Assessment | None, float | None]] = [
         (w.month, _wave(w), w, w.survey_percent) for w in items]
     entries += [(p.month, _label(p.month), None, p.value) for p in earlier]

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from cdrp_lib import palette
@@ -501,3 +503,28 @@ def test_status_colours_stay_apart_under_colour_blindness(deficiency: str) -> No
         for j in range(i + 1, len(labs)):
             delta = sum((p - q) ** 2 for p, q in zip(labs[i], labs[j], strict=True)) ** 0.5
             assert delta >= MIN_DELTA_E, (deficiency, colours[i], colours[j], delta)
+
+
+# ----------------------------------------------------------------------------- robustness
+
+_BAD_WORDS = re.compile(r"\b(None|nan|NaN|inf)\b")
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=st.lists(st.one_of(st.none(), st.integers(0, 6), st.integers(60, 90)),
+                       min_size=0, max_size=60),
+       sensitive=st.booleans())
+def test_charts_never_raise_nor_state_none_for_short_gappy_or_zero_series(
+        values: list[int | None], sensitive: bool) -> None:
+    months = _months()
+    series = dict(zip(months[len(months) - len(values):], values, strict=True))
+    m = (_measure("MARAC referrals", id="marac-referrals", theme="domestic_abuse",
+                  source="domestic_abuse") if sensitive else _measure())
+    a = assess(series, _target(), LAST_MONTH, measure=m)
+    for chart in (performance_chart(a), control_chart(a), small_multiple([a]),
+                  repeat_rate_chart(a), survey_chart(a)):
+        assert chart.png.startswith(PNG_SIGNATURE)
+        assert chart.alt and not _BAD_WORDS.search(chart.alt), chart.alt
+        if sensitive:  # no count of 1-4 is ever plotted
+            small = {p.month for p in a.history if p.value is not None and 0 < p.value < 5}
+            assert not small & {month for month, _ in chart.points}

@@ -14,6 +14,8 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from cdrp_lib.assess import SurveyWave, assess
@@ -471,3 +473,29 @@ def test_metadata_block_lists_every_field() -> None:
         "Security marking": "OFFICIAL",
         "Data": "SYNTHETIC: demonstration data, not real crime figures",
     }
+
+
+# ----------------------------------------------------------------------------- robustness
+
+_MONTHS = list(VEHICLE)
+_BAD_WORDS = re.compile(r"\b(None|nan|NaN|inf)\b")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=st.lists(st.one_of(st.none(), st.integers(0, 6), st.integers(60, 90)),
+                       min_size=0, max_size=len(_MONTHS)),
+       higher=st.booleans(), with_target=st.booleans())
+def test_tables_never_raise_nor_print_none_for_short_gappy_or_zero_series(
+        values: list[int | None], higher: bool, with_target: bool) -> None:
+    series = dict(zip(_MONTHS[len(_MONTHS) - len(values):], values, strict=True))
+    polarity = "higher_is_better" if higher else "lower_is_better"
+    target = _target(polarity=polarity) if with_target else None
+    a = assess(series, target, LAST_MONTH, measure=_measure(polarity=polarity))
+    tables = [performance_table(a), targets_table([a]), repeat_table([a]), survey_table([a]),
+              outcome_table("Theme", outcome_rows([a]))]
+    for table in tables:
+        assert table.caption and "<caption>" in table.html
+        for row in table.rows:
+            for cell in row:
+                assert cell.text, (table.caption, row)
+                assert not _BAD_WORDS.search(cell.plain), cell
