@@ -426,33 +426,43 @@ def _read_csv_sql(parameter: str) -> str:
 
 def _batches(checks: Iterable[tuple[int, FileCheck]],
              batch_bytes: int) -> Iterator[list[tuple[int, FileCheck]]]:
+    """Consecutive files of one month, up to ``batch_bytes`` of CSV per batch.
+
+    One month per batch lets a row's month be checked against a constant, so good
+    rows need not keep it.
+    """
     batch: list[tuple[int, FileCheck]] = []
     size = 0
     for item in checks:
-        batch.append(item)
-        size += item[1].size
-        if size >= batch_bytes:
+        if batch and (size >= batch_bytes or item[1].file.month != batch[0][1].file.month):
             yield batch
             batch, size = [], 0
+        batch.append(item)
+        size += item[1].size
     if batch:
         yield batch
+
+
+COUNTS_COLUMNS = ("force VARCHAR NOT NULL, month VARCHAR NOT NULL, lsoa_code VARCHAR NOT NULL, "
+                  "lsoa_name VARCHAR NOT NULL, crime_type VARCHAR NOT NULL, n BIGINT NOT NULL")
 
 
 def read_street_files(con: duckdb.DuckDBPyConnection, checks: Iterable[FileCheck],
                       scratch: Path, table: str = "street_counts",
                       batch_bytes: int = DEFAULT_BATCH_BYTES) -> StreetRead:
-    """Validate and aggregate usable, non-empty checked files into temp table ``table``.
+    """Validate usable, non-empty checked files and count their rows into ``table``.
 
-    ``table`` gets ``file_no, force, month, lsoa_code, lsoa_name, crime_type, n``:
-    deduplicated rows counted by LSOA and crime-type slug, per file (``file_no`` is the
-    file's position in ``checks``, so a caller can prefer the later of two files for the
-    same force and month).  ``checks`` may be a lazy iterator: files are read a batch at
-    a time as they arrive, so hashing the next files overlaps DuckDB's work.  ``scratch``
-    receives clean copies of files that need the slow path.
+    ``table`` (created if absent) holds ``force, month, lsoa_code, lsoa_name,
+    crime_type, n``: deduplicated rows counted by LSOA and crime-type slug.  A file
+    replaces whatever ``table`` held for its force and month, so of two files for one
+    force and month the later wins.  ``checks`` may be a lazy iterator: files are read
+    a batch at a time as they arrive, so hashing the next files overlaps DuckDB's
+    work.  ``scratch`` receives clean copies of files that need the slow path.
     """
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (file_no INTEGER, force VARCHAR, "
-                "month VARCHAR, lsoa_code VARCHAR, lsoa_name VARCHAR, crime_type VARCHAR, "
-                "n BIGINT)")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({COUNTS_COLUMNS})")
+    con.execute("CREATE OR REPLACE TEMP TABLE street_slugs AS SELECT CAST(i - 1 AS UTINYINT) "
+                "AS slug_code, slug FROM unnest(CAST(? AS VARCHAR[])) WITH ORDINALITY t(slug, i)",
+                [list(_SLUGS)])
     stats: list[FileStats] = []
     problems: list[Problem] = []
     numbered = ((no, c) for no, c in enumerate(checks) if c.usable and not c.empty)
@@ -465,8 +475,14 @@ def _read_batch(con: duckdb.DuckDBPyConnection, batch: list[tuple[int, FileCheck
                 scratch: Path, stats: list[FileStats], problems: list[Problem]) -> None:
     import duckdb
 
+    paths = [str(c.read_path) for _, c in batch]
+    if len(batch) > 1 and _distinct_hashes(con, paths) < len(batch):
+        for item in batch:  # two paths with one 64-bit hash: read them apart
+            _read_batch(con, [item], table, scratch, stats, problems)
+        return
+    month = batch[0][1].file.month
     try:
-        _load_rows(con, [c for _, c in batch])
+        _load_rows(con, paths, month)
     except duckdb.Error:
         if len(batch) > 1:  # find the file DuckDB cannot parse; the others go on as usual
             for item in batch:
@@ -480,96 +496,123 @@ def _read_batch(con: duckdb.DuckDBPyConnection, batch: list[tuple[int, FileCheck
                                    check.sha256, cleaned.dropped, 0, cleaned.dropped, 0, 0))
             return
         batch = [(no, cleaned)]
-        _load_rows(con, [cleaned])
+        _load_rows(con, [str(cleaned.read_path)], month)
     _summarise_batch(con, batch, table, stats, problems)
 
 
-def _load_rows(con: duckdb.DuckDBPyConnection, batch: Sequence[FileCheck]) -> None:
-    """One parallel pass over the batch into ``street_rows`` (insertion order preserved)."""
+def _distinct_hashes(con: duckdb.DuckDBPyConnection, paths: list[str]) -> int:
+    """How many distinct 64-bit hashes (as street_rows stores file names) ``paths`` have."""
+    row = con.execute("SELECT count(DISTINCT hash(p)) FROM unnest(CAST(? AS VARCHAR[])) t(p)",
+                      [paths]).fetchone()
+    return int(row[0]) if row else 0
+
+
+# Crime type name -> a small code per slug, so rows group by one byte, not a string.
+_SLUGS: tuple[str, ...] = tuple(sorted(set(CRIME_TYPE_SLUGS.values())))
+_SLUG_CODE = ("CAST(CASE \"Crime type\" "
+              + " ".join(f"WHEN '{name}' THEN {_SLUGS.index(slug)}"
+                         for name, slug in CRIME_TYPE_SLUGS.items())
+              + " END AS UTINYINT)")
+
+
+def _load_rows(con: duckdb.DuckDBPyConnection, paths: list[str], month: str) -> None:
+    """One parallel pass over a batch of one month into ``street_rows``.
+
+    Insertion order is preserved, so ``rowid`` is file order.  Only 64-bit hashes of
+    the file name and of file name + Crime ID are kept, not the strings, and a row's
+    month and crime type text only when they are wrong: what every row keeps is small.
+    """
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE street_rows AS SELECT filename AS path, "
-        "CASE WHEN \"Crime ID\" <> '' THEN hash(\"Crime ID\") END AS h, "
-        "\"Month\" AS month, coalesce(\"LSOA code\", '') AS lsoa_code, "
-        "coalesce(\"LSOA name\", '') AS lsoa_name, \"Crime type\" AS crime_type "
+        "CREATE OR REPLACE TEMP TABLE street_rows AS SELECT hash(filename) AS fh, "
+        "CASE WHEN \"Crime ID\" <> '' THEN hash(filename, \"Crime ID\") END AS h, "
+        "CASE WHEN \"Month\" IS DISTINCT FROM $month THEN coalesce(\"Month\", '') END "
+        "AS bad_month, coalesce(\"LSOA code\", '') AS lsoa_code, "
+        f"coalesce(\"LSOA name\", '') AS lsoa_name, {_SLUG_CODE} AS slug_code, "
+        "CASE WHEN slug_code IS NULL THEN coalesce(\"Crime type\", '') END AS unknown_type "
         f"FROM {_read_csv_sql('files')}",
-        {"files": [str(c.read_path) for c in batch]},
+        {"files": paths, "month": month},
     )
 
 
-_VALID_ROWS = ("FROM street_rows r JOIN batch_files f "
-               "ON r.path = f.path AND r.month = f.file_month "
-               "WHERE r.crime_type IN (SELECT name FROM crime_types)")
+def _register_batch(con: duckdb.DuckDBPyConnection,
+                    batch: Sequence[tuple[int, FileCheck]]) -> dict[int, tuple[int, FileCheck]]:
+    """``batch_files`` for the batch's queries; returns file-name hash -> (file_no, check).
+
+    ``latest`` marks, of two files in the batch for one force and month, the later.
+    """
+    import pandas as pd
+
+    con.register("batch_files_in", pd.DataFrame({
+        "path": [str(c.read_path) for _, c in batch],
+        "file_no": [no for no, _ in batch],
+        "force": [c.file.force for _, c in batch],
+        "file_month": [c.file.month for _, c in batch],
+    }))
+    con.execute("CREATE OR REPLACE TEMP TABLE batch_files AS SELECT hash(path) AS fh, *, "
+                "file_no = max(file_no) OVER (PARTITION BY force, file_month) AS latest "
+                "FROM batch_files_in")
+    con.unregister("batch_files_in")
+    by_no = dict(batch)
+    return {int(fh): (int(no), by_no[int(no)]) for fh, no in
+            con.execute("SELECT fh, file_no FROM batch_files").fetchall()}
+
+
+_KEPT = ("bad_month IS NULL AND slug_code IS NOT NULL "
+         "AND rowid NOT IN (SELECT rid FROM street_dropped)")
 
 
 def _summarise_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[tuple[int, FileCheck]],
                      table: str, stats: list[FileStats], problems: list[Problem]) -> None:
     """Problems, repeats and counts of the batch now in ``street_rows``.
 
-    A Crime ID's repeats are found by its 64-bit hash within one file (a collision
-    among a force-month's ~10^5 IDs has probability ~10^-9), keeping the first row.
+    A Crime ID's repeats are found by a 64-bit hash of file and ID (a collision
+    among a force-month's ~10^5 IDs has probability ~10^-9); the first row is kept.
     """
-    import pandas as pd
+    by_hash = _register_batch(con, batch)
+    per_file = {int(fh): (int(n), int(first), int(no_lsoa)) for fh, n, first, no_lsoa in
+                con.execute("SELECT fh, count(*), min(rowid), count(*) FILTER (lsoa_code = '' "
+                            "AND bad_month IS NULL AND slug_code IS NOT NULL) "
+                            "FROM street_rows GROUP BY fh").fetchall()}
+    bad = con.execute(
+        "SELECT fh, rowid, bad_month, unknown_type FROM street_rows "
+        "WHERE bad_month IS NOT NULL OR slug_code IS NULL ORDER BY rowid").fetchall()
+    con.execute("CREATE OR REPLACE TEMP TABLE street_repeated AS SELECT h FROM street_rows "
+                "WHERE h IS NOT NULL GROUP BY h HAVING count(*) > 1")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE street_dropped AS SELECT fh, rowid AS rid, lsoa_code, "
+        "min(rowid) OVER (PARTITION BY h) AS first_rid FROM street_rows "
+        "WHERE h IN (SELECT h FROM street_repeated) AND bad_month IS NULL "
+        "AND slug_code IS NOT NULL QUALIFY rid > first_rid")
+    dropped = con.execute(
+        "SELECT fh, rid, first_rid, lsoa_code = '' FROM street_dropped ORDER BY rid").fetchall()
+    con.execute(f"DELETE FROM {table} USING batch_files f "
+                f"WHERE {table}.force = f.force AND {table}.month = f.file_month")
+    con.execute(
+        f"INSERT INTO {table} SELECT f.force, f.file_month, a.lsoa_code, a.lsoa_name, s.slug, "
+        f"a.n FROM (SELECT fh, lsoa_code, lsoa_name, slug_code, count(*) AS n "
+        f"  FROM street_rows WHERE {_KEPT} GROUP BY ALL) a "
+        "JOIN batch_files f ON a.fh = f.fh AND f.latest JOIN street_slugs s USING (slug_code)")
 
-    files = pd.DataFrame({
-        "path": [str(c.read_path) for _, c in batch],
-        "file_no": [no for no, _ in batch],
-        "force": [c.file.force for _, c in batch],
-        "file_month": [c.file.month for _, c in batch],
-    })
-    types = pd.DataFrame({"name": list(CRIME_TYPE_SLUGS), "slug": list(CRIME_TYPE_SLUGS.values())})
-    con.register("batch_files", files)
-    con.register("crime_types", types)
-    try:
-        per_file = {row[0]: (int(row[1]), int(row[2])) for row in con.execute(
-            "SELECT path, count(*), min(rowid) FROM street_rows GROUP BY path").fetchall()}
-        bad = con.execute(
-            "SELECT r.path, r.rowid, r.month, r.crime_type FROM street_rows r "
-            "JOIN batch_files f USING (path) WHERE r.month IS DISTINCT FROM f.file_month "
-            "OR r.crime_type IS NULL OR r.crime_type NOT IN (SELECT name FROM crime_types) "
-            "ORDER BY r.rowid").fetchall()
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE street_dropped AS "
-            f"WITH v AS (SELECT r.rowid AS rid, r.path, r.h {_VALID_ROWS} AND r.h IS NOT NULL) "
-            "SELECT path, rid, min(rid) OVER (PARTITION BY path, h) AS first_rid FROM v "
-            "SEMI JOIN (SELECT path, h FROM v GROUP BY ALL HAVING count(*) > 1) d USING (path, h) "
-            "QUALIFY rid > first_rid")
-        dropped = con.execute(
-            "SELECT path, rid, first_rid FROM street_dropped ORDER BY rid").fetchall()
-        con.execute(
-            f"INSERT INTO {table} SELECT f.file_no, f.force, f.file_month, a.lsoa_code, "
-            "a.lsoa_name, t.slug, sum(a.n) FROM ("
-            "  SELECT path, month, lsoa_code, lsoa_name, crime_type, count(*) AS n "
-            "  FROM street_rows WHERE rowid NOT IN (SELECT rid FROM street_dropped) GROUP BY ALL"
-            ") a JOIN batch_files f ON a.path = f.path AND a.month = f.file_month "
-            "JOIN crime_types t ON a.crime_type = t.name GROUP BY ALL")
-        no_lsoa = {int(row[0]): int(row[1]) for row in con.execute(
-            f"SELECT file_no, sum(n) FROM {table} WHERE lsoa_code = '' AND file_no IN "
-            "(SELECT file_no FROM batch_files) GROUP BY file_no").fetchall()}
-    finally:
-        con.unregister("batch_files")
-        con.unregister("crime_types")
-
-    bad_by_path: dict[str, list[tuple[int, str | None, str | None]]] = defaultdict(list)
-    for path, rid, month, crime_type in bad:
-        bad_by_path[path].append((rid, month, crime_type))
-    dup_by_path: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for path, rid, first_rid in dropped:
-        dup_by_path[path].append((rid, first_rid))
-    for no, check in batch:
-        path = str(check.read_path)
-        rows, first_rowid = per_file.get(path, (0, 0))
+    bad_by_file: dict[int, list[tuple[int, str | None, str | None]]] = defaultdict(list)
+    for fh, rid, month, unknown_type in bad:
+        bad_by_file[int(fh)].append((int(rid), month, unknown_type))
+    dup_by_file: dict[int, list[tuple[int, int, bool]]] = defaultdict(list)
+    for fh, rid, first_rid, no_lsoa in dropped:
+        dup_by_file[int(fh)].append((int(rid), int(first_rid), bool(no_lsoa)))
+    for fh, (_, check) in sorted(by_hash.items(), key=lambda kv: kv[1][0]):
+        rows, first_rowid, no_lsoa = per_file.get(fh, (0, 0, 0))
         to_line = _line_numbering(check, rows, first_rowid,
-                                  needed=bool(bad_by_path[path] or dup_by_path[path]))
+                                  needed=bool(bad_by_file[fh] or dup_by_file[fh]))
         problems.extend(check.problems)
-        for rid, month, crime_type in bad_by_path[path]:
-            problems.append(_row_problem(check.file, to_line(rid), month, crime_type))
-        for rid, first_rid in dup_by_path[path]:
+        for rid, month, unknown_type in bad_by_file[fh]:
+            problems.extend(_row_problems(check.file, to_line(rid), month, unknown_type))
+        for rid, first_rid, _ in dup_by_file[fh]:
             problems.append(Problem(check.file.name, RULE_DUPLICATE,
                                     f"one row per Crime ID (kept line {to_line(first_rid)})",
                                     "a repeat", line=to_line(rid), column="Crime ID",
                                     severity=SEVERITY_WARNING))
-        n_bad, n_dup = len(bad_by_path[path]), len(dup_by_path[path])
-        lsoa_missing = no_lsoa.get(no, 0)
+        n_bad, n_dup = len(bad_by_file[fh]), len(dup_by_file[fh])
+        lsoa_missing = no_lsoa - sum(1 for d in dup_by_file[fh] if d[2])
         if lsoa_missing:
             problems.append(Problem(check.file.name, RULE_NO_LSOA, "an LSOA code",
                                     f"{lsoa_missing} rows with none (counted to the force only)",
@@ -595,15 +638,26 @@ def _line_numbering(check: FileCheck, rows: int, first_rowid: int,
     return to_line
 
 
-def _row_problem(sf: StreetFile, line: int, month: str | None, crime_type: str | None) -> Problem:
-    if month is None or not _MONTH_RE.match(month):
-        found = "nothing" if month is None else repr(_clip(month))
-        return Problem(sf.name, RULE_BAD_MONTH, "a month YYYY-MM", found, line=line,
-                       column="Month")
-    if month != sf.month:
-        return Problem(sf.name, RULE_OTHER_MONTH, f"{sf.month} (the month in the file name)",
-                       repr(month), line=line, column="Month")
-    return Problem(sf.name, RULE_UNKNOWN_TYPE,
-                   "a data.police.uk crime type (any of the 2010, 2011 and 2013 sets)",
-                   "nothing" if crime_type is None else repr(_clip(crime_type)),
-                   line=line, column="Crime type")
+def _row_problems(sf: StreetFile, line: int, bad_month: str | None,
+                  unknown_type: str | None) -> list[Problem]:
+    """Every rule one rejected row breaks (its month, its crime type, or both).
+
+    ``bad_month`` is the row's Month when it is not the file's ('' when empty);
+    ``unknown_type`` the Crime type when it is not a known one ('' when empty).
+    """
+    out: list[Problem] = []
+    if bad_month is not None:
+        if _MONTH_RE.match(bad_month):
+            out.append(Problem(sf.name, RULE_OTHER_MONTH,
+                               f"{sf.month} (the month in the file name)", repr(bad_month),
+                               line=line, column="Month"))
+        else:
+            found = repr(_clip(bad_month)) if bad_month else "nothing"
+            out.append(Problem(sf.name, RULE_BAD_MONTH, "a month YYYY-MM", found, line=line,
+                               column="Month"))
+    if unknown_type is not None:
+        found = repr(_clip(unknown_type)) if unknown_type else "nothing"
+        out.append(Problem(sf.name, RULE_UNKNOWN_TYPE,
+                           "a data.police.uk crime type (any of the 2010, 2011 and 2013 sets)",
+                           found, line=line, column="Crime type"))
+    return out

@@ -1,0 +1,179 @@
+"""Benchmark: `cdrp ingest` against a plain pandas baseline on >= 3 million real rows.
+
+The input is ../shared/data/police-uk/all-forces-2019-01.zip (41 forces, ~358,000
+rows), extracted once and repeated until there are at least ``--rows`` rows.
+Each repeat is a distinct input, as another force would be: copy ``k`` of
+``2019-01-kent-street.csv`` is ``2019-01-kent-copyk-street.csv`` with ``copyk``
+written into the empty Context field of its first row, so its sha256 differs and
+ingest reads it rather than skipping a known file.  Preparing the copies is not
+timed.
+
+* ours: :func:`cdrp_lib.ingest.ingest` of the folder into a new store: discovery,
+  sha256 of every file, header/UTF-8/row validation, Crime ID deduplication,
+  aggregation, the store writes and the series rebuild (with params/measures.yaml
+  and no partnership params, so the figure is the ingest and not YAML parsing);
+* baseline: ``pandas.read_csv`` of each file, ``concat``, and ``groupby`` to the same
+  monthly counts (force, month, LSOA code, LSOA name, crime type), with no
+  validation or deduplication at all.
+
+Each runs in its own subprocess so that peak memory (``ru_maxrss``) is its own;
+imports are done before the clock starts in both.  The last line is
+``RESULT rows=<int> speedup=<float> memory_ratio=<float>`` (memory_ratio = ours /
+baseline peak memory).  Goal: speedup >= 5 and memory_ratio <= 0.5.
+
+Run: ``python benchmarks/ingest.py [--rows 3000000] [--repeat 1]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SOURCE_ZIP = SHARED / "data" / "police-uk" / "all-forces-2019-01.zip"
+TARGET_ROWS = 3_000_000
+GOAL_SPEEDUP = 5.0
+GOAL_MEMORY_RATIO = 0.5
+STREET_SUFFIX = "-street.csv"
+
+
+def _peak_mb() -> float:
+    """Peak resident memory of this process in MB (ru_maxrss is KB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process: a figure less disturbed by a busy machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def prepare(folder: Path, min_rows: int) -> int:
+    """Extract the zip and repeat its files under distinct force names; return the row count."""
+    originals = folder / "originals"
+    with zipfile.ZipFile(SOURCE_ZIP) as archive:
+        archive.extractall(originals)
+    files = sorted(originals.rglob(f"*{STREET_SUFFIX}"))
+    rows_once = 0
+    for path in files:
+        with path.open("rb") as handle:
+            rows_once += sum(1 for _ in handle) - 1
+    copies = max(1, math.ceil(min_rows / rows_once))
+    out = folder / "input"
+    for path in files:
+        data = path.read_bytes()
+        header_end = data.index(b"\n") + 1
+        row_end = data.index(b"\n", header_end)
+        first_row = data[header_end:row_end].rstrip(b"\r")
+        if not first_row.endswith(b","):
+            raise SystemExit(f"{path.name}: expected an empty Context field in the first row")
+        month_dir = out / path.parent.name
+        month_dir.mkdir(parents=True, exist_ok=True)
+        stem = path.name[: -len(STREET_SUFFIX)]
+        for k in range(copies):
+            marked = data[:header_end] + first_row + f"copy{k}".encode() + data[row_end:]
+            (month_dir / f"{stem}-copy{k}{STREET_SUFFIX}").write_bytes(marked)
+    shutil.rmtree(originals)
+    return rows_once * copies
+
+
+def run_ours(folder: Path) -> dict[str, float]:
+    import duckdb  # noqa: F401  (imported before the clock, as pandas is for the baseline)
+    import pandas  # noqa: F401
+
+    from cdrp_lib.ingest import ingest
+
+    params = folder / "params"
+    params.mkdir(exist_ok=True)
+    shutil.copy(REPO / "params" / "measures.yaml", params / "measures.yaml")
+    store = folder / "bench-store.duckdb"
+    cpu, start = _cpu_seconds(), time.perf_counter()
+    report = ingest([folder / "input"], store=store, params_dir=params)
+    seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
+    rows = sum(s.rows for s in report.street)
+    store.unlink()
+    return {"rows": rows, "kept": sum(s.kept for s in report.street), "seconds": seconds,
+            "cpu": cpu, "peak_mb": _peak_mb()}
+
+
+def run_baseline(folder: Path) -> dict[str, float]:
+    import pandas as pd
+
+    files = sorted((folder / "input").rglob(f"*{STREET_SUFFIX}"))
+    cpu, start = _cpu_seconds(), time.perf_counter()
+    frames = []
+    for path in files:
+        frame = pd.read_csv(path)
+        frame["force"] = path.name[8: -len(STREET_SUFFIX)]
+        frames.append(frame)
+    data = pd.concat(frames, ignore_index=True)
+    counts = data.groupby(["force", "Month", "LSOA code", "LSOA name", "Crime type"],
+                          dropna=False).size()
+    seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
+    return {"rows": len(data), "groups": len(counts), "seconds": seconds, "cpu": cpu,
+            "peak_mb": _peak_mb()}
+
+
+def _in_subprocess(which: str, folder: Path) -> dict[str, float]:
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    done = subprocess.run([sys.executable, __file__, "--run", which, str(folder)],
+                          capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{which} run failed:\n{done.stderr}")
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=TARGET_ROWS, help="at least this many rows")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs of each; the fastest of each is compared")
+    parser.add_argument("--run", choices=["ours", "baseline"], help=argparse.SUPPRESS)
+    parser.add_argument("folder", nargs="?", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.run:
+        result = run_ours(args.folder) if args.run == "ours" else run_baseline(args.folder)
+        print(json.dumps(result))
+        return 0
+    if not SOURCE_ZIP.exists():
+        print(f"benchmark skipped: {SOURCE_ZIP} not found (clone shared/ beside the repo)")
+        return 1
+    with tempfile.TemporaryDirectory(prefix="cdrp-bench-") as tmp:
+        folder = Path(tmp)
+        rows = prepare(folder, args.rows)
+        print(f"input: {rows:,} rows ({SOURCE_ZIP.name} repeated as distinct forces)")
+        ours = min((_in_subprocess("ours", folder) for _ in range(args.repeat)),
+                   key=lambda r: r["seconds"])
+        base = min((_in_subprocess("baseline", folder) for _ in range(args.repeat)),
+                   key=lambda r: r["seconds"])
+    if ours["rows"] != base["rows"]:
+        raise SystemExit(f"row counts differ: ours {ours['rows']:,}, baseline {base['rows']:,}")
+    speedup = base["seconds"] / ours["seconds"]
+    memory_ratio = ours["peak_mb"] / base["peak_mb"]
+    print(f"ours:     {ours['seconds']:.2f} s, {ours['rows'] / ours['seconds']:,.0f} rows/s, "
+          f"{ours['cpu']:.2f} CPU s, peak {ours['peak_mb']:,.0f} MB "
+          f"({int(ours['kept']):,} rows kept after validation and deduplication)")
+    print(f"baseline: {base['seconds']:.2f} s, {base['rows'] / base['seconds']:,.0f} rows/s, "
+          f"{base['cpu']:.2f} CPU s, peak {base['peak_mb']:,.0f} MB "
+          "(pandas read_csv + concat + groupby, no validation)")
+    print(f"speedup {speedup:.2f} (goal >= {GOAL_SPEEDUP}), memory ratio {memory_ratio:.2f} "
+          f"(goal <= {GOAL_MEMORY_RATIO}); CPU-time ratio {base['cpu'] / ours['cpu']:.2f}, "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"RESULT rows={int(ours['rows'])} speedup={speedup:.2f} memory_ratio={memory_ratio:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
