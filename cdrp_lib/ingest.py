@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from cdrp_lib.areas import PartnershipArea, district_area, district_from_lsoa_name
 from cdrp_lib.errors import Problem
 from cdrp_lib.params import DEFAULT_PARAMS_DIR, Measure, load_measures, load_partnerships
+from cdrp_lib.periods import Month
 from cdrp_lib.sources import police_uk
 from cdrp_lib.sources.police_uk import (
     SEVERITY_ERROR,
@@ -640,7 +641,7 @@ def format_report(report: IngestReport, max_problems: int = 20) -> str:
     rejects = report.rejects_by_rule
     lines.append("Rejects by rule: " + (", ".join(f"{rule} {n:,}" for rule, n in rejects.items())
                                          if rejects else "none"))
-    lines.append("Publication gaps: " + (", ".join(f"{f} {m}" for f, m in report.gaps)
+    lines.append("Publication gaps: " + (", ".join(gap_ranges(report.gaps))
                                           if report.gaps else "none"))
     by_source = Counter(source for _, _, source in report.partnerships)
     shown = ", ".join(pid for pid, _, _ in report.partnerships[:12])
@@ -662,3 +663,23 @@ def format_report(report: IngestReport, max_problems: int = 20) -> str:
                      "all are in the store's data_quality table):")
         lines.extend(f"  {p}" for p in errors[:max_problems])
     return "\n".join(lines)
+
+
+def gap_ranges(gaps: Iterable[tuple[str, str]]) -> list[str]:
+    """``kent 2025-02``, or ``kent 2019-03 to 2024-12 (70 months)`` for consecutive months."""
+    by_force: dict[str, list[Month]] = {}
+    for force, month in gaps:
+        by_force.setdefault(force, []).append(Month.parse(month))
+    out: list[str] = []
+    for force, months in by_force.items():
+        months.sort()
+        start = prev = months[0]
+        for m in [*months[1:], None]:
+            if m is not None and m.minus(prev) == 1:
+                prev = m
+                continue
+            n = prev.minus(start) + 1
+            out.append(f"{force} {start}" if n == 1 else f"{force} {start} to {prev} ({n} months)")
+            if m is not None:
+                start = prev = m
+    return out

@@ -1,0 +1,296 @@
+"""data.police.uk street files: discovery, every validation rule, deduplication, counting.
+
+Fixtures are tiny CSVs written in tmp_path in the published format; each test
+makes one rule fire (or proves a row is kept) and checks the file, line and column
+the problem names.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cdrp_lib.errors import Problem
+from cdrp_lib.sources import police_uk as pu
+
+HEADER_LINE = ",".join(pu.HEADER)
+
+
+def row(crime_id: str = "", month: str = "2025-01", lsoa: str = "E01000001",
+        name: str = "Kettering 001A", crime_type: str = "Burglary") -> str:
+    """One street row in the published column order."""
+    return (f"{crime_id},{month},Northamptonshire Police,Northamptonshire Police,-0.7,52.4,"
+            f"On or near High Street,{lsoa},{name},{crime_type},Under investigation,")
+
+
+def write(path: Path, rows: Sequence[str], header: str = HEADER_LINE, eol: str = "\n") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes((eol.join([header, *rows]) + eol).encode("utf-8"))
+    return path
+
+
+def street(tmp_path: Path, name: str = "2025-01-northamptonshire-street.csv",
+           rows: Sequence[str] = (), **kw: str) -> pu.StreetFile:
+    path = write(tmp_path / name, rows, **kw)
+    parsed = pu.parse_street_name(name)
+    assert parsed is not None
+    return pu.StreetFile(str(path), path, force=parsed[1], month=parsed[0])
+
+
+def read(tmp_path: Path, files: Sequence[pu.StreetFile], batch_bytes: int = 2**26
+         ) -> tuple[pu.StreetRead, dict[tuple[str, str, str, str], int]]:
+    """Check and read ``files``; the counts as {(force, month, lsoa_code, crime_type): n}."""
+    con = duckdb.connect()
+    checks = [pu.check_street_file(f, tmp_path / "scratch") for f in files]
+    result = pu.read_street_files(con, iter(checks), tmp_path / "scratch",
+                                  batch_bytes=batch_bytes)
+    counts = {(f, m, c, t): int(n) for f, m, c, t, n in con.execute(
+        "SELECT force, month, lsoa_code, crime_type, sum(n) FROM street_counts "
+        "GROUP BY ALL").fetchall()}
+    return result, counts
+
+
+def only(problems: Sequence[Problem], rule: str) -> list[Problem]:
+    return [p for p in problems if p.rule == rule]
+
+
+# --------------------------------------------------------------------------- names and discovery
+
+def test_street_file_names_give_month_and_force() -> None:
+    assert pu.parse_street_name("2019-01-avon-and-somerset-street.csv") == (
+        "2019-01", "avon-and-somerset")
+    assert pu.parse_street_name("2019-01-kent-outcomes.csv") is None
+    assert pu.parse_street_name("street.csv") is None
+
+
+def test_discovers_month_folders_flat_folders_and_zips(tmp_path: Path) -> None:
+    write(tmp_path / "months" / "2025-01" / "2025-01-kent-street.csv", [row()])
+    write(tmp_path / "months" / "2025-02" / "2025-02-kent-street.csv", [row(month="2025-02")])
+    write(tmp_path / "flat" / "2025-03-kent-street.csv", [row(month="2025-03")])
+    archive = tmp_path / "download.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("2025-04/2025-04-essex-street.csv", HEADER_LINE + "\n" + row(month="2025-04"))
+        z.writestr("2025-04/2025-04-essex-outcomes.csv", "x\n")
+        z.writestr("2025-04/2025-04-essex-stop-and-search.csv", "x\n")
+    found = pu.discover([tmp_path / "months", tmp_path / "flat", archive], tmp_path / "x")
+    assert [(f.force, f.month) for f in found.street] == [
+        ("kent", "2025-01"), ("kent", "2025-02"), ("kent", "2025-03"), ("essex", "2025-04")]
+    zipped = found.street[-1]
+    assert zipped.name == f"{archive}::2025-04/2025-04-essex-street.csv"
+    assert zipped.path.read_text().startswith("Crime ID")  # extracted to disk for DuckDB
+    assert sorted(name.rsplit("-", 1)[-1] for name, _ in found.ignored) == [
+        "outcomes.csv", "search.csv"]
+    assert not found.problems
+
+
+def test_discovery_reports_missing_paths_corrupt_zips_and_bad_month_names(tmp_path: Path) -> None:
+    (tmp_path / "broken.zip").write_bytes(b"not a zip")
+    write(tmp_path / "2025-13-kent-street.csv", [row()])
+    found = pu.discover([tmp_path / "nowhere", tmp_path / "broken.zip",
+                         tmp_path / "2025-13-kent-street.csv"], tmp_path / "x")
+    rules = {p.file.rsplit("/", 1)[-1]: p.rule for p in found.problems}
+    assert rules == {"nowhere": pu.RULE_UNREADABLE, "broken.zip": pu.RULE_UNREADABLE,
+                     "2025-13-kent-street.csv": pu.RULE_FILE_NAME}
+    assert not found.street
+
+
+# --------------------------------------------------------------------------- file-level rules
+
+def test_wrong_header_names_the_column(tmp_path: Path) -> None:
+    sf = street(tmp_path, rows=[row()], header=HEADER_LINE.replace("LSOA name", "LSOA"))
+    check = pu.check_street_file(sf, tmp_path)
+    assert not check.usable
+    (problem,) = check.problems
+    assert (problem.rule, problem.line, problem.column) == (pu.RULE_WRONG_HEADER, 1, "LSOA name")
+    assert problem.found == "'LSOA'"
+
+
+def test_extra_header_column_is_a_wrong_header(tmp_path: Path) -> None:
+    check = pu.check_street_file(street(tmp_path, rows=[row()], header=HEADER_LINE + ",Extra"),
+                                 tmp_path)
+    assert [p.rule for p in check.problems] == [pu.RULE_WRONG_HEADER]
+    assert check.problems[0].column == "Extra"
+
+
+def test_missing_header_is_reported(tmp_path: Path) -> None:
+    check = pu.check_street_file(street(tmp_path, rows=[row()], header=row("abc")), tmp_path)
+    assert not check.usable
+    assert [(p.rule, p.line) for p in check.problems] == [(pu.RULE_MISSING_HEADER, 1)]
+
+
+@pytest.mark.parametrize("content", [b"", HEADER_LINE.encode() + b"\n"])
+def test_empty_file_is_reported_and_read_as_no_rows(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "2025-01-kent-street.csv"
+    path.write_bytes(content)
+    check = pu.check_street_file(pu.StreetFile(str(path), path, "kent", "2025-01"), tmp_path)
+    assert check.usable and check.empty
+    assert [p.rule for p in check.problems] == [pu.RULE_EMPTY]
+
+
+def test_bytes_that_are_not_utf8_reject_that_row_only(tmp_path: Path) -> None:
+    path = tmp_path / "2025-01-kent-street.csv"
+    good = row("a1").encode()
+    bad = row("a2", name="Kettering 00\xff").encode("latin-1")
+    path.write_bytes(b"\n".join([HEADER_LINE.encode(), good, bad, row("a3").encode()]) + b"\n")
+    sf = pu.StreetFile(str(path), path, "kent", "2025-01")
+    result, counts = read(tmp_path, [sf])
+    (problem,) = only(result.problems, pu.RULE_NOT_UTF8)
+    assert (problem.line, problem.column) == (3, "LSOA name")
+    assert "0xff" in problem.found
+    assert counts == {("kent", "2025-01", "E01000001", "burglary"): 2}
+    assert result.stats[0].rejected == 1 and result.stats[0].kept == 2
+
+
+def test_row_with_wrong_number_of_fields_is_rejected_and_lines_stay_exact(tmp_path: Path) -> None:
+    sf = street(tmp_path, rows=[row("a1"), row("a2") + ",extra", row("a3", month="2024-12")])
+    result, counts = read(tmp_path, [sf])
+    fields = only(result.problems, pu.RULE_FIELDS)
+    assert [(p.line, p.found) for p in fields] == [(3, "13 fields")]
+    # the row after the dropped one is still named by its own line
+    assert [p.line for p in only(result.problems, pu.RULE_OTHER_MONTH)] == [4]
+    assert sum(counts.values()) == 1
+
+
+# --------------------------------------------------------------------------- row rules
+
+def test_row_claiming_another_month_is_rejected(tmp_path: Path) -> None:
+    sf = street(tmp_path, rows=[row("a1"), row("a2", month="2025-02")])
+    result, counts = read(tmp_path, [sf])
+    (problem,) = result.problems
+    assert (problem.rule, problem.line, problem.column) == (pu.RULE_OTHER_MONTH, 3, "Month")
+    assert problem.found == "'2025-02'" and "2025-01" in problem.expected
+    assert sum(counts.values()) == 1
+
+
+@pytest.mark.parametrize("month", ["Jan 2025", "2025-13", ""])
+def test_unparseable_month_is_rejected(tmp_path: Path, month: str) -> None:
+    result, counts = read(tmp_path, [street(tmp_path, rows=[row("a1"), row("a2", month=month)])])
+    (problem,) = result.problems
+    assert (problem.rule, problem.line) == (pu.RULE_BAD_MONTH, 3)
+    assert sum(counts.values()) == 1
+
+
+def test_unknown_crime_type_is_rejected(tmp_path: Path) -> None:
+    sf = street(tmp_path, rows=[row("a1"), row("a2", crime_type="Jaywalking")])
+    result, counts = read(tmp_path, [sf])
+    (problem,) = result.problems
+    assert (problem.rule, problem.line, problem.column, problem.found) == (
+        pu.RULE_UNKNOWN_TYPE, 3, "Crime type", "'Jaywalking'")
+    assert counts == {("northamptonshire", "2025-01", "E01000001", "burglary"): 1}
+
+
+def test_row_breaking_two_rules_reports_both(tmp_path: Path) -> None:
+    result, _ = read(tmp_path, [street(tmp_path, rows=[row("a", month="x", crime_type="?")])])
+    assert sorted(p.rule for p in result.problems) == sorted(
+        [pu.RULE_BAD_MONTH, pu.RULE_UNKNOWN_TYPE])
+    assert result.stats[0].rejected == 1
+
+
+def test_every_problem_in_every_file_is_reported_at_once(tmp_path: Path) -> None:
+    a = street(tmp_path, "2025-01-kent-street.csv", rows=[row("a", month="2025-02"), row("b")])
+    b = street(tmp_path, "2025-01-essex-street.csv", rows=[row("c", crime_type="X"), row("d")])
+    result, counts = read(tmp_path, [a, b])
+    assert {(Path(p.file).name, p.rule) for p in result.problems} == {
+        ("2025-01-kent-street.csv", pu.RULE_OTHER_MONTH),
+        ("2025-01-essex-street.csv", pu.RULE_UNKNOWN_TYPE)}
+    assert sum(counts.values()) == 2
+
+
+# --------------------------------------------------------------------------- repeats, ASB, LSOA
+
+def test_repeated_crime_id_keeps_the_first_row_in_file_order(tmp_path: Path) -> None:
+    rows = [row("dup", lsoa="E01000009", name="Corby 009A"), row("other"),
+            row("dup", lsoa="E01000002", name="Kettering 002A"),
+            row("dup", lsoa="E01000003", name="Kettering 003A")]
+    result, counts = read(tmp_path, [street(tmp_path, rows=rows)])
+    assert counts == {("northamptonshire", "2025-01", "E01000009", "burglary"): 1,
+                      ("northamptonshire", "2025-01", "E01000001", "burglary"): 1}
+    repeats = only(result.problems, pu.RULE_DUPLICATE)
+    assert [(p.line, p.severity) for p in repeats] == [(4, "warning"), (5, "warning")]
+    assert "kept line 2" in repeats[0].expected
+    assert result.stats[0].duplicates == 2 and result.stats[0].kept == 2
+
+
+def test_repeat_of_a_rejected_row_is_kept(tmp_path: Path) -> None:
+    """The first *valid* row of a Crime ID is the one counted."""
+    rows = [row("dup", crime_type="Nonsense"), row("dup", lsoa="E01000002")]
+    _, counts = read(tmp_path, [street(tmp_path, rows=rows)])
+    assert counts == {("northamptonshire", "2025-01", "E01000002", "burglary"): 1}
+
+
+def test_asb_rows_are_never_deduplicated(tmp_path: Path) -> None:
+    rows = [row("", crime_type="Anti-social behaviour")] * 3
+    result, counts = read(tmp_path, [street(tmp_path, rows=rows)])
+    assert counts == {("northamptonshire", "2025-01", "E01000001", "anti-social-behaviour"): 3}
+    assert not only(result.problems, pu.RULE_DUPLICATE)
+
+
+def test_same_crime_id_in_two_forces_files_counts_in_each(tmp_path: Path) -> None:
+    a = street(tmp_path, "2025-01-kent-street.csv", rows=[row("same")])
+    b = street(tmp_path, "2025-01-essex-street.csv", rows=[row("same")])
+    _, counts = read(tmp_path, [a, b])
+    assert sorted(k[0] for k in counts) == ["essex", "kent"]
+
+
+def test_rows_with_no_lsoa_are_kept_for_the_force(tmp_path: Path) -> None:
+    rows = [row("a", lsoa="", name=""), row("b", lsoa="", name=""), row("c")]
+    result, counts = read(tmp_path, [street(tmp_path, rows=rows)])
+    assert counts[("northamptonshire", "2025-01", "", "burglary")] == 2
+    assert result.stats[0].no_lsoa == 2
+    (info,) = only(result.problems, pu.RULE_NO_LSOA)
+    assert info.severity == "info"
+
+
+# --------------------------------------------------------------------------- formats and types
+
+def test_crlf_files_read_like_lf(tmp_path: Path) -> None:
+    _, lf = read(tmp_path, [street(tmp_path, "2025-01-kent-street.csv", rows=[row("a")])])
+    sf = street(tmp_path, "2025-01-essex-street.csv", rows=[row("a"), row("b")], eol="\r\n")
+    result, crlf = read(tmp_path / "b", [sf])
+    assert not [p for p in result.problems if p.severity == "error"]
+    assert crlf == {("essex", "2025-01", "E01000001", "burglary"): 2}
+    assert lf == {("kent", "2025-01", "E01000001", "burglary"): 1}
+
+
+def test_every_category_set_maps_to_its_slug(tmp_path: Path) -> None:
+    names = list(pu.CRIME_TYPE_SLUGS)
+    rows = [row(f"id{i}", crime_type=name) for i, name in enumerate(names)]
+    result, counts = read(tmp_path, [street(tmp_path, rows=rows)])
+    assert not result.problems
+    by_slug = {k[3]: n for k, n in counts.items()}
+    assert by_slug["violent-crime"] == 2  # Violent crime (2010-13) + Violence and sexual offences
+    assert by_slug["public-disorder-weapons"] == 1  # the legacy slug, kept apart
+    assert set(by_slug) == pu.CURRENT_SLUGS | {pu.LEGACY_SLUG}
+    assert len(pu.CURRENT_SLUGS) == 14
+
+
+def test_quoted_field_spanning_lines_keeps_line_numbers_exact(tmp_path: Path) -> None:
+    multi = row("a").replace("On or near High Street", '"On or near\nHigh Street"')
+    sf = street(tmp_path, rows=[multi, row("b", month="2024-01")])
+    result, counts = read(tmp_path, [sf])
+    assert [p.line for p in result.problems] == [4]
+    assert sum(counts.values()) == 1
+
+
+def test_lines_are_exact_across_files_and_batches(tmp_path: Path) -> None:
+    """rowid order is file order even with several files per batch and several batches."""
+    files = []
+    for i, force in enumerate(["aa", "bb", "cc", "dd"]):
+        rows = [row(f"{force}{j}") for j in range(200)]
+        rows[50 + i] = row("bad", crime_type="Nope")
+        files.append(street(tmp_path, f"2025-01-{force}-street.csv", rows=rows))
+    result, counts = read(tmp_path, files, batch_bytes=50_000)  # 2 files a batch
+    assert [(Path(p.file).name[8:10], p.line) for p in result.problems] == [
+        ("aa", 52), ("bb", 53), ("cc", 54), ("dd", 55)]
+    assert sum(counts.values()) == 4 * 199
+
+
+def test_later_file_for_one_force_and_month_replaces_the_earlier(tmp_path: Path) -> None:
+    first = street(tmp_path / "a", rows=[row("x"), row("y")])
+    second = street(tmp_path / "b", rows=[row("z")])
+    _, counts = read(tmp_path, [first, second])
+    assert counts == {("northamptonshire", "2025-01", "E01000001", "burglary"): 1}
