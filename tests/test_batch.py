@@ -523,6 +523,7 @@ def test_end_to_end_one_worker_then_skip_then_force_byte_identical(
         ("violence", "ok", "site/ashcombe/2025-12/violence.html"),
         ("summary", "ok", "site/ashcombe/2025-12/index.html")]
     assert all(p["execute_seconds"] > 0 for p in job["pages"])
+    assert {p["kernel"] for p in job["pages"]} == {"forked"}  # from the worker's zygote
     first = site_bytes(project)
 
     assert main(args) == 0  # unchanged: nothing runs
@@ -606,7 +607,7 @@ def test_kernel_death_is_retriable_not_a_page_failure(project: BatchSettings,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     import cdrp_lib.batch.execute as execute
 
-    def dies(job: Job, theme: str) -> Path:
+    def dies(job: Job, theme: str) -> tuple[Path, str]:
         raise KernelDied("DeadKernelError: Kernel died")
 
     monkeypatch.setattr(execute, "_execute_page", dies)
@@ -620,11 +621,11 @@ def test_a_render_failure_fails_the_page(project: BatchSettings,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import cdrp_lib.batch.execute as execute
 
-    def executed(job: Job, theme: str) -> Path:
+    def executed(job: Job, theme: str) -> tuple[Path, str]:
         path = job.run_dir / f"{theme}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("{}", encoding="utf-8")
-        return path
+        return path, "started"
 
     monkeypatch.setattr(execute, "_execute_page", executed)
     result = run_job(_job(project, themes=("summary",)))
@@ -655,3 +656,79 @@ def test_two_workers_a_dying_worker_takes_down_only_its_own_job(
     assert not (project.outputs_dir / "site" / "ashcombe" / "2025-12").exists()
     logs = list((project.outputs_dir / "runs" / "logs").glob("*-worker*.log"))
     assert len(logs) >= 3  # two workers, and a fresh one for each that died
+
+
+# ------------------------------------------------------------------ forked kernels
+
+
+def test_kernel_args_only_for_ipykernel_specs() -> None:
+    from cdrp_lib.batch.kernels import _kernel_args
+
+    assert _kernel_args(["/py", "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f",
+                         "k.json"]) == ["-f", "k.json"]
+    assert _kernel_args(["/usr/bin/R", "--slave", "-f", "k.json"]) is None
+
+
+def test_forked_kernel_handle_sees_its_end() -> None:
+    import subprocess
+    import sys
+
+    from cdrp_lib.batch.kernels import _ForkedKernel
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    handle = _ForkedKernel(child.pid)
+    assert handle.poll() is None
+    handle.kill()
+    child.wait()  # we are its parent here, so we reap it (the zygote does in a batch)
+    assert handle.poll() == 0 and handle.wait(timeout=1) == 0
+
+
+@pytest.mark.slow
+def test_a_forked_kernel_is_fresh_with_its_own_cwd_and_env(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import papermill
+
+    from cdrp_lib.batch.kernels import (
+        current_zygote,
+        forking_kernel_manager_class,
+        start_zygote,
+        stop_zygote,
+    )
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import json, os, sys\n"
+        "from pathlib import Path\n"
+        "Path(os.environ['PROBE_OUT']).write_text(json.dumps({\n"
+        "    'cwd': os.getcwd(), 'ppid': os.getppid(), 'pid': os.getpid(),\n"
+        "    'env': os.environ.get('PROBE_VALUE'),\n"
+        "    'state_left_by_an_earlier_notebook': 'probe_defined_here' in globals(),\n"
+        "    'pandas_loaded': 'pandas' in sys.modules}))\n"
+        "probe_defined_here = 1\n")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    source = tmp_path / "probe.ipynb"
+    nbformat.write(nb, source)
+    zygote = start_zygote()
+    if zygote is None:
+        pytest.skip("os.fork is not available here: kernels start the usual way")
+    try:
+        pids = []
+        for value in ("first", "second"):
+            out = tmp_path / f"{value}.json"
+            monkeypatch.setenv("PROBE_OUT", str(out))
+            monkeypatch.setenv("PROBE_VALUE", value)
+            papermill.execute_notebook(
+                str(source), str(tmp_path / f"{value}.ipynb"), kernel_name="python3",
+                progress_bar=False, resources={"metadata": {"path": str(tmp_path)}},
+                kernel_manager_class=forking_kernel_manager_class())
+            probe = json.loads(out.read_text(encoding="utf-8"))
+            assert probe["cwd"] == str(tmp_path)
+            assert probe["env"] == value
+            assert probe["pandas_loaded"]  # preloaded by the zygote
+            assert not probe["state_left_by_an_earlier_notebook"]
+            assert current_zygote() is zygote
+            pids.append((probe["pid"], probe["ppid"]))
+        (pid1, ppid1), (pid2, ppid2) = pids
+        assert pid1 != pid2 and ppid1 == ppid2  # two processes, forked by one zygote
+    finally:
+        stop_zygote()

@@ -21,6 +21,7 @@ import json
 import shutil
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -73,18 +74,25 @@ def describe_failure(exc: BaseException) -> str:
     return one_line(f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__)
 
 
-def _execute_page(job: Job, theme: str) -> Path:
-    """Run one notebook with a fresh kernel; returns the executed notebook's path.
+def _execute_page(job: Job, theme: str) -> tuple[Path, str]:
+    """Run one notebook with a fresh kernel; returns the executed notebook and how it started.
 
     The kernel's working directory is the project root, given to nbclient as
     ``resources.metadata.path`` rather than papermill's ``cwd`` (which changes
     the whole process's directory and so is unsafe in a threaded dask worker).
+    In a batch worker with a zygote (see :mod:`cdrp_lib.batch.kernels`) the
+    fresh kernel is forked from it instead of started from scratch.
     """
     import papermill
     from nbclient.exceptions import DeadKernelError
 
+    from cdrp_lib.batch.kernels import current_zygote, forking_kernel_manager_class
+
     s = job.settings
     executed = job.run_dir / f"{theme}.ipynb"
+    engine: dict[str, Any] = {}
+    if s.fork_kernels and current_zygote() is not None:
+        engine["kernel_manager_class"] = forking_kernel_manager_class()
     try:
         papermill.execute_notebook(
             str(s.notebooks_dir / f"{theme}.ipynb"),
@@ -94,10 +102,12 @@ def _execute_page(job: Job, theme: str) -> Path:
             progress_bar=False,
             start_timeout=s.start_timeout,
             resources={"metadata": {"path": str(s.project_root)}},
+            **engine,
         )
     except DeadKernelError as exc:
         raise KernelDied(describe_failure(exc)) from exc
-    return executed
+    # A zygote that failed is dropped and the kernel started the usual way.
+    return executed, "forked" if engine and current_zygote() is not None else "started"
 
 
 def _render_page(job: Job, theme: str, executed: Path) -> tuple[Path, str]:
@@ -114,7 +124,7 @@ def _render_page(job: Job, theme: str, executed: Path) -> tuple[Path, str]:
 def _run_page(job: Job, theme: str) -> PageResult:
     t0 = time.perf_counter()
     try:
-        executed = _execute_page(job, theme)
+        executed, kernel = _execute_page(job, theme)
     except KernelDied:
         raise
     except Exception as exc:  # the notebook's own failure, recorded; the batch goes on
@@ -128,9 +138,9 @@ def _run_page(job: Job, theme: str) -> PageResult:
     except Exception as exc:
         return PageResult(theme, PageStatus.FAILED, t1 - t0, time.perf_counter() - t1,
                           error=f"{theme}: rendering failed: {describe_failure(exc)}",
-                          notebook=executed)
+                          kernel=kernel, notebook=executed)
     return PageResult(theme, PageStatus.OK, t1 - t0, time.perf_counter() - t1,
-                      renderer=renderer, notebook=executed, html=html)
+                      renderer=renderer, kernel=kernel, notebook=executed, html=html)
 
 
 def merge_figures(job: Job) -> list[dict[str, Any]]:
@@ -269,8 +279,6 @@ def run_job(job: Job, attempt: int = 1) -> JobResult:
     if error is not None:
         return JobResult(job.partnership, job.month, JobStatus.FAILED, time.perf_counter() - t0,
                          error=one_line(error), pages=tuple(pages), attempts=attempt)
-    published = tuple(
-        PageResult(p.theme, p.status, p.execute_seconds, p.render_seconds, p.error, p.renderer,
-                   p.notebook, job.site_dir / page_file(p.theme)) for p in pages)
+    published = tuple(replace(p, html=job.site_dir / page_file(p.theme)) for p in pages)
     return JobResult(job.partnership, job.month, JobStatus.OK, time.perf_counter() - t0,
                      pages=published, attempts=attempt, rag_counts=tuple(counts.items()))

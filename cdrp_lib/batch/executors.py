@@ -122,8 +122,16 @@ def _redirect_output(log_path: Path) -> None:
     os.close(fd)
 
 
-def _warm_up() -> None:
-    """Import what every job needs once per worker, not once per page."""
+def _warm_up(fork_kernels: bool) -> None:
+    """Import what every job needs once per worker, not once per page.
+
+    The kernel zygote starts first, so that its imports run while this process
+    does its own.
+    """
+    if fork_kernels:
+        from cdrp_lib.batch.kernels import start_zygote
+
+        start_zygote()
     import papermill  # noqa: F401
 
     from cdrp_lib import render, site  # noqa: F401
@@ -132,24 +140,28 @@ def _warm_up() -> None:
         render._exporter()
 
 
-def _worker_main(conn: Connection, log_path: str) -> None:
+def _worker_main(conn: Connection, log_path: str, fork_kernels: bool) -> None:
     """A local worker: receive ``(job, attempt)``, send back a JobResult, until ``None``."""
     from cdrp_lib.batch.execute import WORKER_ENV, run_job
+    from cdrp_lib.batch.kernels import stop_zygote
 
     # The parent decides when the batch stops (Ctrl-C reaches the whole process group).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _redirect_output(Path(log_path))
     os.environ[WORKER_ENV] = str(os.getpid())
-    _warm_up()
-    while True:
-        try:
-            message = conn.recv()
-        except EOFError:
-            return
-        if message is None:
-            return
-        job, attempt = message
-        conn.send(run_job(job, attempt))
+    _warm_up(fork_kernels)
+    try:
+        while True:
+            try:
+                message = conn.recv()
+            except EOFError:
+                return
+            if message is None:
+                return
+            job, attempt = message
+            conn.send(run_job(job, attempt))
+    finally:
+        stop_zygote()
 
 
 @dataclass
@@ -171,10 +183,11 @@ def _exit_description(code: int | None) -> str:
 class LocalWorkers:
     """``n`` spawned worker processes, each running one job at a time."""
 
-    def __init__(self, n: int, log_dir: Path, run_id: str) -> None:
+    def __init__(self, n: int, log_dir: Path, run_id: str, fork_kernels: bool = True) -> None:
         if n < 1:
             raise ValueError(f"`workers` must be at least 1, got {n}")
         self._n = n
+        self._fork_kernels = fork_kernels
         self._log_dir = log_dir
         self._run_id = run_id
         self._ctx = multiprocessing.get_context("spawn")
@@ -188,7 +201,8 @@ class LocalWorkers:
         self._started += 1
         parent_end, child_end = self._ctx.Pipe(duplex=True)
         log = self._log_dir / f"{self._run_id}-worker{self._started}.log"
-        process = self._ctx.Process(target=_worker_main, args=(child_end, str(log)),
+        process = self._ctx.Process(target=_worker_main,
+                                    args=(child_end, str(log), self._fork_kernels),
                                     name=f"cdrp-worker-{self._started}", daemon=True)
         process.start()
         child_end.close()
@@ -271,10 +285,16 @@ class LocalWorkers:
 
 
 def run_job_on_worker(job: Job, attempt: int) -> JobResult:
-    """The task a dask worker runs: mark the process as a batch worker, then run the job."""
+    """The task a dask worker runs: mark the process as a batch worker, then run the job.
+
+    The worker process keeps its kernel zygote from one task to the next.
+    """
     from cdrp_lib.batch.execute import WORKER_ENV, run_job
+    from cdrp_lib.batch.kernels import start_zygote
 
     os.environ[WORKER_ENV] = str(os.getpid())
+    if job.settings.fork_kernels:
+        start_zygote()
     return run_job(job, attempt)
 
 

@@ -82,6 +82,7 @@ class BatchSettings:
     renderer: str = "nbconvert"
     kernel_name: str = KERNEL_NAME
     start_timeout: float = 120.0
+    fork_kernels: bool = True  # fork kernels from a preloaded zygote in batch workers
 
     def __post_init__(self) -> None:
         if self.renderer not in RENDERERS:
@@ -172,6 +173,7 @@ class PageResult:
     render_seconds: float = 0.0
     error: str | None = None
     renderer: str | None = None  # the renderer actually used (quarto may fall back)
+    kernel: str | None = None  # "forked" from the worker's zygote, or "started" from scratch
     notebook: Path | None = None  # the executed notebook, kept for inspection
     html: Path | None = None  # the published page
 

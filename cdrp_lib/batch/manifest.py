@@ -49,6 +49,7 @@ def _page_record(page: PageResult, outputs: Path) -> dict[str, Any]:
         "execute_seconds": round(page.execute_seconds, 3),
         "render_seconds": round(page.render_seconds, 3),
         "renderer": page.renderer,
+        "kernel": page.kernel,
         "notebook": _relative(page.notebook, outputs),
         "html": _relative(page.html, outputs),
         "error": page.error,

@@ -85,7 +85,8 @@ def make_executor(
     """A dask cluster client when ``scheduler`` is given, else ``workers`` local processes."""
     if scheduler:
         return DaskCluster(scheduler)
-    return LocalWorkers(min(workers, max(len(to_run), 1)), settings.runs_dir / LOG_DIR, run_id)
+    return LocalWorkers(min(workers, max(len(to_run), 1)), settings.runs_dir / LOG_DIR, run_id,
+                        fork_kernels=settings.fork_kernels)
 
 
 def run_batch(

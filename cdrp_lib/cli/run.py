@@ -69,6 +69,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="run on a dask.distributed cluster instead (see the README)")
     parser.add_argument("--force", action="store_true",
                         help="re-make bulletins even when nothing they depend on changed")
+    parser.add_argument("--no-preload", dest="fork_kernels", action="store_false",
+                        help="start every kernel from scratch instead of forking it from a "
+                             "process that has imported pandas, matplotlib and cdrp_lib "
+                             "(slower; for comparison)")
     parser.add_argument("--produced-on", type=_iso_date, metavar="YYYY-MM-DD",
                         help="the 'produced on' date printed on pages (default: today); "
                              "pin it for byte-identical re-runs")
@@ -129,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
         project_root=root,
         produced_on=args.produced_on or datetime.date.today().isoformat(),
         renderer=args.renderer,
+        fork_kernels=args.fork_kernels,
     )
     progress = _TqdmProgress()
     try:

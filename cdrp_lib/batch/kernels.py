@@ -1,0 +1,302 @@
+"""Fresh kernels without paying Python's import bill for each one: a forking "zygote".
+
+A theme page's own work takes a second or two, but a new kernel first starts
+Python, imports ipykernel and IPython, then the notebook imports pandas,
+matplotlib, DuckDB and cdrp_lib: on a 2-core machine that doubles the cost of
+every page.  Each batch worker therefore starts one zygote process that
+imports all of that once and then only forks.  Each notebook still gets a
+fresh kernel: a new process whose Python has never run any notebook code,
+with its own working directory, environment and connection file; what it
+shares with its siblings is only the module cache, as if those imports had
+been the first lines of the notebook.
+
+Only the launch changes: :class:`ForkingKernelManager` is jupyter_client's
+``AsyncKernelManager`` with ``_async_launch_kernel`` (the documented override
+point) asking the zygote to fork instead of running the kernelspec's command.
+Everything else (connection file, ports, heartbeat, shutdown) is the usual
+code.  Where ``os.fork`` is missing (Windows), or the kernelspec is not
+ipykernel, or no zygote runs in this process, kernels start the usual way.
+
+The matplotlib backend is set to the inline one before matplotlib is imported,
+as ipykernel itself would do, and ``matplotlib.pyplot`` is never preloaded
+(its import must happen inside the kernel to hook into the IPython shell).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+from typing import IO, Any
+
+# What a theme page imports, in dependency order; a module that is missing or
+# fails to import is skipped (preloading is an optimisation, never a requirement).
+PRELOAD_MODULES: tuple[str, ...] = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "IPython.core.interactiveshell",
+    "matplotlib_inline.backend_inline",
+    "numpy",
+    "pandas",
+    "duckdb",
+    "yaml",
+    "pydantic",
+    "matplotlib",
+    "matplotlib.figure",
+    "matplotlib.backends.backend_agg",
+    "scipy.stats",
+    "statsmodels.api",
+    "cdrp_lib.pages",
+    "cdrp_lib.charts",
+    "cdrp_lib.tables",
+    "cdrp_lib.assess",
+    "cdrp_lib.narrative",
+    "cdrp_lib.store",
+    "cdrp_lib.params",
+)
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+KERNEL_MODULE = "ipykernel_launcher"
+
+
+# ------------------------------------------------------------------ zygote side
+
+
+def _reap(signum: int, frame: Any) -> None:
+    """Collect every child kernel that ended, so none lingers as a zombie."""
+    del signum, frame
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _become_kernel(request: dict[str, Any], out_fd: int) -> None:
+    """In the forked child: turn into an ipykernel process as the kernelspec would start it."""
+    os.setsid()  # its own process group, as jupyter_client starts kernels
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.dup2(2, 1)  # the request pipe is not the kernel's stdout: its output joins stderr
+    os.close(out_fd)
+    env = dict(request["env"])
+    env["JPY_PARENT_PID"] = str(os.getppid())  # ipykernel exits when the zygote does
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(request["cwd"])
+    sys.argv = [KERNEL_MODULE, *request["args"]]
+    from ipykernel import kernelapp
+
+    kernelapp.launch_new_instance()
+
+
+def serve(preload: Sequence[str] = PRELOAD_MODULES) -> None:
+    """The zygote's main loop: one JSON request per line on stdin, one pid per line back.
+
+    A request is ``{"args": [...], "env": {...}, "cwd": "..."}``; the reply is
+    ``{"pid": N}``.  The zygote ends when stdin closes (its worker is gone).
+    """
+    import importlib
+
+    # Replies get their own descriptor; anything else printed goes to stderr.
+    out_fd = os.dup(1)
+    os.dup2(2, 1)
+    replies = os.fdopen(out_fd, "w", buffering=1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the worker decides when to stop
+    # ipykernel reads these at import: the kernels' parent is this process, and
+    # their matplotlib backend is the inline one, as for any ipykernel.
+    os.environ["JPY_PARENT_PID"] = str(os.getpid())
+    os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
+    for name in preload:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+    signal.signal(signal.SIGCHLD, _reap)
+    requests = sys.stdin
+    replies.write(json.dumps({"ready": os.getpid()}) + "\n")
+    while True:
+        try:
+            line = requests.readline()
+        except InterruptedError:  # pragma: no cover - SIGCHLD during the read
+            continue
+        if not line:
+            return
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                _become_kernel(request, out_fd)
+            finally:
+                os._exit(0)
+        replies.write(json.dumps({"pid": pid}) + "\n")
+
+
+# ------------------------------------------------------------------ worker side
+
+
+class Zygote:
+    """A running zygote process and the pipe to it; one per worker process."""
+
+    def __init__(self, preload: Sequence[str] = PRELOAD_MODULES) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "cdrp_lib.batch.kernels", *preload],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+            close_fds=True)
+        self.ready = False
+
+    def _pipes(self) -> tuple[IO[str], IO[str]]:
+        stdin, stdout = self._process.stdin, self._process.stdout
+        if stdin is None or stdout is None or self._process.poll() is not None:
+            raise OSError("the kernel zygote is not running")
+        return stdin, stdout
+
+    def wait_ready(self) -> None:
+        """Block until the zygote finished its imports."""
+        if not self.ready:
+            reply = json.loads(self._pipes()[1].readline() or "{}")
+            if "ready" not in reply:
+                raise OSError("the kernel zygote did not start")
+            self.ready = True
+
+    def fork_kernel(self, args: Sequence[str], env: dict[str, str], cwd: str) -> int:
+        """A new kernel process running ``ipykernel_launcher <args>``; returns its pid."""
+        self.wait_ready()
+        stdin, stdout = self._pipes()
+        stdin.write(json.dumps({"args": list(args), "env": env, "cwd": cwd}) + "\n")
+        stdin.flush()
+        reply = json.loads(stdout.readline() or "{}")
+        if "pid" not in reply:
+            raise OSError("the kernel zygote did not fork")
+        return int(reply["pid"])
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            if self._process.stdin is not None:
+                self._process.stdin.close()
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+
+_ZYGOTE: Zygote | None = None
+
+
+def start_zygote(preload: Sequence[str] = PRELOAD_MODULES) -> Zygote | None:
+    """Start this process's zygote (None where fork is unavailable)."""
+    global _ZYGOTE
+    if not hasattr(os, "fork") or sys.platform == "win32":
+        return None
+    if _ZYGOTE is None:
+        _ZYGOTE = Zygote(preload)
+    return _ZYGOTE
+
+
+def current_zygote() -> Zygote | None:
+    return _ZYGOTE
+
+
+def stop_zygote() -> None:
+    global _ZYGOTE
+    if _ZYGOTE is not None:
+        _ZYGOTE.close()
+        _ZYGOTE = None
+
+
+class _ForkedKernel:
+    """A ``subprocess.Popen`` look-alike for a kernel that is the zygote's child, not ours.
+
+    We cannot ``waitpid`` it; the zygote reaps it, after which signalling the
+    pid fails: that is how its end is seen.
+    """
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.returncode = 0
+            except PermissionError:  # pragma: no cover - the pid was reused by another user
+                self.returncode = 0
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout or 0)
+            time.sleep(0.05)
+        return self.returncode or 0
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+def _kernel_args(cmd: Sequence[str]) -> list[str] | None:
+    """The arguments after ``-m ipykernel_launcher`` in a kernelspec command, if it is one."""
+    parts = list(cmd)
+    for i in range(len(parts) - 1):
+        if parts[i] == "-m" and parts[i + 1] == KERNEL_MODULE:
+            return parts[i + 2:]
+    return None
+
+
+def forking_kernel_manager_class() -> type[Any]:
+    """``AsyncKernelManager`` launching through this process's zygote when there is one."""
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+
+    class ForkingKernelManager(AsyncKernelManager):  # type: ignore[misc]
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            zygote = current_zygote()
+            args = _kernel_args(kernel_cmd)
+            provisioner = self.provisioner
+            if zygote is None or args is None or not isinstance(provisioner, LocalProvisioner):
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+                return
+            env = {str(k): str(v) for k, v in (kw.get("env") or os.environ).items()}
+            cwd = str(kw.get("cwd") or os.getcwd())
+            try:
+                pid = zygote.fork_kernel(args, env, cwd)
+            except (OSError, ValueError):
+                # A zygote that died (out of memory, killed) is dropped; this kernel and
+                # the next ones start the usual way.
+                stop_zygote()
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+                return
+            forked: Any = _ForkedKernel(pid)  # duck-types the Popen LocalProvisioner expects
+            provisioner.process = forked
+            provisioner.pid = pid
+            provisioner.pgid = pid
+            provisioner.cwd = cwd
+            self._reconcile_connection_info(provisioner.connection_info)
+
+    return ForkingKernelManager
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1:] or PRELOAD_MODULES)
