@@ -347,8 +347,8 @@ def _key(a: Assessment) -> str:
     return a.target_id or a.measure or _slug(a.measure_name)
 
 
-def _source(a: Assessment, ctx: ThemeContext) -> str | None:
-    m = ctx.measures.get(a.measure)
+def _source(a: Assessment, measures: Mapping[str, Measure]) -> str | None:
+    m = measures.get(a.measure)
     return m.source if m is not None else None
 
 
@@ -378,7 +378,7 @@ def _measure_section(b: _Builder, a: Assessment, ctx: ThemeContext,
     b.add(_paragraph([s.text for s in facts if s.fact is Fact.BASELINE_CHANGE], "headline",
                      strong=True))
     b.add(_paragraph([s.text for s in facts if s.fact is Fact.TARGET], "target"))
-    source = _source(a, ctx)
+    source = _source(a, ctx.measures)
     if not a.measure:  # a monitor-only target on something no extract holds
         b.add(_paragraph([s.text for s in facts if s.fact not in shown_above], "narrative"))
         return
@@ -408,7 +408,8 @@ def _measure_section(b: _Builder, a: Assessment, ctx: ThemeContext,
         b.add(_list(notes, "caveats"))
 
 
-def _monitoring_section(b: _Builder, indicators: Sequence[Assessment], ctx: ThemeContext,
+def _monitoring_section(b: _Builder, indicators: Sequence[Assessment],
+                        measures: Mapping[str, Measure],
                         waves: Mapping[str, Sequence[Assessment]]) -> None:
     """Measures without a target: small charts of counts; rates and survey results in full."""
     from cdrp_lib import charts, tables
@@ -419,7 +420,8 @@ def _monitoring_section(b: _Builder, indicators: Sequence[Assessment], ctx: Them
     b.add('<h2 id="monitoring-indicators">Monitoring indicators</h2>')
     b.add("<p>These measures have no target. They are shown for context and are not "
           "rated.</p>")
-    counts = [a for a in indicators if not a.is_proportion and _source(a, ctx) != SOURCE_SURVEY]
+    counts = [a for a in indicators
+              if not a.is_proportion and _source(a, measures) != SOURCE_SURVEY]
     others = [a for a in indicators if a not in counts]
     if counts:
         b.figure(charts.small_multiple(counts), "monitoring", "small-multiples")
@@ -434,7 +436,7 @@ def _monitoring_section(b: _Builder, indicators: Sequence[Assessment], ctx: Them
     for a in others:
         key = _key(a)
         b.add(f'<h3 id="{_e(_heading_id(a))}">{_e(a.measure_name)}</h3>')
-        if _source(a, ctx) == SOURCE_SURVEY:
+        if _source(a, measures) == SOURCE_SURVEY:
             series = list(waves.get(key, ())) or [a]
             b.figure(charts.survey_chart(series), key, "survey-chart")
             b.figure(tables.survey_table(series), key, "survey-table")
@@ -444,7 +446,7 @@ def _monitoring_section(b: _Builder, indicators: Sequence[Assessment], ctx: Them
         said = [s.text for s in _facts(a) if s.fact in (Fact.COMPARISON, Fact.SURVEY,
                                                          Fact.PAST_MONTH)]
         b.add(_paragraph(said, "narrative"))
-        notes = _caveats(a, ctx.measures.get(a.measure), ())
+        notes = _caveats(a, measures.get(a.measure), ())
         if notes:
             b.add(_list(notes, "caveats"))
 
@@ -496,7 +498,7 @@ def compose_theme_page(assessments: Sequence[Assessment], ctx: ThemeContext,
                                       "glance"), "targets")
     for a in targeted:
         _measure_section(b, a, ctx, waves.get(_key(a), ()))
-    _monitoring_section(b, indicators, ctx, waves)
+    _monitoring_section(b, indicators, ctx.measures, waves)
     _page_foot(b, ctx.produced_on, ctx.security_marking)
     return b.page(title, assessments)
 
@@ -561,7 +563,11 @@ def _summary_caveats(assessments: Sequence[Assessment], ctx: SummaryContext) -> 
 
 
 def compose_summary_page(assessments: Sequence[Assessment], ctx: SummaryContext) -> Page:
-    """The front page: executive summary by theme, all targets, sources, caveats, metadata."""
+    """The front page: executive summary by theme, all targets, sources, caveats, metadata.
+
+    The summary theme's own measures without a target (all crime, where no target
+    is set) are its monitoring indicators, shown after the targets.
+    """
     from cdrp_lib import tables
 
     bulletin = ctx.bulletin
@@ -592,6 +598,8 @@ def compose_summary_page(assessments: Sequence[Assessment], ctx: SummaryContext)
                                       "position, status and rating"), "targets")
     else:
         b.add("<p>No targets are set in this partnership's params.</p>")
+    indicators = [a for a in assessments if a.target_id is None and a.theme == SUMMARY]
+    _monitoring_section(b, indicators, ctx.measures, {})
     b.add('<h2 id="data-sources">Data sources</h2>')
     b.add("<p>Each source is used up to the latest month it covers that is not after the "
           "bulletin month.</p>")
@@ -606,7 +614,7 @@ def compose_summary_page(assessments: Sequence[Assessment], ctx: SummaryContext)
         security_marking=bulletin.security_marking, organisation=bulletin.organisation,
         synthetic=ctx.synthetic)))
     _page_foot(b, ctx.produced_on, bulletin.security_marking)
-    return b.page(title, targeted)
+    return b.page(title, [*targeted, *indicators])
 
 
 # ----------------------------------------------------------------------------- entry points
