@@ -412,7 +412,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
         _police_series(con)
         problems = list(gaps[1])
         problems += _da_series(con, areas, lsoas)
-        problems += _survey_series(con, measures)
+        problems += _survey_series(con, measures, areas)
     finally:
         con.unregister("members")
         con.unregister("measure_categories")
@@ -582,15 +582,17 @@ def _da_series(con: duckdb.DuckDBPyConnection,
     return problems
 
 
-def _survey_series(con: duckdb.DuckDBPyConnection,
-                   measures: Mapping[str, Measure]) -> list[Problem]:
+def _survey_series(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
+                   areas: Mapping[str, object]) -> list[Problem]:
     """Survey measures at each wave's month: numerator p * n_eff, denominator n_eff."""
     import pandas as pd
 
+    ids = [str(r[0]) for r in con.execute("SELECT DISTINCT partnership FROM survey").fetchall()]
+    problems = _unknown_partnerships(pd.Series(ids, dtype=object), areas, "survey waves")
     pairs = [(mid, m.question) for mid, m in measures.items()
              if m.source == "survey" and m.question]
     if not pairs:
-        return []
+        return problems
     con.register("survey_measures", pd.DataFrame(pairs, columns=["measure", "question"],
                                                  dtype=object))
     con.execute("INSERT INTO series SELECT s.partnership, m.measure, s.month, "
@@ -598,7 +600,7 @@ def _survey_series(con: duckdb.DuckDBPyConnection,
                 "JOIN survey_measures m USING (question) WHERE s.weighted_n > 0 "
                 "ORDER BY 1, 2, 3")
     con.unregister("survey_measures")
-    return []
+    return problems
 
 
 def _unknown_partnerships(ids: pd.Series, areas: Mapping[str, object],

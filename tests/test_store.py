@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from cdrp_lib.errors import NotFoundError
-from cdrp_lib.ingest import RULE_GAP, RULE_REPLACED, ingest
+from cdrp_lib.ingest import RULE_GAP, RULE_REPLACED, RULE_UNKNOWN_PARTNERSHIP, ingest
 from cdrp_lib.sources import police_uk as pu
 from cdrp_lib.store import SCHEMA, Store
 
@@ -281,15 +281,19 @@ def test_survey_waves_become_proportion_series(tmp_path: Path, kent: Path,
     local.mkdir()
     (local / "survey_counts.csv").write_text(
         "wave,partnership,question,weighted_yes,weighted_n,respondents,deff\n"
-        "2025Q1,ashford,feel_safe_night,60,100,100,2\n")
+        "2025Q1,ashford,feel_safe_night,60,100,100,2\n"
+        "2025Q1,atlantis,feel_safe_night,6,10,10,1\n")
     store = tmp_path / "store.duckdb"
-    ingest([kent, local], store, params)
+    report = ingest([kent, local], store, params)
+    assert [(p.rule, p.found) for p in report.problems if p.file == "survey waves"] == [
+        (RULE_UNKNOWN_PARTNERSHIP, "atlantis")]
     with Store(store) as st:
         (wave,) = st.survey_waves("ashford").itertuples()
         assert (wave.month, wave.n_eff) == ("2025-03", 50)
         frame = st.series_frame("ashford", "survey-feel-safe-night")
         assert frame[["month", "value", "denominator"]].values.tolist() == [["2025-03", 30, 50]]
         assert st.latest_month("survey") == "2025-03"
+        assert st.series("canterbury", "survey-feel-safe-night").empty  # known, none here
         with pytest.raises(NotFoundError):
             st.latest_month("fire")
 
