@@ -19,19 +19,13 @@ MONTH = "2025-12"
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The SYNTHETIC demo county written by cdrp_lib.demo and ingested with `cdrp ingest`."""
-    from cdrp_lib.cli import _available
     from cdrp_lib.demo import write_demo
 
     root = tmp_path_factory.mktemp("demo")
     manifest = write_demo(root / "raw")
     store = root / "store.duckdb"
-    if "ingest" in _available():
-        assert main(["ingest", str(root / "raw"), "--store", str(store),
-                     "--params", str(PARAMS)]) == 0
-    else:  # `cdrp ingest` not registered yet: ingest through the library it calls
-        from cdrp_lib.ingest import ingest
-
-        assert ingest([root / "raw"], store=store, params_dir=PARAMS).exit_code == 0
+    assert main(["ingest", str(root / "raw"), "--store", str(store),
+                 "--params", str(PARAMS)]) == 0
     yield {"store": store, "manifest": manifest}
 
 
