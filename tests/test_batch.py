@@ -45,7 +45,7 @@ from cdrp_lib.batch.execute import (
 )
 from cdrp_lib.batch.executors import Outcome, run_all
 from cdrp_lib.batch.manifest import published_records, rebuild_index
-from cdrp_lib.batch.plan import read_store_facts, store_digest
+from cdrp_lib.batch.plan import read_store_facts, store_digest, without_data
 from cdrp_lib.cli import main
 from cdrp_lib.errors import InputError, NotFoundError
 from cdrp_lib.store import connect_for_write
@@ -60,6 +60,8 @@ PARTNERSHIPS = {
     "calder-vale": ("Calder Vale <b>&</b>", 80.0),
 }
 MONTHS = ("2025-10", "2025-11", "2025-12")
+# In params but its force's files were never ingested: no series, so no bulletin.
+NO_DATA = ("dunmore", "Dunmore")
 
 
 # ----------------------------------------------------------------------- scenario
@@ -77,6 +79,7 @@ def write_store(path: Path, partnerships: dict[str, tuple[str, float]] = PARTNER
             for m in months:
                 con.execute("INSERT INTO series VALUES (?, 'all-crime', ?, ?, NULL)",
                             [pid, m, value])
+        con.execute("INSERT INTO partnerships VALUES (?, ?, 'params', false)", list(NO_DATA))
     return path
 
 
@@ -189,12 +192,12 @@ def test_plan_named_partnerships_in_request_order_without_mutating(project: Batc
 
 def test_plan_reports_every_problem_at_once(project: BatchSettings) -> None:
     with pytest.raises(InputError) as info:
-        plan_jobs(project, month="2025-13", partnerships=["ashcombe", "nowhere"],
+        plan_jobs(project, month="2025-13", partnerships=["ashcombe", "nowhere", "dunmore"],
                   themes=["violence", "burglary", "asb"])
     problems = info.value.problems
     rules = sorted(p.rule for p in problems)
-    assert rules == ["`--month` is not a month", "notebook missing", "unknown partnership",
-                     "unknown theme"]
+    assert rules == ["`--month` is not a month", "notebook missing", "partnership has no data",
+                     "unknown partnership", "unknown theme"]
     by_rule = {p.rule: p for p in problems}
     assert by_rule["unknown partnership"].found == "'nowhere'"
     assert by_rule["unknown partnership"].column == "--partnership"
@@ -266,8 +269,10 @@ def test_store_digest_ignores_row_order_and_the_ingest_log(tmp_path: Path) -> No
 def test_store_facts(project: BatchSettings) -> None:
     facts = read_store_facts(project.store)
     assert facts.latest_month == "2025-12"
-    assert [(p.id, p.synthetic) for p in facts.partnerships] == [
-        ("ashcombe", False), ("brackenford", True), ("calder-vale", True)]
+    assert [(p.id, p.synthetic, p.has_data) for p in facts.partnerships] == [
+        ("ashcombe", False, True), ("brackenford", True, True), ("calder-vale", True, True),
+        ("dunmore", False, False)]
+    assert without_data(facts) == ["dunmore"]
 
 
 # ------------------------------------------------------------------ figures merging
@@ -446,12 +451,14 @@ def test_summary_table_lists_every_bulletin(project: BatchSettings) -> None:
         JobResult("brackenford", "2025-12", JobStatus.SKIPPED, attempts=0),
         JobResult("calder-vale", "2025-12", JobStatus.FAILED, 3.0, error="asb: KeyError: 'x'"),
     )
-    report = BatchReport("r", tuple(jobs), results, Path("m.json"), Path("i.html"), 15.0)
+    report = BatchReport("r", tuple(jobs), results, Path("m.json"), Path("i.html"), 15.0,
+                         left_out=("dunmore",))
     lines = summary_table(report).splitlines()
     assert lines[0].split() == ["partnership", "month", "status", "seconds", "error"]
     assert lines[2].split() == ["ashcombe", "2025-12", "ok", "(2", "attempts)", "12.3"]
     assert lines[4].endswith("asb: KeyError: 'x'")
-    assert lines[-1] == "3 bulletins: 1 made, 1 unchanged, 1 failed in 15.0 s"
+    assert lines[-2] == "3 bulletins: 1 made, 1 unchanged, 1 failed in 15.0 s"
+    assert lines[-1] == "left out, no data in the store: dunmore"
     assert not report.ok
 
 
@@ -652,6 +659,8 @@ def test_two_workers_a_dying_worker_takes_down_only_its_own_job(
     assert (by_id["brackenford"]["status"], by_id["brackenford"]["attempts"]) == ("ok", 2)
     assert (by_id["calder-vale"]["status"], by_id["calder-vale"]["attempts"]) == ("ok", 1)
     assert "worker process died (signal SIGKILL)" in out
+    assert "left out, no data in the store: dunmore" in out
+    assert "dunmore" not in by_id
     assert (project.outputs_dir / "site" / "brackenford" / "2025-12" / "index.html").is_file()
     assert not (project.outputs_dir / "site" / "ashcombe" / "2025-12").exists()
     logs = list((project.outputs_dir / "runs" / "logs").glob("*-worker*.log"))

@@ -30,8 +30,7 @@ def cluster(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
     # Workers inherit the environment at start: the kill rule must be set before.
     monkeypatch.setenv("CDRP_FIXTURE_KILL", "ashcombe")
-    with (dask.config.set({"distributed.scheduler.allowed-failures": 1,
-                           "distributed.worker.daemon": False}),
+    with (dask.config.set({"distributed.scheduler.allowed-failures": 1}),
           LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                        dashboard_address=None, worker_dashboard_address=None) as lc):
         address = lc.scheduler_address
@@ -53,6 +52,8 @@ def test_batch_on_a_local_cluster(cluster: str, tmp_path: Path,
     assert "KilledWorker" in by_id["ashcombe"]["error"]
     assert "KilledWorker" in out
     assert manifest_of(project)["request"]["scheduler"] == cluster  # type: ignore[index]
+    pages = by_id["brackenford"]["pages"]
+    assert [p["kernel"] for p in pages] == ["forked"]  # the dask worker's own zygote
 
     site = project.outputs_dir / "site"
     record = json.loads((site / "brackenford" / "2025-12" / "bulletin.json").read_text())

@@ -57,11 +57,12 @@ class PlanError(InputError):
 
 @dataclass(frozen=True)
 class PartnershipRow:
-    """One partnership as the store lists it."""
+    """One partnership as the store lists it; ``has_data``: it has a non-empty series."""
 
     id: str
     name: str
     synthetic: bool = False
+    has_data: bool = True
 
 
 @dataclass(frozen=True)
@@ -149,8 +150,11 @@ def read_store_facts(store: Path) -> StoreFacts:
         latest = st.latest_month("police")
         synthetic = {str(r[0]) for r in st.con.execute(
             "SELECT id FROM partnerships WHERE synthetic").fetchall()}
+        with_data = {str(r[0]) for r in st.con.execute(
+            "SELECT DISTINCT partnership FROM series WHERE value IS NOT NULL").fetchall()}
         digest = _store_digest(st.con)
-    rows = tuple(PartnershipRow(pid, name, pid in synthetic) for pid, name in listed)
+    rows = tuple(PartnershipRow(pid, name, pid in synthetic, pid in with_data)
+                 for pid, name in listed)
     return StoreFacts(partnerships=rows, latest_month=latest, digest=digest)
 
 
@@ -188,7 +192,10 @@ def plan_jobs(
 ) -> list[Job]:
     """One job per partnership for ``month`` (``'latest'``: the store's latest police month).
 
-    ``partnerships=None`` means every partnership in the store.  ``themes``
+    ``partnerships=None`` means every partnership in the store that has data (a
+    partnership defined in params whose force's files were never ingested has
+    none, and no bulletin can be made for it; :func:`without_data` lists those).
+    ``themes``
     defaults to every page; the summary is always included because it is the
     bulletin's front page, the one the site index links to.  Every problem with
     the request (unknown partnerships or themes, missing notebooks, a bad month)
@@ -212,12 +219,17 @@ def plan_jobs(
     problems.extend(month_problems)
     known = {p.id: p for p in facts.partnerships}
     if partnerships is None:
-        chosen = sorted(facts.partnerships, key=lambda p: p.id)
+        chosen = sorted((p for p in facts.partnerships if p.has_data), key=lambda p: p.id)
     else:
         chosen = []
         for pid in dict.fromkeys(partnerships):
-            if pid in known:
+            if pid in known and known[pid].has_data:
                 chosen.append(known[pid])
+            elif pid in known:
+                problems.append(Problem(str(settings.store), "partnership has no data",
+                                        "a partnership with series in the store (ingest its "
+                                        "force's street files)", repr(pid),
+                                        column="--partnership"))
             else:
                 sample = ", ".join(sorted(known)[:8]) + (", ..." if len(known) > 8 else "")
                 problems.append(Problem(str(settings.store), "unknown partnership",
@@ -242,6 +254,11 @@ def plan_jobs(
             settings=settings)
         for p in chosen
     ]
+
+
+def without_data(facts: StoreFacts) -> list[str]:
+    """Ids of the store's partnerships with no series: ``--all`` leaves them out."""
+    return sorted(p.id for p in facts.partnerships if not p.has_data)
 
 
 def job_key(partnership: str, month: str, themes: Sequence[str],

@@ -21,7 +21,7 @@ from typing import Protocol
 from cdrp_lib.batch.executors import DaskCluster, Executor, LocalWorkers, run_all
 from cdrp_lib.batch.jobs import BatchSettings, Job, JobResult, JobStatus
 from cdrp_lib.batch.manifest import manifest_document, rebuild_index, write_manifest
-from cdrp_lib.batch.plan import is_current, plan_jobs
+from cdrp_lib.batch.plan import is_current, plan_jobs, read_store_facts, without_data
 
 LOG_DIR = "logs"
 # Widest error shown in the terminal summary (the manifest keeps the whole line).
@@ -38,6 +38,7 @@ class BatchReport:
     manifest: Path
     index: Path
     seconds: float
+    left_out: tuple[str, ...] = ()  # partnerships with no data, left out of ``--all``
 
     def count(self, status: JobStatus) -> int:
         return sum(1 for r in self.results if r.status is status)
@@ -112,7 +113,9 @@ def run_batch(
     started = datetime.datetime.now(datetime.UTC)
     t0 = time.perf_counter()
     run_id = new_run_id(started)
-    jobs = plan_jobs(settings, month=month, partnerships=partnerships, themes=themes)
+    facts = read_store_facts(settings.store)
+    jobs = plan_jobs(settings, month=month, partnerships=partnerships, themes=themes, facts=facts)
+    left_out = tuple(without_data(facts)) if partnerships is None else ()
     to_run = list(jobs) if force else [j for j in jobs if not is_current(j)]
     running = {(j.partnership, j.month) for j in to_run}
     done: dict[tuple[str, str], JobResult] = {
@@ -152,6 +155,7 @@ def run_batch(
         "scheduler": scheduler,
         "force": force,
         "interrupted": interrupted,
+        "left_out_without_data": list(left_out),
     }
     timing = {
         "started": started.isoformat(timespec="seconds"),
@@ -162,7 +166,7 @@ def run_batch(
         run_id, settings, request, jobs, results, timing))
     if interrupted:
         raise KeyboardInterrupt
-    return BatchReport(run_id, tuple(jobs), results, manifest, index, seconds)
+    return BatchReport(run_id, tuple(jobs), results, manifest, index, seconds, left_out)
 
 
 def summary_table(report: BatchReport) -> str:
@@ -187,5 +191,8 @@ def summary_table(report: BatchReport) -> str:
     interrupted = report.count(JobStatus.INTERRUPTED)
     if interrupted:
         totals += f", {interrupted} interrupted"
-    return "\n".join([*lines, "", f"{totals} in {report.seconds:.1f} s"])
+    notes = [f"{totals} in {report.seconds:.1f} s"]
+    if report.left_out:
+        notes.append(f"left out, no data in the store: {', '.join(report.left_out)}")
+    return "\n".join([*lines, "", *notes])
 
