@@ -27,16 +27,24 @@ $(VENV)/.test: $(VENV)/.runtime
 
 venv: $(VENV)/.runtime ## create .venv with the pinned runtime packages
 
+# The demo county's partnerships: the params marked synthetic (the real plans in params/
+# have no demo data). WORKERS local processes run the bulletins in parallel.
+DEMO_PARTNERSHIPS = $(basename $(notdir $(shell grep -l '^synthetic: true' params/partnerships/*.yaml)))
+WORKERS ?= 2
+
 demo: $(VENV)/.runtime ## the main job: demo data -> ingest -> batch for the latest month -> site
 	$(CDRP) demo-data --out $(DEMO)
 	$(CDRP) ingest $(DEMO) --store $(STORE)
+	$(CDRP) run --month latest --partnership $(DEMO_PARTNERSHIPS) --store $(STORE) --workers $(WORKERS)
+	@echo "The demo bulletins: $(CURDIR)/outputs/site/index.html"
 
 test: $(VENV)/.test ## install the test extras and run ruff, mypy and the whole test suite
 	$(BIN)/ruff check cdrp_lib tests benchmarks
 	$(BIN)/mypy cdrp_lib
 	$(BIN)/pytest
 
-lab: $(VENV)/.runtime ## start JupyterLab on the project
+lab: $(VENV)/.runtime ## start JupyterLab on the project (the notebooks' defaults need `make demo` first)
+	@test -f $(STORE) || echo "No store at $(STORE) yet: run 'make demo' so the notebooks' defaults have data."
 	$(BIN)/jupyter lab --notebook-dir=.
 
 bench: $(VENV)/.test ## run the benchmarks under benchmarks/

@@ -71,10 +71,13 @@ SUMMARY = "summary"
 FRONT_PAGE = "index.html"
 SITE_INDEX = "../../index.html"
 DATA_DIR = "data"
-#: Survey waves drawn with their own 95% interval (one Assessment each): a year of
-#: quarterly waves.  Earlier waves are drawn from the latest wave's history, without
-#: an interval, because each extra Assessment re-reads the params.
-SURVEY_WAVES_WITH_INTERVAL = 4
+#: Survey waves drawn with their own 95% interval (one Assessment each): six years of
+#: quarterly waves.  Any earlier wave is drawn from the latest wave's history, without
+#: an interval.
+SURVEY_WAVES_WITH_INTERVAL = 24
+#: Survey waves listed in the survey table: the last year of quarterly waves (the
+#: chart and its CSV hold every wave).
+SURVEY_WAVES_IN_TABLE = 4
 #: Heading of the executive-summary table for measures whose theme is the summary itself.
 CROSS_CUTTING_TITLE = "Cross-cutting outcomes"
 SOURCE_POLICE = "police"
@@ -386,7 +389,7 @@ def _measure_section(b: _Builder, a: Assessment, ctx: ThemeContext,
         series = list(waves) or [a]
         b.add("<h3>Survey results</h3>")
         b.figure(charts.survey_chart(series), key, "survey-chart")
-        b.figure(tables.survey_table(series), key, "survey-table")
+        b.figure(tables.survey_table(series[-SURVEY_WAVES_IN_TABLE:]), key, "survey-table")
     else:
         b.add("<h3>Position against the target</h3>")
         if a.is_proportion and ctx.theme in SENSITIVE_THEMES:
@@ -439,7 +442,7 @@ def _monitoring_section(b: _Builder, indicators: Sequence[Assessment],
         if _source(a, measures) == SOURCE_SURVEY:
             series = list(waves.get(key, ())) or [a]
             b.figure(charts.survey_chart(series), key, "survey-chart")
-            b.figure(tables.survey_table(series), key, "survey-table")
+            b.figure(tables.survey_table(series[-SURVEY_WAVES_IN_TABLE:]), key, "survey-table")
         else:
             b.figure(charts.repeat_rate_chart(a), key, "repeat-rate-chart")
             b.figure(tables.repeat_table([a]), key, "repeat-table")
@@ -665,7 +668,8 @@ def _check_month(month: str) -> str:
 def _recent_waves(st: Store, params_dir: Path, partnership: str,
                   latest: Sequence[Assessment], measures: Mapping[str, Measure]
                   ) -> dict[str, list[Assessment]]:
-    """One Assessment per recent wave of every survey measure shown, oldest first."""
+    """One Assessment per wave (the last SURVEY_WAVES_WITH_INTERVAL) of every survey
+    measure shown, oldest first, so each wave is drawn with its own interval."""
     from cdrp_lib.assess import assess_partnership
 
     survey = [a for a in latest if (m := measures.get(a.measure)) is not None

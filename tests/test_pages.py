@@ -219,7 +219,7 @@ def test_composition_is_pure_and_deterministic(demo: Demo, store: Store) -> None
     assert "SYNTHETIC DATA" not in first.html
 
 
-def test_perception_page_draws_recent_waves_with_their_own_intervals(
+def test_perception_page_draws_each_wave_with_its_own_interval(
         demo: Demo, store: Store, tmp_path: Path) -> None:
     page = pages.theme_page(store, demo.params, "ashcombe", DEMO_MONTH, "perception", tmp_path,
                             PRODUCED_ON)
@@ -227,8 +227,12 @@ def test_perception_page_draws_recent_waves_with_their_own_intervals(
     target = next(a for a in page.assessments if a.target_id)
     survey = table(parsed, f"Survey results: {target.measure_name}")
     waves = [r[0] for r in survey["rows"][1:]]
-    assert len(waves) == pages.SURVEY_WAVES_WITH_INTERVAL
+    assert len(waves) == pages.SURVEY_WAVES_IN_TABLE
     assert waves[-1] == target.survey_wave
+    drawn = next(d for d in page.downloads
+                 if d.name.endswith(f"{target.target_id}-survey-chart.csv"))
+    with_interval = [line for line in drawn.csv.splitlines()[1:] if line.split(",")[3]]
+    assert len(with_interval) == min(len(target.history), pages.SURVEY_WAVES_WITH_INTERVAL)
     assert "Monitoring indicators" in [t for _, t in parsed.headings]
     # figures.json holds the bulletin month only, not the earlier waves
     assert {a.month for a in page.assessments} == {DEMO_MONTH}
