@@ -531,6 +531,17 @@ def _rating_key() -> str:
             "rating can be given yet, with the reason.</p>")
 
 
+def _rating_counts(targeted: Sequence[Assessment]) -> str:
+    """``Of the 11 targets, 7 G Green, 0 A Amber and 2 R Red; 2 not assessed.``"""
+    from cdrp_lib.stats.enums import Rag
+
+    n = len(targeted)
+    g, a_, r = (f"{sum(a.rag is rag for a in targeted)} {rag.label}" for rag in Rag)
+    unrated = sum(a.rag is None for a in targeted)
+    return (f'<p class="rating-counts"><strong>Of the {n} target{"s" if n != 1 else ""}, '
+            f"{g}, {a_} and {r}; {unrated} not assessed.</strong></p>")
+
+
 def _data_to(ctx: SummaryContext) -> str | None:
     police = next((r.latest_month for r in ctx.sources if r.name == _source_name(
         ctx.bulletin, SOURCE_POLICE)), None)
@@ -582,8 +593,10 @@ def compose_summary_page(assessments: Sequence[Assessment], ctx: SummaryContext)
           f"{_e(_month_label(ctx.month))}, using police recorded crime to "
           f"{_e(_month_label(data_to))}. Each theme has its own page with the charts and "
           "tables behind these ratings.</p>")
-    b.add(_rating_key())
     targeted = [a for a in assessments if a.target_id is not None]
+    if targeted:
+        b.add(_rating_counts(targeted))
+    b.add(_rating_key())
     b.add('<h2 id="executive-summary">Executive summary</h2>')
     shown = False
     for theme in bulletin.themes:

@@ -6,6 +6,7 @@ import dataclasses
 import datetime
 import itertools
 import json
+from collections import Counter
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -299,6 +300,10 @@ def test_summary_page_reproduces_the_front_pages(summary: tuple[pages.Page, Path
         cells = row(targets, a.measure_name)
         assert cells[-1].startswith(a.rag.label if a.rag else "–")
     assert (out / "summary.figures.json").is_file()
+    rated = Counter(a.rag.label if a.rag else "none" for a in page.assessments)
+    assert (f"Of the {len(page.assessments)} targets, {rated['G Green']} G Green, "
+            f"{rated['A Amber']} A Amber and {rated['R Red']} R Red; {rated['none']} not "
+            "assessed.") in page.html
 
 
 def test_summary_sources_say_the_latest_month_each_covers(
