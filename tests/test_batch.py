@@ -741,3 +741,23 @@ def test_a_forked_kernel_is_fresh_with_its_own_cwd_and_env(
         assert pid1 != pid2 and ppid1 == ppid2  # two processes, forked by one zygote
     finally:
         stop_zygote()
+
+
+def test_progress_bar_counts_done_failed_and_remaining() -> None:
+    import io
+
+    from cdrp_lib.cli.run import _TqdmProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    progress = _TqdmProgress(screen)
+    progress.planned(total=4, skipped=1)
+    progress.finished(JobResult("a", "2025-12", JobStatus.OK, 1.0))
+    progress.finished(JobResult("b", "2025-12", JobStatus.FAILED, 1.0, error="x"))
+    progress.close()
+    text = screen.getvalue()
+    assert text.startswith("1 of 4 bulletins unchanged since published: skipped\n")
+    assert "2/3" in text and "done 1, failed 1, remaining 1" in text
