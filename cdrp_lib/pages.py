@@ -517,6 +517,7 @@ class SummaryContext:
     partnership_name: str
     month: str
     produced_on: str
+    data_to: str | None = None  # the latest police month the bulletin used
     sources: tuple[SourceRow, ...] = ()
     synthetic: bool = False
     measures: Mapping[str, Measure] = dataclasses.field(default_factory=dict)
@@ -540,17 +541,6 @@ def _rating_counts(targeted: Sequence[Assessment]) -> str:
     unrated = sum(a.rag is None for a in targeted)
     return (f'<p class="rating-counts"><strong>Of the {n} target{"s" if n != 1 else ""}, '
             f"{g}, {a_} and {r}; {unrated} not assessed.</strong></p>")
-
-
-def _data_to(ctx: SummaryContext) -> str | None:
-    police = next((r.latest_month for r in ctx.sources if r.name == _source_name(
-        ctx.bulletin, SOURCE_POLICE)), None)
-    return police or max((r.latest_month for r in ctx.sources if r.latest_month), default=None)
-
-
-def _source_name(bulletin: BulletinParams, source: str) -> str:
-    found = bulletin.sources.get(source)  # type: ignore[call-overload]
-    return found.name if found is not None else source
 
 
 def _summary_caveats(assessments: Sequence[Assessment], ctx: SummaryContext) -> list[str]:
@@ -588,11 +578,12 @@ def compose_summary_page(assessments: Sequence[Assessment], ctx: SummaryContext)
     b = _Builder(SUMMARY)
     title = f"{bulletin.title}: {ctx.partnership_name}, {_month_label(ctx.month)}"
     _page_top(b, title, bulletin.security_marking, ctx.synthetic, front_page=True)
-    data_to = _data_to(ctx)
+    data_to = ctx.data_to
+    police = (f"using police recorded crime to {_e(_month_label(data_to))}" if data_to
+              else "with no police recorded crime available for the month yet")
     b.add(f"<p>Performance against the partnership's targets for "
-          f"{_e(_month_label(ctx.month))}, using police recorded crime to "
-          f"{_e(_month_label(data_to))}. Each theme has its own page with the charts and "
-          "tables behind these ratings.</p>")
+          f"{_e(_month_label(ctx.month))}, {police}. Each theme has its own page with the "
+          "charts and tables behind these ratings.</p>")
     targeted = [a for a in assessments if a.target_id is not None]
     if targeted:
         b.add(_rating_counts(targeted))
@@ -735,23 +726,31 @@ def theme_page(store: Store | Path | str, params_dir: Path | str, partnership: s
     return page
 
 
-def _source_rows(st: Store, bulletin: BulletinParams, measures: Mapping[str, Measure],
-                 assessments: Sequence[Assessment], month: str) -> tuple[SourceRow, ...]:
-    """Each source of bulletin.yaml with the latest month the bulletin used (methods §13)."""
+def _latest_by_source(measures: Mapping[str, Measure], assessments: Sequence[Assessment]
+                      ) -> dict[str, str]:
+    """The latest month each source gave this bulletin: its measures' ``data_to`` (§13).
+
+    A source with no measure assessed on data (all "source late") is absent: the
+    partnership has no data from it, whatever other partnerships in the store have.
+    """
+    out: dict[str, str] = {}
+    for a in assessments:
+        m = measures.get(a.measure)
+        if m is not None and a.data_to is not None:
+            out[m.source] = max(out.get(m.source, a.data_to), a.data_to)
+    return out
+
+
+def _source_rows(bulletin: BulletinParams, latest: Mapping[str, str]) -> tuple[SourceRow, ...]:
+    """Each source of bulletin.yaml with the latest month the bulletin used and its lag."""
     from cdrp_lib.tables import SourceRow
 
     rows = []
     for source, about in bulletin.sources.items():
-        used = [a.data_to for a in assessments if a.data_to is not None
-                and (m := measures.get(a.measure)) is not None and m.source == source]
-        latest = max(used, default=None)
-        if latest is None:
-            in_store = st.latest_month(source)
-            latest = min(in_store, month) if in_store else None
         note = f"Licence: {about.licence}" if about.licence else ""
         if about.url:
             note += ("; " if note else "") + f"from {about.url}"
-        rows.append(SourceRow(about.name, latest, about.lag_months, note))
+        rows.append(SourceRow(about.name, latest.get(source), about.lag_months, note))
     return tuple(rows)
 
 
@@ -770,11 +769,11 @@ def summary_page(store: Store | Path | str, params_dir: Path | str, partnership:
     with _opened(store) as st:
         info = _read_params(params, st, partnership)
         assessments = assess_partnership(st, params, partnership, month)
-        sources = _source_rows(st, info.bulletin, info.measures, assessments, month)
+    latest = _latest_by_source(info.measures, assessments)
     ctx = SummaryContext(
         bulletin=info.bulletin, partnership_name=info.name, month=month, produced_on=day,
-        sources=sources, synthetic=info.synthetic, measures=info.measures,
-        target_notes=info.target_notes)
+        data_to=latest.get(SOURCE_POLICE), sources=_source_rows(info.bulletin, latest),
+        synthetic=info.synthetic, measures=info.measures, target_notes=info.target_notes)
     page = compose_summary_page(assessments, ctx)
     page.write(resolve_path(output_dir))
     return page

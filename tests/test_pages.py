@@ -262,6 +262,9 @@ def test_every_theme_composes_for_a_partnership_with_no_data(
                                PRODUCED_ON)
     assert front.assessments and all(a.rag is None for a in front.assessments)
     assert "Not assessed" in front.html
+    assert "with no police recorded crime available for the month yet" in front.html
+    sources = table(parse(front.html), "Data sources")
+    assert [r[1] for r in sources["rows"][1:]] == ["– no data yet"] * 3
 
 
 # ----------------------------------------------------------------------------- escaping
