@@ -137,6 +137,7 @@ def test_figures_in_the_html_equal_the_library(site: DemoSite) -> None:
     a = next(x for x in found if x.target_id == "violent-crime")
     perf = table(violence, f"{a.measure_name}: performance summary")
     assert row(perf, "Comparative performance")[1].startswith(fmt_signed_pct(a.change_12m_pct))
+    assert a.past_month is not None
     assert row(perf, "Performance over the past month")[1].startswith(a.past_month.words)
 
 

@@ -19,6 +19,7 @@ from cdrp_lib import pages
 from cdrp_lib.assess import assess_partnership
 from cdrp_lib.assessment import Assessment, HistoryPoint
 from cdrp_lib.errors import NotFoundError
+from cdrp_lib.params import Polarity
 from cdrp_lib.stats.rounding import fmt_number, fmt_signed_pct
 from cdrp_lib.store import Store
 
@@ -336,7 +337,7 @@ def test_summary_metadata_block_and_caveats(summary: tuple[pages.Page, Path]) ->
 def _count_assessment(theme: str, values: list[float | None]) -> Assessment:
     history = tuple(HistoryPoint(f"2025-{i + 1:02d}", v, v) for i, v in enumerate(values))
     return Assessment(partnership="p", partnership_name="P", measure="m", measure_name="M",
-                      theme=theme, kind="count", polarity="lower_is_better",  # type: ignore[arg-type]
+                      theme=theme, kind="count", polarity=Polarity.LOWER_IS_BETTER,
                       month="2025-03", rolling_12=3.0, history=history)
 
 
