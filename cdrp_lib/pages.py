@@ -71,10 +71,10 @@ SUMMARY = "summary"
 FRONT_PAGE = "index.html"
 SITE_INDEX = "../../index.html"
 DATA_DIR = "data"
-#: Survey waves drawn with their own 95% interval (one Assessment each): six years of
-#: quarterly waves.  Any earlier wave is drawn from the latest wave's history, without
-#: an interval.
-SURVEY_WAVES_WITH_INTERVAL = 24
+#: Survey waves on a survey chart, each with its own 95% interval (one Assessment
+#: each): three years of quarterly waves, the window of the performance charts, and as
+#: many wave labels as fit across the chart.  figures.json keeps every wave (history).
+SURVEY_CHART_WAVES = 12
 #: Survey waves listed in the survey table: the last year of quarterly waves (the
 #: chart and its CSV hold every wave).
 SURVEY_WAVES_IN_TABLE = 4
@@ -359,6 +359,16 @@ def _heading_id(a: Assessment) -> str:
     return "measure-" + _slug(_key(a))
 
 
+def _chart_waves(waves: Sequence[Assessment], latest: Assessment) -> list[Assessment]:
+    """The waves a survey chart draws: one Assessment each, the latest one's history cut
+    to the same window so no earlier wave is drawn without its interval."""
+    series = list(waves) or [latest]
+    first = series[0].month
+    last = series[-1]
+    return [*series[:-1], dataclasses.replace(
+        last, history=tuple(p for p in last.history if p.month >= first))]
+
+
 def _measure_section(b: _Builder, a: Assessment, ctx: ThemeContext,
                      waves: Sequence[Assessment]) -> None:
     """One target: heading, rating, headline, baseline and target, charts, table, narrative."""
@@ -386,7 +396,7 @@ def _measure_section(b: _Builder, a: Assessment, ctx: ThemeContext,
         b.add(_paragraph([s.text for s in facts if s.fact not in shown_above], "narrative"))
         return
     if source == SOURCE_SURVEY:
-        series = list(waves) or [a]
+        series = _chart_waves(waves, a)
         b.add("<h3>Survey results</h3>")
         b.figure(charts.survey_chart(series), key, "survey-chart")
         b.figure(tables.survey_table(series[-SURVEY_WAVES_IN_TABLE:]), key, "survey-table")
@@ -440,7 +450,7 @@ def _monitoring_section(b: _Builder, indicators: Sequence[Assessment],
         key = _key(a)
         b.add(f'<h3 id="{_e(_heading_id(a))}">{_e(a.measure_name)}</h3>')
         if _source(a, measures) == SOURCE_SURVEY:
-            series = list(waves.get(key, ())) or [a]
+            series = _chart_waves(waves.get(key, ()), a)
             b.figure(charts.survey_chart(series), key, "survey-chart")
             b.figure(tables.survey_table(series[-SURVEY_WAVES_IN_TABLE:]), key, "survey-table")
         else:
@@ -672,8 +682,8 @@ def _check_month(month: str) -> str:
 def _recent_waves(st: Store, params_dir: Path, partnership: str,
                   latest: Sequence[Assessment], measures: Mapping[str, Measure]
                   ) -> dict[str, list[Assessment]]:
-    """One Assessment per wave (the last SURVEY_WAVES_WITH_INTERVAL) of every survey
-    measure shown, oldest first, so each wave is drawn with its own interval."""
+    """One Assessment per wave (the last SURVEY_CHART_WAVES) of every survey measure
+    shown, oldest first, so each wave is drawn with its own interval."""
     from cdrp_lib.assess import assess_partnership
 
     survey = [a for a in latest if (m := measures.get(a.measure)) is not None
@@ -682,7 +692,7 @@ def _recent_waves(st: Store, params_dir: Path, partnership: str,
     for a in survey:
         done = [p.month for p in a.history if p.value is not None
                 and p.month <= str(a.data_to)]
-        months.update(done[-SURVEY_WAVES_WITH_INTERVAL:])
+        months.update(done[-SURVEY_CHART_WAVES:])
     out: dict[str, list[Assessment]] = {_key(a): [] for a in survey}
     theme = survey[0].theme if survey else None
     for month in sorted(months):

@@ -234,7 +234,9 @@ def test_perception_page_draws_each_wave_with_its_own_interval(
     drawn = next(d for d in page.downloads
                  if d.name.endswith(f"{target.target_id}-survey-chart.csv"))
     with_interval = [line for line in drawn.csv.splitlines()[1:] if line.split(",")[3]]
-    assert len(with_interval) == min(len(target.history), pages.SURVEY_WAVES_WITH_INTERVAL)
+    drawn_rows = drawn.csv.splitlines()[1:]
+    assert len(drawn_rows) == min(len(target.history), pages.SURVEY_CHART_WAVES)
+    assert len(with_interval) == len(drawn_rows)  # every wave drawn has its own interval
     assert "Monitoring indicators" in [t for _, t in parsed.headings]
     # figures.json holds the bulletin month only, not the earlier waves
     assert {a.month for a in page.assessments} == {DEMO_MONTH}
