@@ -50,7 +50,7 @@ lab: $(VENV)/.runtime ## start JupyterLab on the project (the notebooks' default
 bench: $(VENV)/.test ## run the benchmarks under benchmarks/
 	$(BIN)/python benchmarks/ingest.py
 
-clean: ## remove outputs (the store, runs and the site); inputs are kept
-	rm -rf outputs/* 
+clean: ## remove outputs (the store, runs and the site); inputs and outputs/README.md are kept
+	find outputs -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
 
 .PHONY: help venv demo test lab bench clean
