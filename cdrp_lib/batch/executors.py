@@ -145,7 +145,10 @@ def _worker_main(conn: Connection, log_path: str, fork_kernels: bool) -> None:
     from cdrp_lib.batch.execute import WORKER_ENV, run_job
     from cdrp_lib.batch.kernels import stop_zygote
 
-    # The parent decides when the batch stops (Ctrl-C reaches the whole process group).
+    # The parent alone decides when the batch stops: a terminal's Ctrl-C goes to its
+    # process group, and nbclient would otherwise catch it mid-page and kill the kernel.
+    if hasattr(os, "setsid"):
+        os.setsid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _redirect_output(Path(log_path))
     os.environ[WORKER_ENV] = str(os.getpid())
