@@ -36,8 +36,16 @@ figure comes from :mod:`cdrp_lib.stats` (one method per module, methods.md
   past-month test (§2) is for counts, so it is not applied to proportions;
   their 12-month change is in percentage points and is not tested.
 * **Surveys (§6).**  The position is the latest wave, the baseline the waves
-  of the baseline period pooled; rolling sums, SPC and the trend (a handful of
-  waves cannot support a 24-point fit) do not apply.
+  of the baseline period pooled; rolling sums, the trajectory, the past-month
+  test, the 12-month comparison, peers, SPC and the trend (a handful of waves
+  cannot support a 24-point fit) do not apply.  The rating is
+  :func:`~cdrp_lib.stats.rag.survey_rag`: the wave against the target allowing
+  for its 95% interval, and the significance of the change from the baseline.
+* **Parts that do not apply** to a measure (those above for a survey, the
+  Poisson past-month test for a proportion, the survey part for anything else)
+  are ``None`` with :attr:`~cdrp_lib.stats.enums.NotAssessedReason.NOT_APPLICABLE`
+  in ``reasons``, so every missing figure carries a reason; narrative never
+  prints that one.
 * **SPC (§7)** charts the last :data:`SPC_MONTHS` monthly values; its target
   is the target on the monthly scale (``T/12`` for counts).
 * **Disclosure (§9)** applies to domestic-abuse measures and sub-areas.
@@ -95,7 +103,7 @@ from cdrp_lib.stats.enums import (
 )
 from cdrp_lib.stats.expected import past_month
 from cdrp_lib.stats.peers import PER_HUNDRED, PER_THOUSAND, PeerMember, compare_with_peers
-from cdrp_lib.stats.rag import RagResult, apply_override, measure_rag
+from cdrp_lib.stats.rag import RagResult, apply_override, measure_rag, survey_rag
 from cdrp_lib.stats.rolling import MONTHS_IN_YEAR
 from cdrp_lib.stats.rounding import fmt_number, fmt_pct, to_fraction
 from cdrp_lib.stats.settings import MethodSettings
@@ -429,6 +437,27 @@ _HEADLINE_ORDER = (
 )
 _HEADLINE_PARTS = (AssessmentPart.TARGET, AssessmentPart.ROLLING, AssessmentPart.TRAJECTORY,
                    AssessmentPart.SURVEY, AssessmentPart.TREND)
+# Parts that do not apply to a survey: a wave is a sample every quarter or so, with no
+# monthly series to sum, test, chart or project, and no survey of the peer areas.
+_NOT_APPLICABLE_TO_SURVEYS = frozenset({
+    AssessmentPart.ROLLING, AssessmentPart.TRAJECTORY, AssessmentPart.PAST_MONTH,
+    AssessmentPart.COMPARISON, AssessmentPart.TREND, AssessmentPart.PEERS,
+    AssessmentPart.SPC,
+})
+
+
+def _not_applicable(kind: MeasureKind, is_survey: bool) -> frozenset[AssessmentPart]:
+    """The parts of an Assessment that do not apply to this kind of measure.
+
+    A survey has only its target, survey part and rating; a proportion's monthly
+    rate is not a Poisson count, so the §2 past-month test does not apply; only
+    a survey has a survey part.
+    """
+    if is_survey:
+        return _NOT_APPLICABLE_TO_SURVEYS
+    if kind == "proportion":
+        return frozenset({AssessmentPart.SURVEY, AssessmentPart.PAST_MONTH})
+    return frozenset({AssessmentPart.SURVEY})
 
 
 def _f(x: Fraction | float | None) -> float | None:
@@ -519,8 +548,9 @@ def assess(
                             target_by=target.strategy.end, strategy_start=target.strategy.start)
         elif target.strategy is not None:
             identity.update(target_by=target.strategy.end, strategy_start=target.strategy.start)
+    not_applicable = _not_applicable(kind, is_survey)
     if late or t is None:
-        return _late(identity, target, s, all_levels)
+        return _late(identity, target, s, all_levels, not_applicable)
 
     levels = _levels(values, dens, kind, t)
     population = (populations or {}).get(partnership)
@@ -542,9 +572,6 @@ def assess(
     if is_survey:
         current = waves[-1].percent if waves else None
         out.update(_survey_part(waves, target, s, reasons))
-        for part in (AssessmentPart.ROLLING, AssessmentPart.PAST_MONTH,
-                     AssessmentPart.COMPARISON, AssessmentPart.SPC, AssessmentPart.PEERS):
-            reasons.pop(part, None)
     else:
         current = levels.at(levels.rolling, t)
         previous = levels.at(levels.rolling, t - MONTHS_IN_YEAR)
@@ -569,7 +596,7 @@ def assess(
                 reduction_required_pct=_f(change_needed_pct(current, tgt, polarity)),
                 change_from_baseline_pct=_f(change_from_baseline_pct(current, tgt.baseline)),
             )
-        point = resolved.point(m, s.tolerance) if in_force else None
+        point = resolved.point(m, s.tolerance) if in_force and not is_survey else None
         if point is not None:
             out.update(trajectory_month_index=m, trajectory_months=resolved.months,
                        trajectory_target=_f(point.tau), trajectory_lower=_f(point.lower),
@@ -579,7 +606,7 @@ def assess(
                 out["trajectory_status"] = status
     if status is None:
         reasons[AssessmentPart.TRAJECTORY] = _first_reason(
-            reasons, (AssessmentPart.TARGET, AssessmentPart.ROLLING, AssessmentPart.SURVEY))
+            reasons, (AssessmentPart.TARGET, AssessmentPart.ROLLING))
 
     if not is_survey:
         out.update(_past_month_part(levels, t, kind, s, reasons))
@@ -589,9 +616,10 @@ def assess(
                               populations, s, reasons))
     horizon = (max(0, resolved.start.minus(t) + resolved.months - 1)
                if resolved.start is not None else MONTHS_IN_YEAR)
-    trend = _trend_part(levels, t, kind, is_survey, tgt if in_force else None, polarity,
-                        horizon, s, reasons)
-    out.update(trend)
+    if not is_survey:
+        out.update(_trend_part(levels, t, kind, tgt if in_force else None, polarity,
+                               horizon, s, reasons))
+    reasons.update(dict.fromkeys(not_applicable, NotAssessedReason.NOT_APPLICABLE))
 
     # §11 rating
     rag_reason = None
@@ -599,9 +627,15 @@ def assess(
         rag_reason = reasons[AssessmentPart.TARGET]
     elif tgt is not None and tgt.too_small:
         rag_reason = NotAssessedReason.TARGET_TOO_SMALL
-    rag = measure_rag(polarity, target_achieved=out.get("target_achieved"),
-                      trajectory=status, trend_sufficient=out.get("trend_sufficient"),
-                      reason=rag_reason)
+    if is_survey:
+        rag = survey_rag(polarity, percent=out.get("survey_percent"),
+                         ci_low=out.get("survey_ci_low"), ci_high=out.get("survey_ci_high"),
+                         target=_f(tgt.target) if tgt is not None else None,
+                         change=out.get("survey_significance"), reason=rag_reason)
+    else:
+        rag = measure_rag(polarity, target_achieved=out.get("target_achieved"),
+                          trajectory=status, trend_sufficient=out.get("trend_sufficient"),
+                          reason=rag_reason)
     out.update(_rating(rag, target, reasons))
 
     out["history"] = _history(levels, waves, resolved, s.tolerance, is_survey)
@@ -622,9 +656,10 @@ def _first_reason(reasons: Mapping[AssessmentPart, NotAssessedReason],
 
 
 def _late(identity: Mapping[str, Any], target: AnyTarget | None, s: MethodSettings,
-          levels: _Levels) -> Assessment:
-    """No data for the month (or too old): every part is "source late", nothing made up."""
-    reasons = {part: NotAssessedReason.SOURCE_LATE for part in AssessmentPart}
+          levels: _Levels, not_applicable: frozenset[AssessmentPart]) -> Assessment:
+    """No data for the month (or too old): every part that applies is "source late"."""
+    reasons = {part: NotAssessedReason.NOT_APPLICABLE if part in not_applicable
+               else NotAssessedReason.SOURCE_LATE for part in AssessmentPart}
     if target is None:
         reasons[AssessmentPart.TARGET] = NotAssessedReason.NO_TARGET
     elif isinstance(target, MonitorTarget):
@@ -680,13 +715,10 @@ def _whole(x: float) -> bool:
     return float(x).is_integer()
 
 
-def _trend_part(levels: _Levels, t: Month, kind: MeasureKind, is_survey: bool,
+def _trend_part(levels: _Levels, t: Month, kind: MeasureKind,
                 target: Target | None, polarity: Polarity, horizon: int, s: MethodSettings,
                 reasons: dict[AssessmentPart, NotAssessedReason]) -> dict[str, Any]:
     """§4: the projection to the target month (12 months ahead when there is no target)."""
-    if is_survey:
-        reasons[AssessmentPart.TREND] = NotAssessedReason.INSUFFICIENT_DATA
-        return {}
     goal = None if target is None else target.target
     result: TrendResult
     if s.trend_method is TrendMethod.ETS and kind == "count":
@@ -1020,9 +1052,11 @@ def _source_lag(bulletin: Any, measure: Measure) -> int | None:
 def _measureless(target: AnyTarget, partnership: str, name: str, month: str,
                  settings: MethodSettings, synthetic: bool,
                  outcome_title: str | None) -> Assessment:
-    """A monitor-only target on something no extract holds: listed, never rated."""
-    reasons = {AssessmentPart.TARGET: NotAssessedReason.MONITOR_ONLY,
-               AssessmentPart.RAG: NotAssessedReason.MONITOR_ONLY}
+    """A monitor-only target on something no extract holds: listed, never rated.
+
+    No part can be computed without data, so every part carries "monitor only".
+    """
+    reasons = dict.fromkeys(AssessmentPart, NotAssessedReason.MONITOR_ONLY)
     a = Assessment(
         partnership=partnership, partnership_name=name, measure="", measure_name=target.title,
         theme=target.theme, kind="count", polarity=target.polarity, month=month,

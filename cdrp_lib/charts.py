@@ -48,6 +48,7 @@ from cdrp_lib.periods import Month
 from cdrp_lib.stats.disclosure import SECONDARY_MARK, SENSITIVE_THEMES, primary_mark
 from cdrp_lib.stats.enums import (
     AssuranceIcon,
+    NotAssessedReason,
     Polarity,
     SpcPointType,
     TrajectoryStatus,
@@ -295,6 +296,12 @@ def _csv(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _why(a: Assessment, *parts: AssessmentPart) -> NotAssessedReason | None:
+    """The first of ``parts``' reasons worth saying: a part that does not apply is not mentioned."""
+    return next((r for part in parts if (r := a.reason(part)) is not None
+                 and r is not NotAssessedReason.NOT_APPLICABLE), None)
 
 
 # ----------------------------------------------------------------------------- disclosure
@@ -554,7 +561,7 @@ def _performance_alt(a: Assessment, points: Sequence[HistoryPoint], hidden: int)
             base = f"the {a.baseline_label} baseline" if a.baseline_label else "the baseline"
             target += f"; {base} was {_level(a, a.baseline_value)}"
         parts.append(target + ".")
-    reason = a.reason(AssessmentPart.TARGET) or a.reason(AssessmentPart.TRAJECTORY)
+    reason = _why(a, AssessmentPart.TARGET, AssessmentPart.TRAJECTORY)
     if reason is not None:
         parts.append(reason.sentence)
     if hidden:
@@ -690,7 +697,7 @@ def _control_alt(a: Assessment, shown: Sequence[tuple[str, float | None]],
     name = a.measure_name
     points = a.spc_points
     if not points or a.spc_mean is None:
-        reason = a.reason(AssessmentPart.SPC)
+        reason = _why(a, AssessmentPart.SPC)
         tail = f" {reason.sentence}" if reason is not None else ""
         return f"No control chart can be drawn for {name} for {_label(a.month)}.{tail}"
     what = "monthly rate" if _is_rate(a) else f"monthly {a.count_noun}"
@@ -804,7 +811,7 @@ def _draw_control(ax: Axes, a: Assessment, shown: Sequence[tuple[str, float | No
 
 def _panel_alt(a: Assessment) -> str:
     if a.rolling_12 is None:
-        reason = a.reason(AssessmentPart.ROLLING)
+        reason = _why(a, AssessmentPart.ROLLING)
         why = f" ({reason.sentence.rstrip('.')})" if reason is not None else ""
         return f"{a.measure_name}: no rolling 12-month figure{why}."
     if a.is_suppressed("rolling_12"):
@@ -902,7 +909,7 @@ def _survey_alt(waves: Sequence[Assessment], earlier: Sequence[HistoryPoint]) ->
     latest = waves[-1]
     name = latest.measure_name
     if latest.survey_percent is None:
-        reason = latest.reason(AssessmentPart.SURVEY)
+        reason = _why(latest, AssessmentPart.SURVEY)
         tail = f" {reason.sentence}" if reason is not None else ""
         return f"{name}: no survey result is available for {_wave(latest)}.{tail}"
     level = fmt_pct(latest.settings.survey_level * PERCENT, 0)
@@ -1081,7 +1088,7 @@ def _repeat_alt(a: Assessment, hide_now: bool, hidden: int) -> str:
             text += ", " + _pp_change(a.change_12m_pp)
         parts.append(text + ".")
     else:
-        reason = a.reason(AssessmentPart.ROLLING)
+        reason = _why(a, AssessmentPart.ROLLING)
         parts.append(f"No rolling 12-month {a.measure_name} is available for "
                      f"{_label(a.month)}." + (f" {reason.sentence}" if reason is not None else ""))
     if a.target_value is not None and not _target_hidden(a):

@@ -14,6 +14,12 @@ carry good and bad, so a higher-is-better measure that rises is good news.
 Every key sentence names the measure, so that :func:`narrate_outcome` can join
 several measures' sentences into one paragraph in the fixed order position,
 projection, notable month, peers, followed by the outcome rating.
+
+A survey measure has no trajectory and no trend (methods §6): its position is
+the wave with its interval and change from baseline, then whether the target is
+met, not yet met but within the margin of error, or significantly short, the
+same test :func:`cdrp_lib.stats.rag.survey_rag` rates it by.  A part marked
+``NOT_APPLICABLE`` is simply not mentioned.
 """
 
 from __future__ import annotations
@@ -29,9 +35,10 @@ from cdrp_lib.stats.enums import (
     PastMonth,
     PeerPosition,
     Rag,
+    SurveyTargetPosition,
     TrajectoryStatus,
 )
-from cdrp_lib.stats.rag import RagResult, outcome_rag
+from cdrp_lib.stats.rag import RagResult, outcome_rag, survey_target_position
 from cdrp_lib.stats.rounding import Number, fmt_number, fmt_pct, round_half_up
 
 __all__ = ["Fact", "Sentence", "narrate", "narrate_outcome", "sentences"]
@@ -57,6 +64,7 @@ class Fact(StrEnum):
     COMPARISON = "comparison"
     PEERS = "peers"
     SURVEY = "survey"
+    SURVEY_TARGET = "survey_target"
     NOT_ASSESSED = "not_assessed"
 
 
@@ -68,8 +76,12 @@ class Sentence:
     text: str
 
 
-# The order of an outcome paragraph (methods §12).
-OUTCOME_ORDER = (Fact.POSITION, Fact.PROJECTION, Fact.PAST_MONTH, Fact.PEERS)
+# The order of an outcome paragraph (methods §12), slot by slot: every measure's sentences
+# of one slot come before the next slot's.  A survey's position is its wave (with the
+# change that may make it amber) followed by its target sentence, kept together.
+OUTCOME_ORDER: tuple[tuple[Fact, ...], ...] = (
+    (Fact.POSITION,), (Fact.SURVEY, Fact.SURVEY_TARGET), (Fact.PROJECTION,),
+    (Fact.PAST_MONTH,), (Fact.PEERS,))
 
 
 def _count(a: Assessment, x: Number) -> str:
@@ -106,6 +118,13 @@ def _article(shown: str) -> str:
 
 def _is_zero(x: Number, decimals: int) -> bool:
     return round_half_up(x, decimals) == 0
+
+
+def _is_survey(a: Assessment) -> bool:
+    """A survey measure: it has a wave, or a survey part that applies but failed."""
+    reason = a.reason(AssessmentPart.SURVEY)
+    return a.survey_wave is not None or (
+        reason is not None and reason is not NotAssessedReason.NOT_APPLICABLE)
 
 
 def _target(a: Assessment) -> Iterable[Sentence]:
@@ -160,14 +179,14 @@ _POSITION_WORDS = {
 
 
 def _position(a: Assessment) -> Iterable[Sentence]:
-    if a.trajectory_status is None:
+    if a.trajectory_status is None or _is_survey(a):
         return
     yield Sentence(Fact.POSITION, f"The current position for {a.measure_name} is "
                    f"{_POSITION_WORDS[a.trajectory_status]} the target trajectory.")
 
 
 def _achieved(a: Assessment) -> Iterable[Sentence]:
-    if a.target_achieved:
+    if a.target_achieved and not _is_survey(a):  # a survey says so in its target sentence
         yield Sentence(Fact.ACHIEVED, f"The {a.measure_name} target is currently met.")
 
 
@@ -177,7 +196,8 @@ def _past_target_date(a: Assessment) -> bool:
 
 
 def _projection(a: Assessment) -> Iterable[Sentence]:
-    if a.trend_projection is None or a.trend_direction is None or _past_target_date(a):
+    if (a.trend_projection is None or a.trend_direction is None or _past_target_date(a)
+            or _is_survey(a)):
         return
     with_target = a.target_by is not None and a.trend_sufficient is not None
     flat = a.trend_direction is TrendDirection.FLAT
@@ -284,6 +304,30 @@ def _survey(a: Assessment) -> Iterable[Sentence]:
     yield Sentence(Fact.SURVEY, text + ".")
 
 
+_SURVEY_TARGET_WORDS = {
+    SurveyTargetPosition.MET: "is met",
+    SurveyTargetPosition.WITHIN_MARGIN: "is not yet met; it is within the margin of error",
+    SurveyTargetPosition.SHORT: "is not met and the shortfall is significant",
+}
+
+
+def _survey_target(a: Assessment) -> Iterable[Sentence]:
+    """Whether the latest wave meets the target, allowing for its 95% interval (§6, §11).
+
+    Only for a target in force: before the strategy starts there is nothing to meet.
+    """
+    if (not _is_survey(a) or a.target_value is None or a.survey_percent is None
+            or a.survey_ci_low is None or a.survey_ci_high is None
+            or a.reason(AssessmentPart.TARGET) is not None
+            or _hidden(a, "target_value", "target_text")):
+        return
+    position = survey_target_position(a.polarity, percent=a.survey_percent,
+                                      ci_low=a.survey_ci_low, ci_high=a.survey_ci_high,
+                                      target=a.target_value)
+    yield Sentence(Fact.SURVEY_TARGET, f"The target of {fmt_pct(a.target_value)} for "
+                   f"{a.measure_name} {_SURVEY_TARGET_WORDS[position]}.")
+
+
 def _not_assessed_reasons(a: Assessment) -> list[NotAssessedReason]:
     """The reasons worth a sentence: the rating's, the peers' and suppression, once each."""
     found: list[NotAssessedReason] = []
@@ -294,7 +338,7 @@ def _not_assessed_reasons(a: Assessment) -> list[NotAssessedReason]:
         found.append(peer)
     if a.suppressed:
         found.append(NotAssessedReason.SUPPRESSED)
-    return list(dict.fromkeys(found))
+    return [r for r in dict.fromkeys(found) if r is not NotAssessedReason.NOT_APPLICABLE]
 
 
 def _not_assessed(a: Assessment) -> Iterable[Sentence]:
@@ -303,7 +347,7 @@ def _not_assessed(a: Assessment) -> Iterable[Sentence]:
 
 
 _RULES = (_target, _baseline_change, _position, _achieved, _projection, _past_month,
-          _comparison, _peers, _survey, _not_assessed)
+          _comparison, _peers, _survey, _survey_target, _not_assessed)
 
 
 def sentences(a: Assessment) -> tuple[Sentence, ...]:
@@ -317,7 +361,8 @@ def narrate(assessment: Assessment) -> tuple[str, ...]:
 
 
 def _outcome_reason_sentence(a: Assessment) -> str | None:
-    if a.rag is not None or a.not_assessed_reason is None:
+    if (a.rag is not None or a.not_assessed_reason is None
+            or a.not_assessed_reason is NotAssessedReason.NOT_APPLICABLE):
         return None
     sentence = a.not_assessed_reason.sentence
     return f"For {a.measure_name}, {sentence[0].lower()}{sentence[1:]}"
@@ -327,14 +372,15 @@ def narrate_outcome(assessments: Sequence[Assessment]) -> str:
     """One paragraph for an outcome: its measures' key sentences, then the outcome rating.
 
     Key sentences come in the fixed order position, projection, notable month,
-    peers (all measures' positions first, and so on); a measure that cannot be
-    rated says why.  The rating is :func:`cdrp_lib.stats.rag.outcome_rag`.
+    peers (all measures' positions first, and so on; a survey's position is its
+    wave and its target sentence); a measure that cannot be rated says why.
+    The rating is :func:`cdrp_lib.stats.rag.outcome_rag`.
     """
     parts: list[str] = []
     by_measure = [sentences(a) for a in assessments]
-    for fact in OUTCOME_ORDER:
+    for slot in OUTCOME_ORDER:
         for found in by_measure:
-            parts.extend(s.text for s in found if s.fact is fact)
+            parts.extend(s.text for s in found if s.fact in slot)
     parts.extend(s for a in assessments if (s := _outcome_reason_sentence(a)) is not None)
     result = outcome_rag([RagResult(a.rag, a.not_assessed_reason) for a in assessments])
     reasons = {a.not_assessed_reason for a in assessments}
@@ -345,7 +391,7 @@ def narrate_outcome(assessments: Sequence[Assessment]) -> str:
 def _outcome_rating_sentence(result: RagResult, shared: bool) -> str:
     """The outcome rating in words and letter; unrated says why when the reason is shared."""
     if result.rating is None:
-        if not shared or result.reason is None:
+        if not shared or result.reason in (None, NotAssessedReason.NOT_APPLICABLE):
             return "The outcome is not rated because none of its measures can be assessed."
         sentence = result.reason.sentence
         return f"The outcome is not rated: {sentence[0].lower()}{sentence[1:]}"

@@ -16,8 +16,13 @@ Safety and accessibility:
 * statuses are always words ("Above Expected Level", "Yes", "G Green"); the
   CSS classes (``status-good``/``status-bad``/``status-neutral``, ``rag-G`` ...
   ``rag-none``, ``not-assessed``) only add colour;
-* a figure that cannot be given is a grey "–" with the short reason; a
-  figure hidden by disclosure control (methods §9) is never printed.
+* a figure that cannot be given is a grey "–" with the short reason ("not
+  applicable" for a part that does not apply to the measure, such as the
+  past-month test of a proportion); a figure hidden by disclosure control
+  (methods §9) is never printed;
+* a survey's status is its latest wave against the target allowing for the
+  95% interval (met / within the margin of error / significantly short), the
+  same test its rating uses (:func:`cdrp_lib.stats.rag.survey_target_position`).
 """
 
 from __future__ import annotations
@@ -41,9 +46,15 @@ from cdrp_lib.stats.enums import (
     Rag,
     SignificanceLabel,
     Suppression,
+    SurveyTargetPosition,
     TrajectoryStatus,
 )
-from cdrp_lib.stats.rag import NOT_ASSESSED_MARK, NOT_ASSESSED_WORD, outcome_rag
+from cdrp_lib.stats.rag import (
+    NOT_ASSESSED_MARK,
+    NOT_ASSESSED_WORD,
+    outcome_rag,
+    survey_target_position,
+)
 from cdrp_lib.stats.rounding import (
     fmt_number,
     fmt_pct,
@@ -103,6 +114,7 @@ REASON_SHORT: dict[NotAssessedReason, str] = {
     NotAssessedReason.SUPPRESSED: "withheld to protect identities",
     NotAssessedReason.MONITOR_ONLY: "monitored only",
     NotAssessedReason.TARGET_TOO_SMALL: "target too small to monitor",
+    NotAssessedReason.NOT_APPLICABLE: "not applicable",
 }
 
 ROW_REDUCTION = "Reduction required from current position to meet target"
@@ -249,11 +261,14 @@ def _withheld() -> Cell:
 
 
 def _first(a: Assessment, *parts: AssessmentPart) -> NotAssessedReason | None:
-    for part in parts:
-        reason = a.reason(part)
-        if reason is not None:
-            return reason
-    return None
+    """The first part's reason that explains something; "not applicable" only as a last resort.
+
+    A cell drawing on several parts (a survey's status reads its survey part, a
+    count's its trajectory) should give the reason of the part that applies.
+    """
+    found = [r for part in parts if (r := a.reason(part)) is not None]
+    return next((r for r in found if r is not NotAssessedReason.NOT_APPLICABLE),
+                found[0] if found else None)
 
 
 def _hidden(a: Assessment, *names: str) -> bool:
@@ -491,14 +506,29 @@ def _current_cell(a: Assessment) -> Cell:
     return _numeric(Cell(_level(a, a.rolling_12), f"12 months to {_label(a.data_to or a.month)}"))
 
 
+_SURVEY_STATUS = {
+    SurveyTargetPosition.MET: Cell("Target met", "", GOOD),
+    SurveyTargetPosition.WITHIN_MARGIN: Cell("Not yet met", "within the margin of error",
+                                             NEUTRAL),
+    SurveyTargetPosition.SHORT: Cell("Not met", "significantly short", BAD),
+}
+
+
 def _status_cell(a: Assessment) -> Cell:
     if a.target_achieved:
         return Cell("Target met", "", GOOD)
+    if (a.survey_percent is not None and a.survey_ci_low is not None
+            and a.survey_ci_high is not None and a.target_value is not None
+            and a.reason(AssessmentPart.TARGET) is None):
+        return _SURVEY_STATUS[survey_target_position(
+            a.polarity, percent=a.survey_percent, ci_low=a.survey_ci_low,
+            ci_high=a.survey_ci_high, target=a.target_value)]
     if a.trajectory_status is not None:
         words = a.trajectory_status.words
         return Cell(words[:1].upper() + words[1:], "trajectory",
                     _judgement(_position_good(a.trajectory_status, a.polarity)))
-    return _not_assessed(_first(a, AssessmentPart.TARGET, AssessmentPart.TRAJECTORY))
+    return _not_assessed(_first(a, AssessmentPart.TARGET, AssessmentPart.SURVEY,
+                                AssessmentPart.TRAJECTORY))
 
 
 def _baseline_cell(a: Assessment) -> Cell:

@@ -82,6 +82,37 @@ def series_from(first: Month | str, values: Sequence[float | None]) -> pd.Series
     return pd.Series([math.nan if v is None else v for v in values], index=idx, dtype=float)
 
 
+# The figure of each part that is None when the part is not computed (or does not apply).
+PART_FIGURES = {
+    AssessmentPart.TARGET: "target_value",
+    AssessmentPart.ROLLING: "rolling_12",
+    AssessmentPart.TRAJECTORY: "trajectory_status",
+    AssessmentPart.PAST_MONTH: "past_month",
+    AssessmentPart.COMPARISON: "change_12m",
+    AssessmentPart.TREND: "trend_projection",
+    AssessmentPart.PEERS: "peer_position",
+    AssessmentPart.SURVEY: "survey_percent",
+    AssessmentPart.SPC: "spc_mean",
+    AssessmentPart.RAG: "rag",
+}
+
+
+def check_reasons(a: Any) -> None:
+    """Every None figure carries a reason; "does not apply" never sits beside a figure and
+    is never the headline reason, rated or not."""
+    for part, name in PART_FIGURES.items():
+        value = getattr(a, name)
+        if value is None:
+            assert a.reason(part) is not None, (part, a.reasons)
+        else:
+            assert a.reason(part) is not NotAssessedReason.NOT_APPLICABLE, (part, value)
+    assert a.not_assessed_reason is not NotAssessedReason.NOT_APPLICABLE
+    assert a.to_json()["not_assessed_reason"] != "not_applicable"
+    if a.rag is not None:
+        assert a.to_json()["not_assessed_reason"] is None
+    assert NotAssessedReason.NOT_APPLICABLE.sentence not in a.narrative
+
+
 def baseline_then(baseline: int, current: int, previous_years: int = 1) -> pd.Series:
     """Baseline year 2023/24 summing to ``baseline``; the next 12 months to ``current``."""
     first = Month(2024 - previous_years, 4)
@@ -362,6 +393,65 @@ def test_survey_worked_example() -> None:
     assert ("Agree the police and council deal with the issues that matter: 60.0% (95% CI "
             "56.9% to 63.0%) in the 2024/25 Q4 survey, a significant increase from the "
             "2023/24 baseline of 55.0%.") in a.narrative
+    # 65% lies above the whole interval, but the rise is a significant improvement: amber
+    assert a.rag is Rag.AMBER and a.not_assessed_reason is None
+    assert ("The target of 65.0% for Agree the police and council deal with the issues that "
+            "matter is not met and the shortfall is significant.") in a.narrative
+    assert not any("trajectory" in s or "projected" in s or "cannot be assessed" in s
+                   for s in a.narrative), a.narrative
+    check_reasons(a)
+
+
+@pytest.mark.parametrize(("now", "value", "rating", "words"), [
+    (600, 58, Rag.GREEN, "is met"),  # the wave meets the target
+    (600, 62, Rag.AMBER, "is not yet met; it is within the margin of error"),  # 62 in 56.9-63.0
+    (560, 65, Rag.RED, "is not met and the shortfall is significant"),  # no significant rise
+])
+def test_survey_rating(now: int, value: int, rating: Rag, words: str) -> None:
+    waves = [SurveyWave("2023/24 Q4", "2024-03", 550, 1000),
+             SurveyWave("2024/25 Q4", "2025-03", now, 1000)]
+    spec = target("survey", polarity=Polarity.HIGHER_IS_BETTER, value=value,
+                  measure="survey-deal-with-issues", theme="perception")
+    a = assess(None, spec, "2025-03", measure=survey_measure(), survey=waves)
+    assert a.rag is rating and a.rag_computed is rating
+    assert f"{value}.0% for Agree the police and council deal with the issues that matter " \
+           f"{words}." in " ".join(a.narrative)
+    check_reasons(a)
+
+
+def test_survey_parts_that_do_not_apply_say_so() -> None:
+    waves = [SurveyWave("2023/24 Q4", "2024-03", 550, 1000),
+             SurveyWave("2024/25 Q4", "2025-03", 600, 1000)]
+    spec = target("survey", polarity=Polarity.HIGHER_IS_BETTER, value=65,
+                  measure="survey-deal-with-issues", theme="perception")
+    a = assess(None, spec, "2025-03", measure=survey_measure(), survey=waves)
+    for part in (AssessmentPart.ROLLING, AssessmentPart.TRAJECTORY, AssessmentPart.PAST_MONTH,
+                 AssessmentPart.COMPARISON, AssessmentPart.TREND, AssessmentPart.PEERS,
+                 AssessmentPart.SPC):
+        assert a.reason(part) is NotAssessedReason.NOT_APPLICABLE, part
+    assert a.trajectory_status is None and a.trend_projection is None
+    assert a.reason(AssessmentPart.SURVEY) is None and a.reason(AssessmentPart.TARGET) is None
+    late = assess(None, spec, "2026-03", measure=survey_measure(), survey=waves,
+                  max_lag_months=3)
+    assert late.not_assessed_reason is NotAssessedReason.SOURCE_LATE
+    assert late.reason(AssessmentPart.SPC) is NotAssessedReason.NOT_APPLICABLE
+    assert late.reason(AssessmentPart.SURVEY) is NotAssessedReason.SOURCE_LATE
+    check_reasons(late)
+    untargeted = assess(None, None, "2025-03", measure=survey_measure(), survey=waves)
+    assert untargeted.not_assessed_reason is NotAssessedReason.NO_TARGET
+    check_reasons(untargeted)
+
+
+def test_survey_target_not_yet_in_force_is_not_rated() -> None:
+    waves = [SurveyWave("2023/24 Q4", "2024-03", 550, 1000),
+             SurveyWave("2024/25 Q4", "2025-03", 600, 1000)]
+    spec = target("survey", polarity=Polarity.HIGHER_IS_BETTER, value=58,
+                  measure="survey-deal-with-issues", theme="perception",
+                  strategy={"start": "2025-04", "end": "2028-03"})
+    a = assess(None, spec, "2025-03", measure=survey_measure(), survey=waves)
+    assert a.rag is None and a.not_assessed_reason is NotAssessedReason.TARGET_NOT_IN_FORCE
+    assert not any("The target of" in s for s in a.narrative)
+    check_reasons(a)
 
 
 def test_survey_waves_read_from_numerator_and_denominator_series() -> None:
@@ -431,6 +521,9 @@ def test_proportion_rolling_rate_is_sum_of_numerators_over_denominators() -> Non
     assert a.change_12m_pp == pytest.approx(-10.0)
     assert a.target_achieved is True and a.rag is Rag.GREEN
     assert a.past_month is None  # a Poisson count test does not apply to a rate
+    assert a.reason(AssessmentPart.PAST_MONTH) is NotAssessedReason.NOT_APPLICABLE
+    assert a.reason(AssessmentPart.SURVEY) is NotAssessedReason.NOT_APPLICABLE
+    check_reasons(a)
     assert a.target_text == "28.0% or lower by March 2027"
 
 
@@ -699,6 +792,7 @@ def test_assess_never_raises_on_short_gappy_or_zero_series(
         populations={"A": 1000.0, "B": 2000.0})
     assert (a.rag is None) == (a.not_assessed_reason is not None)
     json.dumps(a.to_json(), allow_nan=False)
+    check_reasons(a)
     for name in ("rolling_12", "month_value", "trend_projection", "peer_rate"):
         value = getattr(a, name)
         assert value is None or math.isfinite(value)
@@ -716,6 +810,25 @@ def test_assess_never_raises_on_gappy_proportions(num: list[int | None],
     a = assess(series_from(first, num), spec, "2025-03", measure=da_rate_measure(),
                denominators=series_from(first, den))
     json.dumps(a.to_json(), allow_nan=False)
+    check_reasons(a)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(waves=st.lists(st.tuples(st.integers(0, 400), st.integers(0, 400)), max_size=12),
+       value=st.integers(1, 99), polarity=st.sampled_from(list(Polarity)),
+       targeted=st.booleans())
+def test_assess_never_raises_on_any_survey_waves(waves: list[tuple[int, int]], value: int,
+                                                 polarity: Polarity, targeted: bool) -> None:
+    """Quarterly waves ending at the bulletin month, some empty: a rating or a reason."""
+    last = Month(2025, 3)
+    given_waves = [SurveyWave(f"w{i}", str(last - 3 * (len(waves) - 1 - i)), min(x, n), n)
+                   for i, (x, n) in enumerate(waves)]
+    spec = target("survey", polarity=polarity, value=value,
+                  measure="survey-deal-with-issues", theme="perception") if targeted else None
+    a = assess(None, spec, "2025-03", measure=survey_measure(), survey=given_waves)
+    json.dumps(a.to_json(), allow_nan=False)
+    assert (a.rag is None) == (a.not_assessed_reason is not None)
+    check_reasons(a)
 
 
 # --------------------------------------------------------------------------- seed params

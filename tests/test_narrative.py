@@ -1,7 +1,8 @@
 """narrate() and narrate_outcome(): every combination of statuses, and no contradiction.
 
 * Every combination of trajectory status x target achieved x past month x trend
-  (direction and sufficiency) x peer position, and every not-assessed reason, is
+  (direction and sufficiency) x peer position, every survey target position x
+  significance x polarity, and every not-assessed reason, is
   generated and kept as a reviewed snapshot (tests/snapshots/narrative_combinations.txt).
   The test fails on any difference; regenerate with ``UPDATE_SNAPSHOTS=1`` and
   read the diff.  Polarity is not a dimension of the snapshot because no sentence's
@@ -35,6 +36,7 @@ from cdrp_lib.stats.enums import (
     PeerPosition,
     Rag,
     SignificanceLabel,
+    SurveyTargetPosition,
     TrajectoryStatus,
     flip_polarity,
 )
@@ -95,6 +97,43 @@ def status_combination(position: tuple[TrajectoryStatus | None, bool | None],
     if peer is not None:
         fields.update(peer_position=peer, peer_rate=16.4978, peer_average=14.9107)
     return base(**fields)
+
+
+# A survey wave that meets its target, falls short within its 95% interval, or falls
+# significantly short, for each polarity (target 60% when higher is better, else 40%).
+SURVEY_WAVES: dict[tuple[Polarity, SurveyTargetPosition], tuple[float, float, float]] = {
+    (Polarity.HIGHER_IS_BETTER, SurveyTargetPosition.MET): (61.2, 58.1, 64.2),
+    (Polarity.HIGHER_IS_BETTER, SurveyTargetPosition.WITHIN_MARGIN): (58.0, 54.9, 61.0),
+    (Polarity.HIGHER_IS_BETTER, SurveyTargetPosition.SHORT): (52.0, 48.9, 55.1),
+    (Polarity.LOWER_IS_BETTER, SurveyTargetPosition.MET): (38.8, 35.8, 41.9),
+    (Polarity.LOWER_IS_BETTER, SurveyTargetPosition.WITHIN_MARGIN): (42.0, 39.0, 45.1),
+    (Polarity.LOWER_IS_BETTER, SurveyTargetPosition.SHORT): (48.0, 44.9, 51.1),
+}
+SURVEY_CHANGES: tuple[SignificanceLabel | None, ...] = (*SignificanceLabel, None)
+
+
+def survey_case(polarity: Polarity, position: SurveyTargetPosition,
+                change: SignificanceLabel | None) -> Assessment:
+    percent, low, high = SURVEY_WAVES[(polarity, position)]
+    higher = polarity is Polarity.HIGHER_IS_BETTER
+    target = 60.0 if higher else 40.0
+    name = "Feel safe outside after dark" if higher else \
+        "Perceive a high level of anti-social behaviour"
+    # the baseline agrees with the change label: 6 points away if significant, 1 if not
+    baseline = percent - {SignificanceLabel.SIGNIFICANT_INCREASE: 6.0,
+                          SignificanceLabel.SIGNIFICANT_DECREASE: -6.0}.get(change, 1.0) \
+        if change is not None else 50.0
+    return base(measure="survey-measure", measure_name=name,
+                kind="proportion", theme="perception", polarity=polarity,
+                baseline_label="2023/24", baseline_value=baseline, baseline_percent=baseline,
+                target_value=target, target_by="2027-03",
+                target_text=f"{fmt_pct(target)} by March 2027", survey_wave="2025 Q4",
+                survey_percent=percent, survey_ci_low=low, survey_ci_high=high,
+                survey_n=950.0, survey_change_pp=None if change is None else percent - baseline,
+                survey_significance=change,
+                reasons={AssessmentPart.ROLLING: NotAssessedReason.NOT_APPLICABLE,
+                         AssessmentPart.TRAJECTORY: NotAssessedReason.NOT_APPLICABLE,
+                         AssessmentPart.TREND: NotAssessedReason.NOT_APPLICABLE})
 
 
 def reason_case(reason: NotAssessedReason) -> Assessment:
@@ -186,6 +225,13 @@ def outcome_cases() -> dict[str, list[Assessment]]:
         "G + not assessed": [g, none],
         "nothing assessed, one reason": [late],
         "nothing assessed, two reasons": [none, late],
+        "surveys: short but improving A + met G -> G": [
+            dataclasses.replace(survey_case(Polarity.HIGHER_IS_BETTER, SurveyTargetPosition.SHORT,
+                                            SignificanceLabel.SIGNIFICANT_INCREASE),
+                                rag=Rag.AMBER),
+            dataclasses.replace(survey_case(Polarity.LOWER_IS_BETTER, SurveyTargetPosition.MET,
+                                            SignificanceLabel.NO_SIGNIFICANT_CHANGE),
+                                rag=Rag.GREEN)],
     }
 
 
@@ -199,6 +245,11 @@ def all_cases() -> Iterator[tuple[str, Assessment]]:
                f"{'-' if trend[1] is None else trend[1]} "
                f"peers={peer.value if peer else '-'}")
         yield key, status_combination(position, past, trend, peer)
+    for polarity, position, change in itertools.product(Polarity, SurveyTargetPosition,
+                                                        SURVEY_CHANGES):
+        yield (f"survey {polarity.value} target={position.value} "
+               f"change={change.value if change else '-'}",
+               survey_case(polarity, position, change))
     for reason in NotAssessedReason:
         yield f"not assessed: {reason.value}", reason_case(reason)
     yield from FIGURE_CASES.items()
@@ -270,9 +321,74 @@ def test_every_sentence_is_well_formed() -> None:
 
 def test_one_sentence_per_not_assessed_reason() -> None:
     for reason in NotAssessedReason:
+        if reason is NotAssessedReason.NOT_APPLICABLE:
+            continue
         found = narrate(reason_case(reason))
         assert found.count(reason.sentence) == 1
         assert len(found) == 1
+
+
+def test_a_part_that_does_not_apply_is_never_mentioned() -> None:
+    """NOT_APPLICABLE keeps "every missing figure has a reason" but is never printed."""
+    never = NotAssessedReason.NOT_APPLICABLE.sentence
+    a = reason_case(NotAssessedReason.NOT_APPLICABLE)
+    assert narrate(a) == ()
+    every_part = base(reasons=dict.fromkeys(AssessmentPart, NotAssessedReason.NOT_APPLICABLE))
+    assert narrate(every_part) == ()
+    assert never not in narrate_outcome([a, every_part])
+    assert never not in narrate_outcome([a, with_target(rag=Rag.GREEN)])
+    for _, case in all_cases():
+        assert never not in narrate(case)
+
+
+def test_survey_says_nothing_of_trajectory_or_trend() -> None:
+    """A survey has neither: even an Assessment carrying them gets no such sentence."""
+    a = dataclasses.replace(
+        survey_case(Polarity.HIGHER_IS_BETTER, SurveyTargetPosition.SHORT,
+                    SignificanceLabel.NO_SIGNIFICANT_CHANGE),
+        trajectory_status=TrajectoryStatus.BELOW, trend_direction=TrendDirection.RISING,
+        trend_projection=55.0, trend_sufficient=False, target_achieved=False)
+    facts = {s.fact for s in sentences(a)}
+    assert Fact.POSITION not in facts and Fact.PROJECTION not in facts
+    assert facts == {Fact.TARGET, Fact.SURVEY, Fact.SURVEY_TARGET}
+    met = dataclasses.replace(survey_case(Polarity.HIGHER_IS_BETTER, SurveyTargetPosition.MET,
+                                          None), target_achieved=True)
+    assert Fact.ACHIEVED not in {s.fact for s in sentences(met)}  # said once, not twice
+
+
+@pytest.mark.parametrize(("position", "ending"), [
+    (SurveyTargetPosition.MET, "is met."),
+    (SurveyTargetPosition.WITHIN_MARGIN, "is not yet met; it is within the margin of error."),
+    (SurveyTargetPosition.SHORT, "is not met and the shortfall is significant."),
+])
+@pytest.mark.parametrize("polarity", list(Polarity))
+def test_survey_target_sentence(position: SurveyTargetPosition, ending: str,
+                                polarity: Polarity) -> None:
+    a = survey_case(polarity, position, SignificanceLabel.NO_SIGNIFICANT_CHANGE)
+    found = [s.text for s in sentences(a) if s.fact is Fact.SURVEY_TARGET]
+    assert found == [f"The target of {fmt_pct(a.target_value)} for {a.measure_name} {ending}"]
+
+
+def test_survey_target_sentence_needs_a_target_in_force() -> None:
+    a = survey_case(Polarity.HIGHER_IS_BETTER, SurveyTargetPosition.SHORT, None)
+    not_yet = dataclasses.replace(a, reasons={
+        AssessmentPart.TARGET: NotAssessedReason.TARGET_NOT_IN_FORCE})
+    assert Fact.SURVEY_TARGET not in {s.fact for s in sentences(not_yet)}
+    assert Fact.SURVEY_TARGET not in {
+        s.fact for s in sentences(dataclasses.replace(a, target_value=None))}
+
+
+def test_survey_outcome_paragraph_states_the_target_and_rating_without_contradiction() -> None:
+    a = dataclasses.replace(
+        survey_case(Polarity.HIGHER_IS_BETTER, SurveyTargetPosition.WITHIN_MARGIN,
+                    SignificanceLabel.NO_SIGNIFICANT_CHANGE), rag=Rag.AMBER,
+        outcome_code="P1")
+    text = narrate_outcome([a])
+    assert text == ("Feel safe outside after dark: 58.0% (95% CI 54.9% to 61.0%) in the "
+                    "2025 Q4 survey, no significant change from the 2023/24 baseline of 57.0%. "
+                    "The target of 60.0% for Feel safe outside after dark is not yet met; "
+                    "it is within the margin of error. The outcome is rated Amber (A).")
+    assert "cannot be assessed" not in text
 
 
 def test_no_sentence_when_its_fact_is_unavailable() -> None:
@@ -411,8 +527,22 @@ def check_figures(a: Assessment) -> None:
             if b:
                 assert _d(b[1]) == _shown(a.baseline_percent or 0, 1), t
                 assert a.survey_significance is not None and a.survey_significance.words in t
+        elif s.fact is Fact.SURVEY_TARGET:
+            m = re.search(rf"^The target of ({NUM})% for .+ (is met|is not yet met; it is "
+                          r"within the margin of error|is not met and the shortfall is "
+                          r"significant)\.$", t)
+            assert m, t
+            target, pct = a.target_value or 0, a.survey_percent or 0
+            assert _d(m[1]) == _shown(target, 1), t
+            higher = a.polarity is Polarity.HIGHER_IS_BETTER
+            met = pct >= target if higher else pct <= target
+            inside = (a.survey_ci_low or 0) <= target <= (a.survey_ci_high or 0)
+            assert (m[2] == "is met") == met, t
+            assert ("margin of error" in m[2]) == (not met and inside), t
+            assert ("significant" in m[2]) == (not met and not inside), t
         elif s.fact is Fact.NOT_ASSESSED:
             assert t in {r.sentence for r in NotAssessedReason}, t
+            assert t != NotAssessedReason.NOT_APPLICABLE.sentence, t
 
 
 def test_no_sentence_contradicts_its_assessment() -> None:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from cdrp_lib.assess import SurveyWave, assess
-from cdrp_lib.assessment import Assessment
+from cdrp_lib.assessment import Assessment, AssessmentPart
 from cdrp_lib.narrative import narrate_outcome
 from cdrp_lib.params import Measure, Target
 from cdrp_lib.periods import month_range
@@ -415,6 +415,49 @@ def test_targets_table_lists_target_baseline_current_status_rag(
     assert table.cell("Vehicle crime", "RAG").text == vehicle.rag.label
     assert table.cell("Robbery", "Target").plain == "– (no target set)"
     assert table.cell("Robbery", "RAG").plain == "– (Not assessed: no target set)"
+
+
+def _survey_at(value: int, now: int) -> Assessment:
+    m = _measure("Feeling safe after dark", id="feel-safe", theme="perception",
+                 source="survey", kind="proportion", polarity="higher_is_better",
+                 question="feel_safe")
+    t = _target(id="feel-safe", measure="feel-safe", kind="survey", value=value,
+                theme="perception", polarity="higher_is_better")
+    data = [SurveyWave("2022/23", "2023-03", 550, 1000),
+            SurveyWave("2024/25", "2025-03", now, 1000)]
+    return assess(None, t, LAST_MONTH, measure=m, survey=data)
+
+
+@pytest.mark.parametrize(("value", "now", "status", "css", "rag"), [
+    (58, 600, "Target met", "status-good", Rag.GREEN),
+    (62, 600, "Not yet met (within the margin of error)", "status-neutral", Rag.AMBER),
+    (65, 560, "Not met (significantly short)", "status-bad", Rag.RED),
+])
+def test_survey_status_is_the_wave_against_the_target_and_its_interval(
+        value: int, now: int, status: str, css: str, rag: Rag) -> None:
+    a = _survey_at(value, now)
+    table = targets_table([a])
+    assert table.cell("Feeling safe after dark", "Status").plain == status
+    assert table.cell("Feeling safe after dark", "Status").css == css
+    assert table.cell("Feeling safe after dark", "RAG").text == rag.label
+    assert table.cell("Feeling safe after dark", "Current position").plain == \
+        f"{fmt_pct(now / 10)} (2024/25)"
+
+
+def test_parts_that_do_not_apply_show_a_dash_and_not_applicable() -> None:
+    rate = _repeats(30, 100)
+    cell = performance_table(rate).cell(ROW_PAST_MONTH, "Assessment")
+    assert cell.plain == "– (not applicable)" and cell.css == "not-assessed"
+    survey = _survey_at(65, 600)
+    # a survey's status never says "not applicable" when the survey part says why
+    empty = dataclasses.replace(survey, survey_percent=None, survey_ci_low=None,
+                                survey_ci_high=None, target_achieved=None, reasons={
+                                    **survey.reasons,
+                                    AssessmentPart.SURVEY: NotAssessedReason.DENOMINATOR_TOO_SMALL})
+    assert targets_table([empty]).cell("Feeling safe after dark", "Status").plain == \
+        "– (too few cases)"
+    assert targets_table([empty]).cell("Feeling safe after dark", "Current position").plain \
+        == "– (too few cases)"
 
 
 def test_survey_table_matches_the_narrative(waves: list[Assessment]) -> None:

@@ -32,6 +32,7 @@ __all__ = [
     "SpcPointType",
     "SpcRule",
     "Suppression",
+    "SurveyTargetPosition",
     "TrajectoryStatus",
     "TrendMethod",
     "VariationIcon",
@@ -115,6 +116,20 @@ class SignificanceLabel(StrEnum):
             "significant_decrease": "a significant decrease",
             "no_significant_change": "no significant change",
         }[self.value]
+
+
+class SurveyTargetPosition(StrEnum):
+    """The latest survey wave against its target, allowing for sampling error (§6, §11).
+
+    A wave is a sample, so "short of the target" means two different things: the
+    target may still lie inside the wave's 95% interval (the shortfall could be
+    sampling noise), or the whole interval may lie on the wrong side of it (the
+    shortfall is significant).  "Met" follows polarity, as for counts.
+    """
+
+    MET = "met"
+    WITHIN_MARGIN = "within_margin"
+    SHORT = "short"
 
 
 class Rag(StrEnum):
@@ -250,6 +265,9 @@ class NotAssessedReason(Enum):
 
     The value is the machine word (JSON ``not_assessed_reason``); :attr:`sentence`
     is the plain-English sentence the bulletin prints, so narrative and tables agree.
+    ``NOT_APPLICABLE`` marks a part that does not apply to the measure at all (no
+    rolling 12 months for a survey, no Poisson month test for a proportion): it
+    keeps the rule "every missing figure has a reason" and is never printed.
     """
 
     NO_TARGET = "no_target"
@@ -264,6 +282,7 @@ class NotAssessedReason(Enum):
     SUPPRESSED = "suppressed"
     MONITOR_ONLY = "monitor_only"
     TARGET_TOO_SMALL = "target_too_small"
+    NOT_APPLICABLE = "not_applicable"
 
     @property
     def sentence(self) -> str:
@@ -298,4 +317,8 @@ _SENTENCES: dict[NotAssessedReason, str] = {
         "not reliable enough to set one.",
     NotAssessedReason.TARGET_TOO_SMALL:
         "Performance cannot be assessed because the target is too small to monitor.",
+    # Recorded so that every missing figure has a reason, but never printed in
+    # narrative: a part that does not apply to a measure is simply not mentioned.
+    NotAssessedReason.NOT_APPLICABLE:
+        "This figure does not apply to this measure.",
 }

@@ -11,6 +11,12 @@ and "better" follow its polarity):
   not in force, data are insufficient or late.  When either input is unknown
   the rating is not assessed rather than guessed from the other one.
 
+A **survey** measure has no rolling 12 months and no §4 trend (a wave is a sample
+taken every quarter or so), so §11's two conditions are read in its own terms:
+position is the latest wave against the target *allowing for sampling error*
+(its 95% Wilson interval), progress is a significant improvement on the baseline
+(§6 two-proportion test).  See :func:`survey_rag`.
+
 An outcome scores its assessed measures G=1, A=2, R=3: mean <= 1.5 is G,
 mean >= 2.5 is R, otherwise A (vehicle crime G + domestic burglary R -> 2.0 -> A).
 
@@ -26,7 +32,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from cdrp_lib.params import Polarity
-from cdrp_lib.stats.enums import NotAssessedReason, Rag, TrajectoryStatus
+from cdrp_lib.stats.enums import (
+    NotAssessedReason,
+    Rag,
+    SignificanceLabel,
+    SurveyTargetPosition,
+    TrajectoryStatus,
+)
+from cdrp_lib.stats.survey import change_is_good
 
 GREEN_AT_MOST = Fraction(3, 2)
 RED_AT_LEAST = Fraction(5, 2)
@@ -41,6 +54,8 @@ __all__ = [
     "apply_override",
     "measure_rag",
     "outcome_rag",
+    "survey_rag",
+    "survey_target_position",
     "trajectory_favourable",
 ]
 
@@ -100,6 +115,76 @@ def measure_rag(
         return RagResult(None, NotAssessedReason.INSUFFICIENT_DATA)
     unfavourable = (not trajectory_favourable(trajectory, polarity)) + (not trend_sufficient)
     return _computed((Rag.GREEN, Rag.AMBER, Rag.RED)[unfavourable])
+
+
+def survey_target_position(
+    polarity: Polarity, *, percent: float, ci_low: float, ci_high: float, target: float,
+) -> SurveyTargetPosition:
+    """The latest wave against its target: met, short within the margin of error, or short.
+
+    "Met" is the wave's own percentage on the right side of the target (or on it);
+    otherwise the target either lies inside the 95% interval ``[ci_low, ci_high]``
+    (the wave is not significantly short of it) or the whole interval lies on the
+    wrong side.  All figures are percentages on the same scale.
+
+    >>> survey_target_position(Polarity.HIGHER_IS_BETTER, percent=58.0, ci_low=54.9,
+    ...                        ci_high=61.0, target=60.0).value
+    'within_margin'
+    """
+    higher = polarity is Polarity.HIGHER_IS_BETTER
+    if (percent >= target) if higher else (percent <= target):
+        return SurveyTargetPosition.MET
+    if ci_low <= target <= ci_high:
+        return SurveyTargetPosition.WITHIN_MARGIN
+    return SurveyTargetPosition.SHORT
+
+
+def survey_rag(
+    polarity: Polarity,
+    *,
+    percent: float | None,
+    ci_low: float | None,
+    ci_high: float | None,
+    target: float | None,
+    change: SignificanceLabel | None,
+    reason: NotAssessedReason | None = None,
+) -> RagResult:
+    """A survey measure's rating: §11's position and progress, read for a sampled wave.
+
+    Why not :func:`measure_rag`: a survey has no rolling 12-month position to set
+    against a trajectory and too few waves for a §4 trend, so every survey would
+    be "not enough data" for ever.  The two conditions keep §11's spirit:
+
+    * **G** the latest wave meets the target (by polarity), as "target already
+      achieved" is G for counts;
+    * **A** not met, but either the target lies inside the wave's 95% Wilson
+      interval (the shortfall may be sampling noise) or the change from the
+      baseline is a significant improvement (§6): one condition is favourable;
+    * **R** the whole interval lies on the wrong side of the target and there is
+      no significant improvement: both conditions are unfavourable.
+
+    ``change`` is the §6 label of the latest wave against the pooled baseline;
+    when it is unknown and the wave is significantly short, amber cannot be told
+    from red, so the rating is not assessed rather than guessed.  ``reason``
+    (no target, not in force...) makes it not assessed whatever the figures say.
+
+    >>> survey_rag(Polarity.HIGHER_IS_BETTER, percent=55.0, ci_low=51.9, ci_high=58.1,
+    ...            target=60.0, change=SignificanceLabel.SIGNIFICANT_INCREASE).rating.value
+    'A'
+    """
+    if reason is not None:
+        return RagResult(None, reason)
+    if percent is None or ci_low is None or ci_high is None or target is None:
+        return RagResult(None, NotAssessedReason.INSUFFICIENT_DATA)
+    position = survey_target_position(polarity, percent=percent, ci_low=ci_low,
+                                      ci_high=ci_high, target=target)
+    if position is SurveyTargetPosition.MET:
+        return _computed(Rag.GREEN)
+    if position is SurveyTargetPosition.WITHIN_MARGIN:
+        return _computed(Rag.AMBER)
+    if change is None:
+        return RagResult(None, NotAssessedReason.INSUFFICIENT_DATA)
+    return _computed(Rag.AMBER if change_is_good(change, polarity) else Rag.RED)
 
 
 def _computed(rating: Rag) -> RagResult:
