@@ -37,6 +37,7 @@ import dataclasses
 import html
 import io
 import math
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -102,6 +103,9 @@ RECENT_MONTHS = 12
 #: A tick every this many months on month axes.
 TICK_EVERY = (3, 6, 12)
 MAX_TICKS = 10
+#: Labelled waves on a survey chart: at most this many, so labels never overlap
+#: (every wave keeps an unlabelled tick; the CSV and alt text name them all).
+MAX_SURVEY_LABELS = 8
 
 DECIMALS_COUNT = 0
 DECIMALS_RATE = 1
@@ -905,6 +909,26 @@ def _wave(a: Assessment) -> str:
     return a.survey_wave or _label(a.month)
 
 
+_CALENDAR_QUARTER = re.compile(r"\s*(\d{4})\s*-?\s*Q([1-4])\s*", re.IGNORECASE)
+
+
+def _wave_tick(label: str, month: str) -> str:
+    """A short axis label: "2024 Q3" for a calendar-quarter wave, else "Mar 2024"."""
+    quarter = _CALENDAR_QUARTER.fullmatch(label)
+    return f"{quarter[1]} Q{quarter[2]}" if quarter else _short(month)
+
+
+def _wave_axis(ax: Axes, entries: Sequence[tuple[str, str, Any, Any]]) -> None:
+    """Every wave gets a tick; at most :data:`MAX_SURVEY_LABELS` short labels, counted back
+    from the latest wave so it is always labelled."""
+    n = len(entries)
+    step = max(1, math.ceil(n / MAX_SURVEY_LABELS))
+    labelled = [i for i in range(n) if (n - 1 - i) % step == 0]
+    ax.set_xticks(labelled, [_wave_tick(entries[i][1], entries[i][0]) for i in labelled])
+    ax.set_xticks(range(n), minor=True)
+    ax.set_xlim(-0.5, n - 0.5)
+
+
 def _survey_alt(waves: Sequence[Assessment], earlier: Sequence[HistoryPoint]) -> str:
     latest = waves[-1]
     name = latest.measure_name
@@ -1007,9 +1031,7 @@ def _draw_survey(ax: Axes, latest: Assessment,
     if latest.target_value is not None:
         ax.axhline(latest.target_value, color=palette.TARGET, linestyle="-.", linewidth=1.2,
                    label=f"Target: {fmt_pct(latest.target_value, 1)}")
-    labels = [e[1] for e in entries]
-    ax.set_xticks(range(len(labels)), labels)
-    ax.set_xlim(-0.5, len(labels) - 0.5)
+    _wave_axis(ax, entries)
     ax.set_ylabel("Percentage of respondents")
     _value_axis(ax, latest)
     low_lim, high_lim = ax.get_ylim()

@@ -12,6 +12,7 @@ import base64
 import csv
 import dataclasses
 import io
+import itertools
 import re
 import struct
 import subprocess
@@ -367,6 +368,59 @@ def test_survey_chart_draws_every_wave_and_states_the_latest_interval(
     assert legend["Survey result"] == "o"
     assert "Earlier wave (interval not shown)" in legend
     assert [float(r["baseline_percent"]) for r in rows[1:]] == [55.0, 55.0]
+
+
+def _drawn_figure(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Keep each figure a chart draws (it is closed once encoded)."""
+    from cdrp_lib import charts
+
+    figures: list[object] = []
+    encode = charts._png
+
+    def keep(fig: object) -> bytes:
+        figures.append(fig)
+        return encode(fig)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(charts, "_png", keep)
+    return figures
+
+
+def _visible_x_labels(fig: object) -> list[tuple[str, object]]:
+    (ax,) = fig.axes  # type: ignore[attr-defined]
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    low, high = ax.get_xlim()
+    return [(t.get_text(), t.get_window_extent(renderer)) for t in ax.get_xticklabels()
+            if t.get_visible() and t.get_text() and low <= t.get_position()[0] <= high]
+
+
+def test_survey_chart_labels_twenty_waves_sparsely_without_overlap(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    m = _measure("Feeling safe after dark", id="feel-safe", theme="perception",
+                 source="survey", kind="proportion", polarity="higher_is_better",
+                 question="feel_safe")
+    quarters = [(2021 + i // 4, i % 4 + 1) for i in range(20)]
+    waves = [SurveyWave(f"{y}Q{q}", f"{y}-{3 * q:02d}", 500 + 7 * (i % 5), 1000)
+             for i, (y, q) in enumerate(quarters)]
+    series = [assess(None, None, w.month, measure=m, survey=waves) for w in waves]
+    figures = _drawn_figure(monkeypatch)
+    chart = survey_chart(series)
+    assert len(_csv_rows(chart)) == 20  # every wave is still drawn and listed
+    assert len(chart.points) == 20
+    labels = _visible_x_labels(figures[-1])
+    texts = [t for t, _ in labels]
+    assert 2 <= len(texts) <= 8, texts
+    assert texts[-1] == "2025 Q4"  # the latest wave is always labelled
+    assert all(re.fullmatch(r"\d{4} Q[1-4]", t) for t in texts), texts
+    boxes = [box for _, box in labels]
+    assert not any(a.overlaps(b) for a, b in itertools.pairwise(boxes)), texts  # type: ignore[attr-defined]
+
+
+def test_survey_chart_labels_other_waves_by_short_month(
+        survey_waves: list[Assessment], monkeypatch: pytest.MonkeyPatch) -> None:
+    figures = _drawn_figure(monkeypatch)
+    survey_chart(survey_waves)
+    assert [t for t, _ in _visible_x_labels(figures[-1])] == ["Mar 2023", "Mar 2024",
+                                                               "Mar 2025"]
 
 
 # ----------------------------------------------------------------------------- repeats
