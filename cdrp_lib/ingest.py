@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -197,7 +198,7 @@ class _Run:
     # -- street files
     def read_street(self, files: Sequence[StreetFile], work: Path, batch_bytes: int) -> None:
         scratch = work / "clean"
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             checks = pool.map(lambda f: police_uk.check_street_file(f, scratch), files)
             read = police_uk.read_street_files(self.con, self._new_checks(checks), scratch,
                                                table="police_counts", batch_bytes=batch_bytes)

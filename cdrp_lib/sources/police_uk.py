@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import hashlib
 import io
 import os
 import re
 import shutil
+import tempfile
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -101,7 +103,9 @@ SEVERITY_ERROR = "error"      # a row or file was rejected
 SEVERITY_WARNING = "warning"  # reported; the data was still used (repeats, gaps)
 SEVERITY_INFO = "info"        # counted for the record (rows with no LSOA)
 
-DEFAULT_BATCH_BYTES = 64 * 2**20  # CSV bytes per DuckDB batch: bounds memory, keeps both cores busy
+# CSV bytes per DuckDB scan.  It bounds memory (~0.5 GB at this size, whatever the
+# input), and larger scans keep every core busy for longer between the serial steps.
+DEFAULT_BATCH_BYTES = 2**30
 _READ_CHUNK = 8 * 2**20
 _FOUND_MAX = 60  # characters of a found value quoted in a problem
 
@@ -259,7 +263,11 @@ class FileCheck:
 
 
 def check_street_file(sf: StreetFile, scratch: Path) -> FileCheck:
-    """Hash, header, emptiness and UTF-8 checks of one street file (one read of its bytes)."""
+    """Hash, header, emptiness and UTF-8 checks of one street file (one read of its bytes).
+
+    The bytes are never copied (no slices, no strip()): at national scale each
+    whole-file copy costs as much as a third of the hashing.
+    """
     try:
         data = sf.path.read_bytes()
     except OSError as exc:
@@ -268,17 +276,16 @@ def check_street_file(sf: StreetFile, scratch: Path) -> FileCheck:
                                   _clip(exc.strerror or str(exc))),))
     sha = hashlib.sha256(data).hexdigest()
     header_end = data.find(b"\n")
-    first = data if header_end < 0 else data[:header_end]
-    body = b"" if header_end < 0 else data[header_end + 1:]
-    lines = body.count(b"\n") + (1 if body and not body.endswith(b"\n") else 0)
-    if not data.strip():
+    body_start = len(data) if header_end < 0 else header_end + 1
+    if _NOT_BLANK.search(data) is None:
         return FileCheck(sf, sha, len(data), True, True, sf.path, 0,
                          (Problem(sf.name, RULE_EMPTY, "a header and at least one row",
                                   "an empty file"),))
-    header_problem = check_header(sf.name, first)
+    header_problem = check_header(sf.name, data[:header_end] if header_end >= 0 else data)
+    lines = _count_lines(data, body_start)
     if header_problem is not None:
         return FileCheck(sf, sha, len(data), False, False, sf.path, lines, (header_problem,))
-    if not body.strip():
+    if _NOT_BLANK.search(data, body_start) is None:
         return FileCheck(sf, sha, len(data), True, True, sf.path, 0,
                          (Problem(sf.name, RULE_EMPTY, "at least one row after the header",
                                   "a header only"),))
@@ -288,6 +295,25 @@ def check_street_file(sf: StreetFile, scratch: Path) -> FileCheck:
         except UnicodeDecodeError:
             return _clean_copy(sf, sha, data, scratch)
     return FileCheck(sf, sha, len(data), True, False, sf.path, lines)
+
+
+# Any byte bytes.strip() would keep: a file without one is blank.
+_NOT_BLANK = re.compile(rb"[^ \t\n\r\x0b\x0c]")
+_LF = 10
+
+
+def _count_lines(data: bytes, start: int) -> int:
+    """Physical lines from ``start`` on (a last line without its newline counts).
+
+    numpy counts several times faster than bytes.count, and releases the GIL, so
+    the checks of several files run side by side.
+    """
+    import numpy as np
+
+    if start >= len(data):
+        return 0
+    newlines = int(np.count_nonzero(np.frombuffer(data, np.uint8, offset=start) == _LF))
+    return newlines + (0 if data.endswith(b"\n") else 1)
 
 
 def check_header(name: str, first_line: bytes) -> Problem | None:
@@ -321,7 +347,12 @@ def _clean_copy(sf: StreetFile, sha: str, data: bytes, scratch: Path) -> FileChe
     problems: list[Problem] = []
     line_map: list[int] = []
     scratch.mkdir(parents=True, exist_ok=True)
-    out_path = scratch / f"clean-{sha[:16]}-{sf.path.name}"
+    # A name of its own: files are checked in parallel, and two inputs may share
+    # content and name (the second is skipped as known only after both are checked).
+    handle, temp_name = tempfile.mkstemp(prefix=f"clean-{sha[:16]}-", suffix=f"-{sf.path.name}",
+                                         dir=scratch)
+    os.close(handle)
+    out_path = Path(temp_name)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         next(reader)
@@ -418,23 +449,30 @@ class StreetRead:
     table: str
 
 
-def _read_csv_sql(parameter: str) -> str:
+def _read_csv_sql(parameter: str, rejects: bool = False) -> str:
+    """DuckDB's reader over the files in ``$parameter``, every column as text.
+
+    With ``rejects``, records it cannot parse are set aside in ``street_rejects``
+    (file, line, why) instead of failing the statement.
+    """
     columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in HEADER) + "}"
+    aside = (f", ignore_errors = true, store_rejects = true, rejects_table = '{_REJECTS}', "
+             f"rejects_scan = '{_REJECT_SCANS}'" if rejects else "")
     return (f"read_csv(${parameter}, header = true, columns = {columns}, auto_detect = false, "
-            "delim = ',', quote = '\"', escape = '\"', filename = true)")
+            f"delim = ',', quote = '\"', escape = '\"'{aside})")
 
 
 def _batches(checks: Iterable[tuple[int, FileCheck]],
              batch_bytes: int) -> Iterator[list[tuple[int, FileCheck]]]:
-    """Consecutive files of one month, up to ``batch_bytes`` of CSV per batch.
+    """Consecutive files, up to ``batch_bytes`` of CSV per batch (at least one file).
 
-    One month per batch lets a row's month be checked against a constant, so good
-    rows need not keep it.
+    Any mix of forces and months: each row's month is checked against its own
+    file's, so one scan can cover a whole national download.
     """
     batch: list[tuple[int, FileCheck]] = []
     size = 0
     for item in checks:
-        if batch and (size >= batch_bytes or item[1].file.month != batch[0][1].file.month):
+        if batch and size >= batch_bytes:
             yield batch
             batch, size = [], 0
         batch.append(item)
@@ -447,6 +485,15 @@ COUNTS_COLUMNS = ("force VARCHAR NOT NULL, month VARCHAR NOT NULL, lsoa_code VAR
                   "lsoa_name VARCHAR NOT NULL, crime_type VARCHAR NOT NULL, n BIGINT NOT NULL")
 
 
+@dataclass(frozen=True)
+class _FileResult:
+    """One file's figures and problems; ``no`` is its position among all files read."""
+
+    no: int
+    stats: FileStats
+    problems: tuple[Problem, ...]
+
+
 def read_street_files(con: duckdb.DuckDBPyConnection, checks: Iterable[FileCheck],
                       scratch: Path, table: str = "street_counts",
                       batch_bytes: int = DEFAULT_BATCH_BYTES) -> StreetRead:
@@ -456,55 +503,94 @@ def read_street_files(con: duckdb.DuckDBPyConnection, checks: Iterable[FileCheck
     crime_type, n``: deduplicated rows counted by LSOA and crime-type slug.  A file
     replaces whatever ``table`` held for its force and month, so of two files for one
     force and month the later wins.  ``checks`` may be a lazy iterator: files are read
-    a batch at a time as they arrive, so hashing the next files overlaps DuckDB's
-    work.  ``scratch`` receives clean copies of files that need the slow path.
+    a batch at a time as they arrive.  ``scratch`` receives clean copies of files
+    that need the slow path.  Stats and problems come in file order.
     """
     con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({COUNTS_COLUMNS})")
     con.execute("CREATE OR REPLACE TEMP TABLE street_slugs AS SELECT CAST(i - 1 AS UTINYINT) "
                 "AS slug_code, slug FROM unnest(CAST(? AS VARCHAR[])) WITH ORDINALITY t(slug, i)",
                 [list(_SLUGS)])
-    stats: list[FileStats] = []
-    problems: list[Problem] = []
+    results: list[_FileResult] = []
     numbered = ((no, c) for no, c in enumerate(checks) if c.usable and not c.empty)
     for batch in _batches(numbered, batch_bytes):
-        _read_batch(con, batch, table, scratch, stats, problems)
-    return StreetRead(tuple(stats), tuple(problems), table)
+        _read_batch(con, batch, table, scratch, results)
+    results.sort(key=lambda r: r.no)
+    return StreetRead(tuple(r.stats for r in results),
+                      tuple(p for r in results for p in r.problems), table)
 
 
 def _read_batch(con: duckdb.DuckDBPyConnection, batch: list[tuple[int, FileCheck]], table: str,
-                scratch: Path, stats: list[FileStats], problems: list[Problem]) -> None:
-    import duckdb
+                scratch: Path, results: list[_FileResult]) -> None:
+    """Count one batch into ``table``.
 
-    paths = [str(c.read_path) for _, c in batch]
-    if len(batch) > 1 and _distinct_hashes(con, paths) < len(batch):
-        for item in batch:  # two paths with one 64-bit hash: read them apart
-            _read_batch(con, [item], table, scratch, stats, problems)
-        return
-    month = batch[0][1].file.month
-    try:
-        _load_rows(con, paths, month)
-    except duckdb.Error:
-        if len(batch) > 1:  # find the file DuckDB cannot parse; the others go on as usual
-            for item in batch:
-                _read_batch(con, [item], table, scratch, stats, problems)
-            return
-        no, check = batch[0]
-        cleaned = _clean_copy(check.file, check.sha256, check.file.path.read_bytes(), scratch)
-        if not cleaned.usable or cleaned.empty:
-            problems.extend(cleaned.problems)
-            stats.append(FileStats(check.file.name, check.file.force, check.file.month,
-                                   check.sha256, cleaned.dropped, 0, cleaned.dropped, 0, 0))
-            return
-        batch = [(no, cleaned)]
-        _load_rows(con, [str(cleaned.read_path)], month)
-    _summarise_batch(con, batch, table, stats, problems)
+    A file DuckDB cannot read whole (a wrong number of fields, an unterminated
+    quote) goes through the slow path (:func:`_clean_copy`) and is counted from its
+    clean copy.  DuckDB is told to set such records aside rather than fail, because
+    a failed statement would abort the caller's transaction.
+    """
+    scan, broken = _unread(con, list(enumerate(batch)), _group_rows(con, [c for _, c in batch]))
+    if broken:
+        con.execute("DELETE FROM street_groups WHERE list_contains($f, f)", {"f": sorted(broken)})
+        repaired: _Scan = []
+        for f in sorted(broken):
+            no, check = batch[f]
+            cleaned = _clean_copy(check.file, check.sha256, check.file.path.read_bytes(), scratch)
+            if not cleaned.usable or cleaned.empty:
+                results.append(_unusable(no, check, cleaned))
+            else:
+                repaired.append((f, (no, cleaned)))
+        repaired, still = _unread(con, repaired, _group_rows(
+            con, [c for _, (_, c) in repaired], [f for f, _ in repaired]))
+        for f, (no, cleaned) in repaired:
+            if f in still:  # DuckDB and the csv module disagree even on the clean copy
+                con.execute("DELETE FROM street_groups WHERE f = ?", [f])
+                results.append(_unusable(no, batch[f][1], cleaned, still[f]))
+        scan = sorted([item for item in scan if item[0] not in broken]
+                      + [item for item in repaired if item[0] not in still])
+    results.extend(_summarise_batch(con, scan, table))
 
 
-def _distinct_hashes(con: duckdb.DuckDBPyConnection, paths: list[str]) -> int:
-    """How many distinct 64-bit hashes (as street_rows stores file names) ``paths`` have."""
-    row = con.execute("SELECT count(DISTINCT hash(p)) FROM unnest(CAST(? AS VARCHAR[])) t(p)",
-                      [paths]).fetchone()
-    return int(row[0]) if row else 0
+_Scan = list[tuple[int, tuple[int, FileCheck]]]  # (f, (file_no, check)) in scan order
+
+
+def _unread(con: duckdb.DuckDBPyConnection, scan: _Scan,
+            rejected: dict[int, str]) -> tuple[_Scan, dict[int, str]]:
+    """Files of ``scan`` that DuckDB did not read whole: why, by position ``f``.
+
+    Those it set records aside from (``rejected``), and those where it read a
+    different number of records than Python's csv module finds.  That count is only
+    taken when DuckDB's rows differ from the file's lines (a quoted field spanning
+    lines, a blank line, or a record DuckDB dropped without a word, as it may an
+    unterminated quote at the end of a file).  The scan is returned with the record
+    lines found kept on its checks, so line numbers need not be found again.
+    """
+    rows = {int(f): int(n) for f, n in con.execute(
+        "SELECT f, sum(n) FROM street_groups WHERE counted GROUP BY f").fetchall()}
+    out = dict(rejected)
+    checked: _Scan = []
+    for f, (no, check) in scan:
+        read = rows.get(f, 0)
+        if f not in out and read != check.lines:
+            starts = (check.line_map if check.line_map is not None
+                      else record_lines(check.read_path))
+            if len(starts) == read:
+                check = dataclasses.replace(check, line_map=starts)
+            else:
+                out[f] = f"{len(starts)} records (Python's csv module), {read} read by DuckDB"
+        checked.append((f, (no, check)))
+    return checked, out
+
+
+def _unusable(no: int, check: FileCheck, cleaned: FileCheck,
+              unread: str | None = None) -> _FileResult:
+    """A file of which nothing could be counted, even after the slow path."""
+    sf = check.file
+    problems = cleaned.problems
+    if unread is not None:
+        problems += (Problem(sf.name, RULE_UNREADABLE, "CSV records DuckDB can read",
+                             _clip(unread)),)
+    return _FileResult(no, FileStats(sf.name, sf.force, sf.month, check.sha256,
+                                     cleaned.dropped, 0, cleaned.dropped, 0, 0), problems)
 
 
 # Crime type name -> a small code per slug, so rows group by one byte, not a string.
@@ -513,113 +599,216 @@ _SLUG_CODE = ("CAST(CASE \"Crime type\" "
               + " ".join(f"WHEN '{name}' THEN {_SLUGS.index(slug)}"
                          for name, slug in CRIME_TYPE_SLUGS.items())
               + " END AS UTINYINT)")
+_REJECTS = "street_rejects"
+_REJECT_SCANS = "street_reject_scans"
 
 
-def _load_rows(con: duckdb.DuckDBPyConnection, paths: list[str], month: str) -> None:
-    """One parallel pass over a batch of one month into ``street_rows``.
+def _group_rows(con: duckdb.DuckDBPyConnection, checks: Sequence[FileCheck],
+                positions: Sequence[int] | None = None) -> dict[int, str]:
+    """One parallel pass over ``checks`` into ``street_groups``, nothing kept per row.
 
-    Insertion order is preserved, so ``rowid`` is file order.  Only 64-bit hashes of
-    the file name and of file name + Crime ID are kept, not the strings, and a row's
-    month and crime type text only when they are wrong: what every row keeps is small.
+    Two grouping sets in one scan: rows counted by file, month, LSOA and crime-type
+    slug (``counted``; ``slug_code`` NULL for an unknown type), and every Crime ID
+    that occurs more than once in its file, by a
+    64-bit hash of the ID.  Those candidates, and any row breaking a rule, are rare;
+    the files that have them are read again in file order (:func:`_load_rows`) to
+    name the lines, so a hash collision costs time, never a wrong count.
+
+    ``f`` is a file's position in ``checks``, or ``positions[i]`` when given, in which
+    case the groups are added to the table rather than replacing it.  Returns, for
+    each file with records DuckDB could not parse, why (its first such line).
+    """
+    if not checks:
+        return {}
+    f = ("CAST(file_index AS INTEGER)" if positions is None
+         else "CAST($positions[CAST(file_index AS BIGINT) + 1] AS INTEGER)")
+    into = ("CREATE OR REPLACE TEMP TABLE street_groups AS" if positions is None
+            else "INSERT INTO street_groups")
+    con.execute(f"DROP TABLE IF EXISTS {_REJECTS}")
+    con.execute(f"DROP TABLE IF EXISTS {_REJECT_SCANS}")
+    con.execute(
+        f"{into} SELECT {f} AS f, \"Month\" AS month, "
+        "coalesce(\"LSOA code\", '') AS lsoa_code, coalesce(\"LSOA name\", '') AS lsoa_name, "
+        f"{_SLUG_CODE} AS slug_code, "
+        "CASE WHEN \"Crime ID\" <> '' THEN hash(\"Crime ID\") END AS h, count(*) AS n, "
+        "grouping(h) = 1 AS counted "
+        f"FROM {_read_csv_sql('files', rejects=True)} "
+        "GROUP BY GROUPING SETS ((f, month, lsoa_code, lsoa_name, slug_code), (f, h)) "
+        "HAVING grouping(h) = 1 OR (h IS NOT NULL AND count(*) > 1)",
+        {"files": [str(c.read_path) for c in checks]}
+        | ({} if positions is None else {"positions": list(positions)}))
+    rejected = con.execute(
+        f"SELECT CAST(file_id AS INTEGER), min(line), first(error_message ORDER BY line) "
+        f"FROM {_REJECTS} GROUP BY ALL").fetchall()
+    return {(int(i) if positions is None else positions[int(i)]): f"{message} (line {line})"
+            for i, line, message in rejected}
+
+
+@dataclass(frozen=True)
+class _Scanned:
+    """A file in a scan: ``f`` its position there, ``no`` among all files read.
+
+    ``latest`` is False when a later file of the batch has the same force and month.
+    """
+
+    f: int
+    no: int
+    check: FileCheck
+    latest: bool
+
+
+def _register_files(con: duckdb.DuckDBPyConnection, name: str,
+                    files: Sequence[_Scanned]) -> None:
+    """Temp table ``name``: f, file_no, force, file_month, latest of each file."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT unnest(CAST($f AS INTEGER[])) AS f, "
+        "unnest(CAST($no AS BIGINT[])) AS file_no, unnest(CAST($force AS VARCHAR[])) AS force, "
+        "unnest(CAST($month AS VARCHAR[])) AS file_month, "
+        "unnest(CAST($latest AS BOOLEAN[])) AS latest",
+        {"f": [s.f for s in files], "no": [s.no for s in files],
+         "force": [s.check.file.force for s in files],
+         "month": [s.check.file.month for s in files], "latest": [s.latest for s in files]})
+
+
+def _summarise_batch(con: duckdb.DuckDBPyConnection,
+                     scan: Sequence[tuple[int, tuple[int, FileCheck]]],
+                     table: str) -> list[_FileResult]:
+    """Figures and counts of the files ``(f, (no, check))`` now in ``street_groups``.
+
+    A file with no rejected row and no repeated Crime ID (nearly all) is done here,
+    from its groups; the others are read again in file order by :func:`_read_rows`.
+    Of two files in the batch for one force and month, only the later is counted.
+    """
+    last = {(c.file.force, c.file.month): no for _, (no, c) in scan}
+    files = [_Scanned(f, no, c, last[(c.file.force, c.file.month)] == no)
+             for f, (no, c) in scan]
+    _register_files(con, "batch_files", files)
+    summary = {int(f): (int(rows or 0), int(rejected), int(no_lsoa), int(repeated))
+               for f, rows, rejected, no_lsoa, repeated in con.execute(
+        "SELECT f, sum(n) FILTER (counted), "
+        "coalesce(sum(n) FILTER (counted AND NOT ok), 0), "
+        "coalesce(sum(n) FILTER (counted AND ok AND lsoa_code = ''), 0), "
+        "count(*) FILTER (NOT counted) FROM (SELECT g.f, g.n, g.counted, g.lsoa_code, "
+        "  g.month IS NOT DISTINCT FROM b.file_month AND g.slug_code IS NOT NULL AS ok "
+        "  FROM street_groups g JOIN batch_files b USING (f)) GROUP BY f").fetchall()}
+    again = sorted(f for f, (_, rejected, _, repeated) in summary.items() if rejected or repeated)
+    con.execute(f"DELETE FROM {table} USING batch_files f "
+                f"WHERE {table}.force = f.force AND {table}.month = f.file_month")
+    con.execute(  # one group per file, month, LSOA and slug: nothing left to add up
+        f"INSERT INTO {table} SELECT b.force, b.file_month, g.lsoa_code, g.lsoa_name, s.slug, "
+        "g.n FROM street_groups g "
+        "JOIN batch_files b ON b.f = g.f AND b.latest AND NOT list_contains($again, b.f) "
+        "JOIN street_slugs s USING (slug_code) "
+        "WHERE g.counted AND g.month = b.file_month", {"again": again})
+    out: list[_FileResult] = []
+    for s in files:
+        if s.f in again:
+            continue
+        rows, _, no_lsoa, _ = summary.get(s.f, (0, 0, 0, 0))
+        sf, check = s.check.file, s.check
+        problems = list(check.problems)
+        if no_lsoa:
+            problems.append(_no_lsoa_problem(sf, no_lsoa))
+        out.append(_FileResult(s.no, FileStats(sf.name, sf.force, sf.month, check.sha256,
+                                               rows + check.dropped, rows, check.dropped, 0,
+                                               no_lsoa), tuple(problems)))
+    if again:
+        by_f = {s.f: s for s in files}
+        out.extend(_read_rows(con, [dataclasses.replace(by_f[f], f=i)
+                                    for i, f in enumerate(again)], table))
+    return out
+
+
+def _no_lsoa_problem(sf: StreetFile, rows: int) -> Problem:
+    return Problem(sf.name, RULE_NO_LSOA, "an LSOA code",
+                   f"{rows} rows with none (counted to the force only)",
+                   column="LSOA code", severity=SEVERITY_INFO)
+
+
+def _load_rows(con: duckdb.DuckDBPyConnection, files: Sequence[_Scanned]) -> None:
+    """One parallel pass over ``files`` into ``street_rows``, keeping every row in file order.
+
+    Insertion order is preserved, so ``rowid`` is file order.  Only a 64-bit hash of
+    the Crime ID is kept, not the string, and a row's month and crime type text only
+    when they are wrong: what every row keeps is small.  The reader's options are
+    those of :func:`_group_rows`, which found these files whole, so the two passes
+    see the same rows.
     """
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE street_rows AS SELECT hash(filename) AS fh, "
-        "CASE WHEN \"Crime ID\" <> '' THEN hash(filename, \"Crime ID\") END AS h, "
-        "CASE WHEN \"Month\" IS DISTINCT FROM $month THEN coalesce(\"Month\", '') END "
-        "AS bad_month, coalesce(\"LSOA code\", '') AS lsoa_code, "
+        "CREATE OR REPLACE TEMP TABLE street_rows AS SELECT CAST(file_index AS INTEGER) AS f, "
+        "CASE WHEN \"Crime ID\" <> '' THEN hash(\"Crime ID\") END AS h, "
+        "CASE WHEN \"Month\" IS DISTINCT FROM $months[CAST(file_index AS BIGINT) + 1] "
+        "THEN coalesce(\"Month\", '') END AS bad_month, coalesce(\"LSOA code\", '') AS lsoa_code, "
         f"coalesce(\"LSOA name\", '') AS lsoa_name, {_SLUG_CODE} AS slug_code, "
         "CASE WHEN slug_code IS NULL THEN coalesce(\"Crime type\", '') END AS unknown_type "
-        f"FROM {_read_csv_sql('files')}",
-        {"files": paths, "month": month},
+        f"FROM {_read_csv_sql('files', rejects=True)}",
+        {"files": [str(s.check.read_path) for s in files],
+         "months": [s.check.file.month for s in files]},
     )
 
 
-def _register_batch(con: duckdb.DuckDBPyConnection,
-                    batch: Sequence[tuple[int, FileCheck]]) -> dict[int, tuple[int, FileCheck]]:
-    """``batch_files`` for the batch's queries; returns file-name hash -> (file_no, check).
+_VALID = "bad_month IS NULL AND slug_code IS NOT NULL"
 
-    ``latest`` marks, of two files in the batch for one force and month, the later.
+
+def _read_rows(con: duckdb.DuckDBPyConnection, files: Sequence[_Scanned],
+               table: str) -> list[_FileResult]:
+    """Files with rejected rows or repeated Crime IDs, row by row in file order.
+
+    The first valid row of a Crime ID is kept and its repeats are dropped; every
+    rejected row and every repeat is named by its line.
     """
-    import pandas as pd
-
-    con.register("batch_files_in", pd.DataFrame({
-        "path": [str(c.read_path) for _, c in batch],
-        "file_no": [no for no, _ in batch],
-        "force": [c.file.force for _, c in batch],
-        "file_month": [c.file.month for _, c in batch],
-    }))
-    con.execute("CREATE OR REPLACE TEMP TABLE batch_files AS SELECT hash(path) AS fh, *, "
-                "file_no = max(file_no) OVER (PARTITION BY force, file_month) AS latest "
-                "FROM batch_files_in")
-    con.unregister("batch_files_in")
-    by_no = dict(batch)
-    return {int(fh): (int(no), by_no[int(no)]) for fh, no in
-            con.execute("SELECT fh, file_no FROM batch_files").fetchall()}
-
-
-_KEPT = ("bad_month IS NULL AND slug_code IS NOT NULL "
-         "AND rowid NOT IN (SELECT rid FROM street_dropped)")
-
-
-def _summarise_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[tuple[int, FileCheck]],
-                     table: str, stats: list[FileStats], problems: list[Problem]) -> None:
-    """Problems, repeats and counts of the batch now in ``street_rows``.
-
-    A Crime ID's repeats are found by a 64-bit hash of file and ID (a collision
-    among a force-month's ~10^5 IDs has probability ~10^-9); the first row is kept.
-    """
-    by_hash = _register_batch(con, batch)
-    per_file = {int(fh): (int(n), int(first), int(no_lsoa)) for fh, n, first, no_lsoa in
-                con.execute("SELECT fh, count(*), min(rowid), count(*) FILTER (lsoa_code = '' "
-                            "AND bad_month IS NULL AND slug_code IS NOT NULL) "
-                            "FROM street_rows GROUP BY fh").fetchall()}
+    _load_rows(con, files)
+    _register_files(con, "row_files", files)
+    per_file = {int(f): (int(n), int(first), int(no_lsoa)) for f, n, first, no_lsoa in
+                con.execute("SELECT f, count(*), min(rowid), count(*) FILTER (lsoa_code = '' "
+                            f"AND {_VALID}) FROM street_rows GROUP BY f").fetchall()}
     bad = con.execute(
-        "SELECT fh, rowid, bad_month, unknown_type FROM street_rows "
+        "SELECT f, rowid, bad_month, unknown_type FROM street_rows "
         "WHERE bad_month IS NOT NULL OR slug_code IS NULL ORDER BY rowid").fetchall()
-    con.execute("CREATE OR REPLACE TEMP TABLE street_repeated AS SELECT h FROM street_rows "
-                "WHERE h IS NOT NULL GROUP BY h HAVING count(*) > 1")
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE street_dropped AS SELECT fh, rowid AS rid, lsoa_code, "
-        "min(rowid) OVER (PARTITION BY h) AS first_rid FROM street_rows "
-        "WHERE h IN (SELECT h FROM street_repeated) AND bad_month IS NULL "
-        "AND slug_code IS NOT NULL QUALIFY rid > first_rid")
+        "CREATE OR REPLACE TEMP TABLE street_dropped AS SELECT f, rowid AS rid, lsoa_code, "
+        "min(rowid) OVER (PARTITION BY f, h) AS first_rid FROM street_rows "
+        "SEMI JOIN (SELECT f, h FROM street_rows WHERE h IS NOT NULL "
+        "  GROUP BY f, h HAVING count(*) > 1) r USING (f, h) "
+        f"WHERE {_VALID} QUALIFY rid > first_rid")
     dropped = con.execute(
-        "SELECT fh, rid, first_rid, lsoa_code = '' FROM street_dropped ORDER BY rid").fetchall()
-    con.execute(f"DELETE FROM {table} USING batch_files f "
-                f"WHERE {table}.force = f.force AND {table}.month = f.file_month")
+        "SELECT f, rid, first_rid, lsoa_code = '' FROM street_dropped ORDER BY rid").fetchall()
     con.execute(
-        f"INSERT INTO {table} SELECT f.force, f.file_month, a.lsoa_code, a.lsoa_name, s.slug, "
-        f"a.n FROM (SELECT fh, lsoa_code, lsoa_name, slug_code, count(*) AS n "
-        f"  FROM street_rows WHERE {_KEPT} GROUP BY ALL) a "
-        "JOIN batch_files f ON a.fh = f.fh AND f.latest JOIN street_slugs s USING (slug_code)")
+        f"INSERT INTO {table} SELECT b.force, b.file_month, a.lsoa_code, a.lsoa_name, s.slug, "
+        "a.n FROM (SELECT f, lsoa_code, lsoa_name, slug_code, count(*) AS n FROM street_rows "
+        f"  WHERE {_VALID} AND rowid NOT IN (SELECT rid FROM street_dropped) GROUP BY ALL) a "
+        "JOIN row_files b ON a.f = b.f AND b.latest JOIN street_slugs s USING (slug_code)")
 
     bad_by_file: dict[int, list[tuple[int, str | None, str | None]]] = defaultdict(list)
-    for fh, rid, month, unknown_type in bad:
-        bad_by_file[int(fh)].append((int(rid), month, unknown_type))
+    for f, rid, month, unknown_type in bad:
+        bad_by_file[int(f)].append((int(rid), month, unknown_type))
     dup_by_file: dict[int, list[tuple[int, int, bool]]] = defaultdict(list)
-    for fh, rid, first_rid, no_lsoa in dropped:
-        dup_by_file[int(fh)].append((int(rid), int(first_rid), bool(no_lsoa)))
-    for fh, (_, check) in sorted(by_hash.items(), key=lambda kv: kv[1][0]):
-        rows, first_rowid, no_lsoa = per_file.get(fh, (0, 0, 0))
+    for f, rid, first_rid, no_lsoa in dropped:
+        dup_by_file[int(f)].append((int(rid), int(first_rid), bool(no_lsoa)))
+    out: list[_FileResult] = []
+    for s in files:
+        f, no, check = s.f, s.no, s.check
+        rows, first_rowid, no_lsoa = per_file.get(f, (0, 0, 0))
         to_line = _line_numbering(check, rows, first_rowid,
-                                  needed=bool(bad_by_file[fh] or dup_by_file[fh]))
-        problems.extend(check.problems)
-        for rid, month, unknown_type in bad_by_file[fh]:
+                                  needed=bool(bad_by_file[f] or dup_by_file[f]))
+        problems = list(check.problems)
+        for rid, month, unknown_type in bad_by_file[f]:
             problems.extend(_row_problems(check.file, to_line(rid), month, unknown_type))
-        for rid, first_rid, _ in dup_by_file[fh]:
+        for rid, first_rid, _ in dup_by_file[f]:
             problems.append(Problem(check.file.name, RULE_DUPLICATE,
                                     f"one row per Crime ID (kept line {to_line(first_rid)})",
                                     "a repeat", line=to_line(rid), column="Crime ID",
                                     severity=SEVERITY_WARNING))
-        n_bad, n_dup = len(bad_by_file[fh]), len(dup_by_file[fh])
-        lsoa_missing = no_lsoa - sum(1 for d in dup_by_file[fh] if d[2])
+        n_bad, n_dup = len(bad_by_file[f]), len(dup_by_file[f])
+        lsoa_missing = no_lsoa - sum(1 for d in dup_by_file[f] if d[2])
         if lsoa_missing:
-            problems.append(Problem(check.file.name, RULE_NO_LSOA, "an LSOA code",
-                                    f"{lsoa_missing} rows with none (counted to the force only)",
-                                    column="LSOA code", severity=SEVERITY_INFO))
-        stats.append(FileStats(check.file.name, check.file.force, check.file.month,
-                               check.sha256, rows + check.dropped, rows - n_bad - n_dup,
-                               n_bad + check.dropped, n_dup, lsoa_missing))
+            problems.append(_no_lsoa_problem(check.file, lsoa_missing))
+        out.append(_FileResult(no, FileStats(check.file.name, check.file.force,
+                                             check.file.month, check.sha256,
+                                             rows + check.dropped, rows - n_bad - n_dup,
+                                             n_bad + check.dropped, n_dup, lsoa_missing),
+                               tuple(problems)))
+    return out
 
 
 def _line_numbering(check: FileCheck, rows: int, first_rowid: int,
