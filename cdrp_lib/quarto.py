@@ -10,6 +10,14 @@ the equivalent ``-M`` options on the command line.
 
 A quarto that fails raises :class:`RenderError` carrying quarto's own message,
 so the batch summary shows what quarto said rather than "exit status 1".
+
+The page gets the same navigation bar as an nbconvert page (links to the
+bulletin's other pages and the site index, the current one marked
+``aria-current="page"``): :func:`nav_html` builds it for both renderers, and it
+is put right after quarto's ``<body>`` tag before the page is moved into place.
+Inserting it ourselves, rather than through quarto's ``include-before-body``,
+keeps it independent of quarto's version and of any front matter the notebook
+brings.
 """
 
 from __future__ import annotations
@@ -21,11 +29,20 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
+from html import escape
 from pathlib import Path
 
 from cdrp_lib.errors import CdrpError
 
-__all__ = ["QUARTO_ENV", "RenderError", "find_quarto", "quarto_command", "render_with_quarto"]
+__all__ = [
+    "QUARTO_ENV",
+    "RenderError",
+    "find_quarto",
+    "nav_html",
+    "quarto_command",
+    "render_with_quarto",
+]
 
 QUARTO_ENV = "QUARTO_PATH"  # an explicit quarto executable wins over PATH
 DEFAULT_TIMEOUT_S = 600.0
@@ -35,6 +52,7 @@ MESSAGE_MAX_CHARS = 2000
 PUBLISHED_FILE_MODE = 0o644
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_BODY_TAG = re.compile(r"<body(?:\s[^>]*)?>", re.IGNORECASE)
 # Document options: self-contained page, no code, no math script, British English.
 _FORMAT_OPTIONS = {
     "embed-resources": True,
@@ -51,6 +69,33 @@ class RenderError(CdrpError):
         super().__init__(message)
         self.stderr = stderr
         self.returncode = returncode
+
+
+def nav_html(nav: Sequence[tuple[str, str]], current_name: str = "") -> str:
+    """The bulletin's navigation bar: ``(label, relative href)`` links, all escaped.
+
+    The link whose href is ``current_name`` is marked ``aria-current="page"``.
+    An empty ``nav`` gives an empty string (a page with no bar).
+    """
+    if not nav:
+        return ""
+    current = ' aria-current="page"'
+    items = "".join(
+        f'<li><a{current if href == current_name else ""} '
+        f'href="{escape(href)}">{escape(label)}</a></li>\n'
+        for label, href in nav)
+    return ('<header class="site-header">\n<nav aria-label="Bulletin pages">\n<ul>\n'
+            f"{items}</ul>\n</nav>\n</header>")
+
+
+def _with_nav(page: Path, nav: str, source: Path) -> None:
+    """Put the navigation bar right after the page's ``<body>`` tag (in place)."""
+    text = page.read_text(encoding="utf-8")
+    body = _BODY_TAG.search(text)
+    if body is None:
+        raise RenderError(f"quarto wrote a page without a <body> tag for {source.name}: "
+                          "cannot add the navigation bar")
+    page.write_text(f"{text[:body.end()]}\n{nav}\n{text[body.end():]}", encoding="utf-8")
 
 
 def _is_executable(path: Path) -> bool:
@@ -143,9 +188,13 @@ def render_with_quarto(
     quarto: Path | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
     title: str | None = None,
+    nav: Sequence[tuple[str, str]] = (),
+    current_name: str | None = None,
 ) -> Path:
     """Render ``ipynb`` to ``out_html`` with ``quarto render``; returns ``out_html``.
 
+    ``nav`` is the navigation bar as for nbconvert (``(label, relative href)``);
+    the link to ``current_name`` (default: ``out_html``'s name) is marked current.
     Raises :class:`RenderError` when quarto is missing, times out, exits non-zero
     (with quarto's stderr as the message) or exits zero without writing the page.
     ``out_html`` is replaced only by a complete page.
@@ -187,6 +236,8 @@ def render_with_quarto(
                 f"quarto exited 0 but wrote no page for {ipynb.name}: {message}",
                 stderr=done.stderr, returncode=done.returncode,
             )
+        if nav:
+            _with_nav(produced, nav_html(nav, current_name or out_html.name), ipynb)
         produced.chmod(PUBLISHED_FILE_MODE)
         os.replace(produced, out_html)
     finally:

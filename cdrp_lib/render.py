@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cdrp_lib.errors import InputError, Problem
-from cdrp_lib.quarto import RenderError, find_quarto, render_with_quarto
+from cdrp_lib.quarto import RenderError, find_quarto, nav_html, render_with_quarto
 
 if TYPE_CHECKING:
     from nbconvert import HTMLExporter
@@ -117,12 +117,6 @@ def _exporter() -> HTMLExporter:
     )
 
 
-def _nav_items(
-    nav: Sequence[tuple[str, str]], current_name: str
-) -> list[tuple[str, str, bool]]:
-    return [(label, href, href == current_name) for label, href in nav]
-
-
 def notebook_to_html(
     nb: NotebookNode,
     *,
@@ -143,7 +137,7 @@ def notebook_to_html(
         "cdrp": {
             "title": title,
             "css": bulletin_css(),
-            "nav": _nav_items(nav, current_name),
+            "nav": nav_html(nav, current_name),
         },
     }
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
@@ -222,7 +216,8 @@ def render_page(
     if renderer == "quarto":
         quarto = find_quarto()
         if quarto is not None:
-            render_with_quarto(executed_ipynb, out_html, quarto=quarto, title=title)
+            render_with_quarto(executed_ipynb, out_html, quarto=quarto, title=title, nav=nav,
+                               current_name=out_html.name)
             return RenderResult(out_html, renderer, "quarto")
         fallback = "quarto not found (install it or put it on PATH); rendered with nbconvert"
         log.warning("%s: %s", executed_ipynb.name, fallback)

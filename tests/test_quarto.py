@@ -12,12 +12,13 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from cdrp_lib import quarto as quarto_mod
 from cdrp_lib.errors import CdrpError
-from cdrp_lib.quarto import RenderError, find_quarto, render_with_quarto
+from cdrp_lib.quarto import RenderError, find_quarto, nav_html, render_with_quarto
 
 # A stand-in for the quarto executable.  It records its arguments and the notebook
 # it was given, then behaves as MODE says: "ok" writes the page named by --output
-# in its working folder; "fail" prints an error and exits 1; "silent" exits 0
-# without writing anything; "slow" sleeps past any test timeout.
+# in its working folder, with a <body> as quarto's pages have; "bodyless" writes
+# one without; "fail" prints an error and exits 1; "silent" exits 0 without
+# writing anything; "slow" sleeps past any test timeout.
 STAND_IN = '''#!{python}
 import json, sys, time
 from pathlib import Path
@@ -35,6 +36,10 @@ if MODE == "fail":
 if MODE == "slow":
     time.sleep(30)
 if MODE == "ok":
+    out = args[args.index("--output") + 1]
+    Path(out).write_text('<!DOCTYPE html><html lang="en-GB"><head><title>q</title></head>'
+                         '<body class="fullcontent">page</body></html>', encoding="utf-8")
+if MODE == "bodyless":
     out = args[args.index("--output") + 1]
     Path(out).write_text("<!DOCTYPE html><html lang=en-GB><title>q</title>page", encoding="utf-8")
 '''
@@ -65,7 +70,8 @@ def test_success_renders_the_page_with_self_contained_no_code_options(tmp_path: 
     nb = _notebook(tmp_path / "summary.ipynb")
     out = tmp_path / "site" / "index.html"
     assert render_with_quarto(nb, out, quarto=exe, title='Kettering: "March"') == out
-    assert out.read_text(encoding="utf-8").endswith("page")
+    assert out.read_text(encoding="utf-8").endswith("page</body></html>")
+    assert "<nav" not in out.read_text(encoding="utf-8")  # no nav given, no bar
     seen = json.loads(record.read_text(encoding="utf-8"))
     args = seen["args"]
     assert args[:3] == ["render", "page.ipynb", "--to"] and args[3] == "html"
@@ -82,6 +88,44 @@ def test_success_renders_the_page_with_self_contained_no_code_options(tmp_path: 
     assert Path(seen["cwd"]).parent == out.parent
     assert [p.name for p in out.parent.iterdir()] == ["index.html"]
     assert json.loads(nb.read_text(encoding="utf-8"))["cells"][0]["cell_type"] == "markdown"
+
+
+NAV = [("All bulletins", "../../index.html"), ("Summary", "index.html"),
+       ("Violence & <harm>", "violence.html")]
+
+
+def test_the_navigation_bar_reaches_the_page(tmp_path: Path) -> None:
+    exe, _ = _stand_in(tmp_path, "ok")
+    nb = _notebook(tmp_path / "violence.ipynb")
+    out = render_with_quarto(nb, tmp_path / "site" / "violence.html", quarto=exe, nav=NAV)
+    html = out.read_text(encoding="utf-8")
+    assert html.index('<body class="fullcontent">') < html.index(
+        '<header class="site-header">') < html.index("page</body>")
+    assert nav_html(NAV, "violence.html") in html
+    assert '<nav aria-label="Bulletin pages">' in html
+    assert '<a aria-current="page" href="violence.html">Violence &amp; &lt;harm&gt;</a>' in html
+    assert '<a href="../../index.html">All bulletins</a>' in html
+    assert html.count("aria-current") == 1
+    # the current page can also be named: a page written under another name
+    other = render_with_quarto(nb, tmp_path / "site" / "x.html", quarto=exe, nav=NAV,
+                               current_name="index.html").read_text(encoding="utf-8")
+    assert '<a aria-current="page" href="index.html">Summary</a>' in other
+
+
+def test_a_page_without_body_cannot_take_the_nav_and_keeps_the_old_page(
+        tmp_path: Path) -> None:
+    exe, _ = _stand_in(tmp_path, "bodyless")
+    nb = _notebook(tmp_path / "n.ipynb")
+    out = tmp_path / "n.html"
+    out.write_text("previous page", encoding="utf-8")
+    with pytest.raises(RenderError, match=r"without a <body> tag for n\.ipynb"):
+        render_with_quarto(nb, out, quarto=exe, nav=NAV)
+    assert out.read_text(encoding="utf-8") == "previous page"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".quarto-")]
+
+
+def test_nav_html_is_empty_without_links() -> None:
+    assert nav_html([]) == ""
 
 
 def test_existing_front_matter_is_kept_not_doubled(tmp_path: Path) -> None:
@@ -182,8 +226,10 @@ def test_real_quarto_renders_a_self_contained_page_without_code(tmp_path: Path) 
     if exe is None:
         pytest.skip("quarto is not installed (environment.yml provides it; or put it on PATH)")
     nb = _notebook(tmp_path / "n.ipynb")
-    out = render_with_quarto(nb, tmp_path / "site" / "n.html", quarto=exe, title="Real quarto")
+    out = render_with_quarto(nb, tmp_path / "site" / "n.html", quarto=exe, title="Real quarto",
+                             nav=NAV)
     html = out.read_text(encoding="utf-8")
     assert "Real quarto" in html and "<p>figure</p>" in html
+    assert nav_html(NAV, "n.html") in html
     assert "secret_code" not in html
     assert 'src="http' not in html and "href=\"http" not in html.split("<body", 1)[0]

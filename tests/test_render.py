@@ -250,10 +250,44 @@ def test_quarto_renderer_uses_quarto_when_installed(
     monkeypatch.setattr(render, "find_quarto", lambda: Path("/opt/quarto/bin/quarto"))
     monkeypatch.setattr(render, "render_with_quarto", fake_quarto)
     nb = _write(tmp_path / "a.ipynb", [])
-    result = render_page(nb, tmp_path / "a.html", title="A", renderer="quarto")
+    nav = [("Summary", "index.html"), ("A", "a.html")]
+    result = render_page(nb, tmp_path / "a.html", title="A", renderer="quarto", nav=nav)
     assert (result.renderer, result.fallback_reason) == ("quarto", None)
     assert calls == [(nb, tmp_path / "a.html",
-                      {"quarto": Path("/opt/quarto/bin/quarto"), "title": "A"})]
+                      {"quarto": Path("/opt/quarto/bin/quarto"), "title": "A", "nav": nav,
+                       "current_name": "a.html"})]
+
+
+def test_quarto_page_gets_the_same_navigation_bar_as_nbconvert(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through a stand-in quarto executable that writes a page with a <body>."""
+    import sys
+
+    stand_in = tmp_path / "bin" / "quarto"
+    stand_in.parent.mkdir()
+    stand_in.write_text(
+        f"#!{sys.executable}\nimport sys\nfrom pathlib import Path\n"
+        "out = sys.argv[sys.argv.index('--output') + 1]\n"
+        "Path(out).write_text('<!DOCTYPE html><html><head><title>q</title></head>'"
+        " '<body class=\"fullcontent\"><main>quarto page</main></body></html>')\n",
+        encoding="utf-8")
+    stand_in.chmod(0o755)
+    monkeypatch.setattr(render, "find_quarto", lambda: stand_in)
+    nb = _write(tmp_path / "asb.ipynb", [new_markdown_cell("# ASB")])
+    nav = [("All bulletins", "../../index.html"), ("Summary", "index.html"),
+           ("Anti-social <behaviour>", "asb.html")]
+    quarto = render_page(nb, tmp_path / "q" / "asb.html", title="ASB", renderer="quarto",
+                         nav=nav)
+    assert quarto.renderer == "quarto"
+    page = quarto.path.read_text(encoding="utf-8")
+    plain = render_html(nb, tmp_path / "n" / "asb.html", title="ASB", nav=nav).read_text(
+        encoding="utf-8")
+    bar = re.search(r'<header class="site-header">.*?</header>', plain, re.DOTALL)
+    assert bar is not None
+    assert '<body class="fullcontent">\n' + bar.group(0) + "\n<main>quarto page" in page
+    assert '<a aria-current="page" href="asb.html">Anti-social &lt;behaviour&gt;</a>' in page
+    assert '<a href="../../index.html">All bulletins</a>' in page
 
 
 # ---------------------------------------------------------------- the stylesheet
