@@ -393,11 +393,12 @@ def rebuild(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
     """Rebuild partnerships, publication gaps, DA areas and every series from the store."""
     import pandas as pd
 
-    lsoas = [(str(c), str(n)) for c, n in con.execute(
+    lsoas: list[tuple[str, str]] = con.execute(
         "SELECT DISTINCT lsoa_code, lsoa_name FROM police_counts WHERE lsoa_code <> '' "
-        "ORDER BY 1, 2").fetchall()]
-    areas = _all_areas(lsoas, params)
-    members = _members(areas, lsoas)
+        "ORDER BY 1, 2").fetchall()
+    districts = {name: district_from_lsoa_name(name) for name in {n for _, n in lsoas}}
+    areas = _all_areas(districts, params)
+    members = _members(areas, lsoas, districts)
     con.register("members", pd.DataFrame(members, columns=["partnership", "lsoa_code",
                                                            "lsoa_name"], dtype=object))
     police = [(mid, cat) for mid, m in measures.items() if m.source == "police"
@@ -422,12 +423,15 @@ def rebuild(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
     return Rebuilt(gaps[0], partnerships, tuple(problems))
 
 
-def _all_areas(lsoas: Sequence[tuple[str, str]],
+def _all_areas(districts: Mapping[str, str | None],
                params: Mapping[str, tuple[str, PartnershipArea]]
                ) -> dict[str, tuple[str, PartnershipArea, str]]:
-    """Every district in the LSOA names (auto) plus the params partnerships (which win)."""
+    """Every district in the LSOA names (auto) plus the params partnerships (which win).
+
+    ``districts`` maps each LSOA name in the data to its district (None when it has none).
+    """
     out: dict[str, tuple[str, PartnershipArea, str]] = {}
-    for district in sorted({d for _, n in lsoas if (d := district_from_lsoa_name(n))}):
+    for district in sorted({d for d in districts.values() if d}):
         area = district_area(district)
         if area.id and area.id not in params:
             out[area.id] = (district, area, "auto")
@@ -437,10 +441,12 @@ def _all_areas(lsoas: Sequence[tuple[str, str]],
 
 
 def _members(areas: Mapping[str, tuple[str, PartnershipArea, str]],
-             lsoas: Sequence[tuple[str, str]]) -> list[tuple[str, str, str]]:
+             lsoas: Sequence[tuple[str, str]],
+             districts: Mapping[str, str | None] | None = None) -> list[tuple[str, str, str]]:
     """``(partnership, lsoa_code, lsoa_name)`` for every LSOA in every area.
 
-    An auto district's LSOAs are those named after it (one name parse per LSOA).
+    An auto district's LSOAs are those named after it (one name parse per LSOA,
+    none for names already in ``districts``).
     A params area is only asked about its candidates (LSOAs of its districts by
     name, its listed codes, codes its lookup puts in its districts), and
     :meth:`PartnershipArea.contains` decides, so membership is exactly what
@@ -448,8 +454,10 @@ def _members(areas: Mapping[str, tuple[str, PartnershipArea, str]],
     """
     by_district: dict[str, list[tuple[str, str]]] = {}
     by_code: dict[str, list[tuple[str, str]]] = {}
+    known = districts or {}
     for code, name in lsoas:
-        by_district.setdefault(district_from_lsoa_name(name) or "", []).append((code, name))
+        district = known[name] if name in known else district_from_lsoa_name(name)
+        by_district.setdefault(district or "", []).append((code, name))
         by_code.setdefault(code, []).append((code, name))
     out: list[tuple[str, str, str]] = []
     for pid, (_, area, source) in areas.items():

@@ -6,17 +6,21 @@ force and month come from the file name; the rows are validated against them.
 
 Speed and memory matter because a national year is ~6 million rows: parsing,
 validation and aggregation to LSOA x crime-type counts run in DuckDB's parallel CSV
-reader, a batch of files at a time (bounded memory), never row by row in Python.
-Python only reads each file's bytes once, for its sha256, its header and a UTF-8
-check (DuckDB does not validate columns it does not project).  The rare file that
-DuckDB cannot parse, or that holds bytes that are not UTF-8, goes through a slow
-path that drops the bad records, reports each one, and hands DuckDB a clean copy.
+reader, up to a GiB of files per scan (bounded memory), never row by row in Python.
+Python only reads each file's bytes once, for its sha256, its header, its line
+count and a UTF-8 check (DuckDB does not validate columns it does not project).  The
+rare file that DuckDB cannot parse, or that holds bytes that are not UTF-8, goes
+through a slow path that drops the bad records, reports each one, and hands DuckDB
+a clean copy.
 
-File order: rows are loaded into a DuckDB table with insertion order preserved, so
-``rowid`` is the position in the batch; a row's line is its offset from the file's
-first row plus 2 (the header is line 1), or comes from an explicit line map when a
-record spans lines.  "A Crime ID repeated within a month is one crime" keeps the
-first such row in that order.
+Two passes, the second over few files: one scan counts every file's rows by LSOA and crime
+type and finds the Crime IDs that occur more than once in a file, keeping nothing
+per row.  A file with a rejected row or a repeated Crime ID (a fifth of the files
+in a national month) is read again into a table with insertion order preserved,
+so ``rowid`` is file order; a row's line is its offset from the file's first row
+plus 2 (the header is line 1), or comes from a line map when a record spans lines.
+"A Crime ID repeated within a month is one crime" keeps the first valid such row
+in that order.
 """
 
 from __future__ import annotations
@@ -247,7 +251,10 @@ class FileCheck:
     header): the caller counts that as an unreadable file.  ``read_path`` is what DuckDB
     reads: the file itself, or a clean copy without the records the slow path dropped,
     in which case ``line_map`` gives each remaining record's line.  ``lines`` is the
-    number of physical lines after the header, to tell when rows and lines differ.
+    number of physical lines after the header (of records in a clean copy), to tell
+    when rows and lines differ.  ``unterminated`` is True when the last line opens a
+    quote it never closes, which DuckDB reads one way or another depending on the
+    other files of its scan.
     """
 
     file: StreetFile
@@ -260,6 +267,7 @@ class FileCheck:
     problems: tuple[Problem, ...] = ()
     line_map: tuple[int, ...] | None = None
     dropped: int = 0
+    unterminated: bool = False
 
 
 def check_street_file(sf: StreetFile, scratch: Path) -> FileCheck:
@@ -294,7 +302,9 @@ def check_street_file(sf: StreetFile, scratch: Path) -> FileCheck:
             codecs.decode(data, "utf-8")
         except UnicodeDecodeError:
             return _clean_copy(sf, sha, data, scratch)
-    return FileCheck(sf, sha, len(data), True, False, sf.path, lines)
+    last_line = data.rfind(b"\n", 0, len(data) - 1) + 1
+    return FileCheck(sf, sha, len(data), True, False, sf.path, lines,
+                     unterminated=data.count(b'"', last_line) % 2 == 1)
 
 
 # Any byte bytes.strip() would keep: a file without one is blank.
@@ -406,23 +416,6 @@ def _describe_bad_bytes(value: str) -> str:
     return f"byte {bad[0]} in {_clip(raw.decode('utf-8', errors='replace'))!r}"
 
 
-def record_lines(path: Path) -> tuple[int, ...]:
-    """Line on which each record starts, for files where a quoted field spans lines.
-
-    Blank lines are skipped, as DuckDB skips them.
-    """
-    starts: list[int] = []
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        next(reader, None)
-        end = reader.line_num
-        for record in reader:
-            start, end = end + 1, reader.line_num
-            if record:
-                starts.append(start)
-    return tuple(starts)
-
-
 # --------------------------------------------------------------------------- reading
 
 @dataclass(frozen=True)
@@ -528,7 +521,8 @@ def _read_batch(con: duckdb.DuckDBPyConnection, batch: list[tuple[int, FileCheck
     clean copy.  DuckDB is told to set such records aside rather than fail, because
     a failed statement would abort the caller's transaction.
     """
-    scan, broken = _unread(con, list(enumerate(batch)), _group_rows(con, [c for _, c in batch]))
+    scan: _Scan = list(enumerate(batch))
+    broken = _unread(con, scan, _group_rows(con, [c for _, c in batch]))
     if broken:
         con.execute("DELETE FROM street_groups WHERE list_contains($f, f)", {"f": sorted(broken)})
         repaired: _Scan = []
@@ -539,8 +533,8 @@ def _read_batch(con: duckdb.DuckDBPyConnection, batch: list[tuple[int, FileCheck
                 results.append(_unusable(no, check, cleaned))
             else:
                 repaired.append((f, (no, cleaned)))
-        repaired, still = _unread(con, repaired, _group_rows(
-            con, [c for _, (_, c) in repaired], [f for f, _ in repaired]))
+        still = _unread(con, repaired, _group_rows(con, [c for _, (_, c) in repaired],
+                                                   [f for f, _ in repaired]))
         for f, (no, cleaned) in repaired:
             if f in still:  # DuckDB and the csv module disagree even on the clean copy
                 con.execute("DELETE FROM street_groups WHERE f = ?", [f])
@@ -554,31 +548,24 @@ _Scan = list[tuple[int, tuple[int, FileCheck]]]  # (f, (file_no, check)) in scan
 
 
 def _unread(con: duckdb.DuckDBPyConnection, scan: _Scan,
-            rejected: dict[int, str]) -> tuple[_Scan, dict[int, str]]:
-    """Files of ``scan`` that DuckDB did not read whole: why, by position ``f``.
+            rejected: dict[int, str]) -> dict[int, str]:
+    """Files of ``scan`` that DuckDB did not read one record per line: why, by position ``f``.
 
-    Those it set records aside from (``rejected``), and those where it read a
-    different number of records than Python's csv module finds.  That count is only
-    taken when DuckDB's rows differ from the file's lines (a quoted field spanning
-    lines, a blank line, or a record DuckDB dropped without a word, as it may an
-    unterminated quote at the end of a file).  The scan is returned with the record
-    lines found kept on its checks, so line numbers need not be found again.
+    Those it set records aside from (``rejected``); those where its rows differ from
+    the file's lines (a quoted field spanning lines, a blank line, or a record DuckDB
+    dropped without a word, as it may an unterminated quote at the end of a file);
+    and those ending in an unterminated quote.  Sending them all through the slow
+    path, whose clean copy Python's csv module writes, means DuckDB only ever counts
+    files it reads the same way in every scan, so the second pass finds the same rows.
     """
     rows = {int(f): int(n) for f, n in con.execute(
         "SELECT f, sum(n) FROM street_groups WHERE counted GROUP BY f").fetchall()}
     out = dict(rejected)
-    checked: _Scan = []
-    for f, (no, check) in scan:
+    for f, (_, check) in scan:
         read = rows.get(f, 0)
-        if f not in out and read != check.lines:
-            starts = (check.line_map if check.line_map is not None
-                      else record_lines(check.read_path))
-            if len(starts) == read:
-                check = dataclasses.replace(check, line_map=starts)
-            else:
-                out[f] = f"{len(starts)} records (Python's csv module), {read} read by DuckDB"
-        checked.append((f, (no, check)))
-    return checked, out
+        if f not in out and (read != check.lines or check.unterminated):
+            out[f] = f"{check.lines} records, {read} read by DuckDB"
+    return out
 
 
 def _unusable(no: int, check: FileCheck, cleaned: FileCheck,
@@ -609,10 +596,10 @@ def _group_rows(con: duckdb.DuckDBPyConnection, checks: Sequence[FileCheck],
 
     Two grouping sets in one scan: rows counted by file, month, LSOA and crime-type
     slug (``counted``; ``slug_code`` NULL for an unknown type), and every Crime ID
-    that occurs more than once in its file, by a
-    64-bit hash of the ID.  Those candidates, and any row breaking a rule, are rare;
-    the files that have them are read again in file order (:func:`_load_rows`) to
-    name the lines, so a hash collision costs time, never a wrong count.
+    that occurs more than once in its file, by a 64-bit hash of the ID.  Those
+    candidates, and any row breaking a rule, are rare; the files that have them are
+    read again in file order (:func:`_load_rows`) to name the lines, so a hash
+    collision costs time, never a wrong count.
 
     ``f`` is a file's position in ``checks``, or ``positions[i]`` when given, in which
     case the groups are added to the table rather than replacing it.  Returns, for
@@ -789,8 +776,7 @@ def _read_rows(con: duckdb.DuckDBPyConnection, files: Sequence[_Scanned],
     for s in files:
         f, no, check = s.f, s.no, s.check
         rows, first_rowid, no_lsoa = per_file.get(f, (0, 0, 0))
-        to_line = _line_numbering(check, rows, first_rowid,
-                                  needed=bool(bad_by_file[f] or dup_by_file[f]))
+        to_line = _line_numbering(check, first_rowid)
         problems = list(check.problems)
         for rid, month, unknown_type in bad_by_file[f]:
             problems.extend(_row_problems(check.file, to_line(rid), month, unknown_type))
@@ -811,12 +797,13 @@ def _read_rows(con: duckdb.DuckDBPyConnection, files: Sequence[_Scanned],
     return out
 
 
-def _line_numbering(check: FileCheck, rows: int, first_rowid: int,
-                    needed: bool) -> Callable[[int], int]:
-    """rowid -> line in the original file (header is line 1)."""
+def _line_numbering(check: FileCheck, first_rowid: int) -> Callable[[int], int]:
+    """rowid -> line in the original file (header is line 1).
+
+    A file read directly has one record per line (:func:`_unread` sent any other to
+    the slow path); a clean copy maps its records to their lines.
+    """
     line_map = check.line_map
-    if line_map is None and needed and rows != check.lines:
-        line_map = record_lines(check.read_path)  # a quoted field spans lines, or blank lines
 
     def to_line(rowid: int) -> int:
         offset = rowid - first_rowid
