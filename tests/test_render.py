@@ -341,3 +341,73 @@ def test_stylesheet_prints_on_a4_and_fetches_nothing() -> None:
     assert "@page { size: A4" in css
     assert "@media print" in css
     assert "url(" not in css and "@import" not in css
+
+
+def _rule(css: str, selector: str) -> str:
+    """The declarations of the rule for exactly ``selector`` (outside @media)."""
+    found = re.search(rf"^{re.escape(selector)} \{{([^}}]*)\}}", css, re.MULTILINE)
+    assert found, f"no rule for {selector}"
+    return found.group(1)
+
+
+def _colour(css: str, body: str, prop: str = "color") -> str:
+    """A colour declared in ``body``, with ``var(--x)`` looked up in :root."""
+    value = re.search(rf"(?<![-\w]){prop}: ([^;]+);", body)
+    assert value, (prop, body)
+    text = value.group(1).strip()
+    var = re.fullmatch(r"var\(--([\w-]+)\)", text)
+    if var:
+        found = re.search(rf"--{var.group(1)}: (#[0-9a-f]{{6}})", css)
+        assert found, text
+        return found.group(1)
+    assert re.fullmatch(r"#[0-9a-f]{6}", text), text
+    return text
+
+
+# Classes the tables and pages write (cdrp_lib.tables, cdrp_lib.pages, cdrp_lib.charts).
+PAGE_CLASSES = (".status-good", ".status-bad", ".status-neutral", ".not-assessed",
+                ".cell-note", "dl.metadata", ".security-marking", ".breadcrumb",
+                ".rating > span", "figure.chart", ".synthetic", ".synthetic-banner")
+
+
+def test_every_class_the_pages_use_has_a_rule() -> None:
+    css = bulletin_css()
+    for selector in PAGE_CLASSES:
+        assert _rule(css, selector).strip(), selector
+
+
+def test_status_and_note_text_meet_wcag_aa_wherever_they_appear() -> None:
+    css = bulletin_css()
+    white, panel = "#ffffff", _colour(css, _rule(css, ":root"), "--panel")
+    for selector in (".status-good", ".status-bad", ".status-neutral", ".not-assessed",
+                     ".cell-note"):
+        colour = _colour(css, _rule(css, selector))
+        for background in (white, panel):
+            assert _contrast(colour, background) >= WCAG_AA_TEXT, (selector, background)
+    # a note sits inside RAG cells too (an override's reason, a not-assessed reason)
+    note = _colour(css, _rule(css, ".cell-note"))
+    for code in ("G", "A", "R", "none"):
+        background = _colour(css, _rule(css, f".rag-{code}"), "background")
+        assert _contrast(note, background) >= WCAG_AA_TEXT, code
+    banner = _colour(css, _rule(css, ".synthetic-banner"), "background")
+    assert _contrast(_colour(css, _rule(css, ":root"), "--text"), banner) >= WCAG_AA_TEXT
+
+
+def test_good_and_bad_differ_by_more_than_colour() -> None:
+    """A mark before the words, kept out of the screen-reader text (the words say it)."""
+    css = bulletin_css()
+    marks = {}
+    for status in ("good", "bad"):
+        body = _rule(css, f".status-{status}::before")
+        mark = re.findall(r'content: ("[^"]+")( / "")?;', body)
+        assert mark and mark[-1][1], body  # the last declaration has empty alt text
+        marks[status] = mark[-1][0]
+    assert marks["good"] != marks["bad"]
+
+
+def test_tables_are_compact_and_fit_a4_in_print() -> None:
+    css = bulletin_css()
+    printed = css[css.index("@media print"):]
+    assert re.search(r"table \{[^}]*width: 100%[^}]*font-size: [\d.]+pt", printed)
+    assert re.search(r"th, td \{[^}]*padding: [^}]*overflow-wrap: break-word", printed)
+    assert re.search(r"\.table-wrap \{ overflow: visible; \}", printed)
