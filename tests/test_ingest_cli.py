@@ -130,6 +130,21 @@ def test_cdrp_ingest_unreadable_file_exits_1(tmp_path: Path, kent: Path, measure
     assert "wrong header" in capsys.readouterr().out
 
 
+def test_cdrp_ingest_reports_a_malformed_row_and_keeps_the_rest(
+        tmp_path: Path, kent: Path, measures_only: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A record DuckDB cannot parse must not abort the store's transaction."""
+    write_month(kent, "2025-04", [row("x", "2025-04"), row("y", "2025-04") + ",extra",
+                                  row("z", "2025-04")])
+    store = tmp_path / "s.duckdb"
+    code = main(["ingest", str(kent), "--store", str(store), "--params", str(measures_only)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Rows: 7 read, 6 kept, 1 rejected" in out
+    assert "wrong number of fields 1" in out and "line 3" in out
+    assert stored_counts(store)[("kent", "2025-04", "E01000001", "Ashford 001A", "burglary")] == 2
+
+
 def test_cdrp_ingest_bad_params_is_one_line_error(tmp_path: Path, kent: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["ingest", str(kent), "--store", str(tmp_path / "s.duckdb"),

@@ -294,3 +294,95 @@ def test_later_file_for_one_force_and_month_replaces_the_earlier(tmp_path: Path)
     second = street(tmp_path / "b", rows=[row("z")])
     _, counts = read(tmp_path, [first, second])
     assert counts == {("northamptonshire", "2025-01", "E01000001", "burglary"): 1}
+
+
+# --------------------------------------------------------------------------- one scan, many files
+
+def test_each_row_is_checked_against_its_own_files_month_in_one_scan(tmp_path: Path) -> None:
+    jan = street(tmp_path, "2025-01-kent-street.csv", rows=[row("a"), row("b")])
+    feb = street(tmp_path, "2025-02-kent-street.csv",
+                 rows=[row("c", month="2025-02"), row("d", month="2025-01")])
+    result, counts = read(tmp_path, [jan, feb])  # both in one batch
+    (problem,) = result.problems
+    assert (Path(problem.file).name, problem.rule, problem.line) == (
+        "2025-02-kent-street.csv", pu.RULE_OTHER_MONTH, 3)
+    assert "2025-02" in problem.expected and problem.found == "'2025-01'"
+    assert counts == {("kent", "2025-01", "E01000001", "burglary"): 2,
+                      ("kent", "2025-02", "E01000001", "burglary"): 1}
+
+
+def test_blank_lines_keep_line_numbers_exact(tmp_path: Path) -> None:
+    sf = street(tmp_path, rows=[row("a"), "", row("b"), "", "", row("c", crime_type="Nope")])
+    result, counts = read(tmp_path, [sf])
+    assert [(p.rule, p.line) for p in result.problems] == [(pu.RULE_UNKNOWN_TYPE, 7)]
+    assert sum(counts.values()) == 2
+
+
+@pytest.mark.parametrize("batch_bytes", [1, 2**30])
+def test_file_ending_in_an_unterminated_quote_reads_as_the_csv_module_reads_it(
+        tmp_path: Path, batch_bytes: int) -> None:
+    """DuckDB reads such a last row differently with other files in its scan; the csv
+    module's reading (a Context of 'cut' and a newline) is the one counted, whatever the batch."""
+    before = street(tmp_path, "2025-01-essex-street.csv", rows=[row("e1"), row("e2")])
+    path = tmp_path / "2025-01-kent-street.csv"
+    path.write_bytes(("\n".join([HEADER_LINE, row("k1"), row("k2"), row("k1") + '"cut'])
+                      + "\n").encode())
+    cut = pu.StreetFile(str(path), path, force="kent", month="2025-01")
+    after = street(tmp_path, "2025-01-surrey-street.csv", rows=[row("s1")])
+    result, counts = read(tmp_path, [before, cut, after], batch_bytes=batch_bytes)
+    assert counts == {("essex", "2025-01", "E01000001", "burglary"): 2,
+                      ("kent", "2025-01", "E01000001", "burglary"): 2,
+                      ("surrey", "2025-01", "E01000001", "burglary"): 1}
+    (repeat,) = only(result.problems, pu.RULE_DUPLICATE)
+    assert (Path(repeat.file).name, repeat.line) == ("2025-01-kent-street.csv", 4)
+    assert "kept line 2" in repeat.expected
+    kent = next(s for s in result.stats if s.force == "kent")
+    assert (kent.rows, kent.kept, kent.duplicates) == (3, 2, 1)
+
+
+def test_check_counts_lines_and_spots_an_unterminated_last_quote(tmp_path: Path) -> None:
+    path = tmp_path / "2025-01-kent-street.csv"
+    path.write_bytes((HEADER_LINE + "\r\n" + row("a") + "\r\n" + row("b")).encode())
+    check = pu.check_street_file(pu.StreetFile(str(path), path, "kent", "2025-01"), tmp_path)
+    assert (check.lines, check.unterminated) == (2, False)  # no newline after the last row
+    path.write_bytes((HEADER_LINE + "\n" + row("a") + '"On or near\n').encode())
+    check = pu.check_street_file(pu.StreetFile(str(path), path, "kent", "2025-01"), tmp_path)
+    assert (check.lines, check.unterminated) == (1, True)
+
+
+def test_clean_copies_of_two_identical_files_never_share_a_path(tmp_path: Path) -> None:
+    """Files are checked in parallel: two copies of one broken file must not write one copy."""
+    rows = [row("a1"), row("a2", name="Kettering 00\xff")]
+    data = (HEADER_LINE + "\n" + "\n".join(rows) + "\n").encode("latin-1")
+    checks = []
+    for folder in ("x", "y"):
+        path = tmp_path / folder / "2025-01-kent-street.csv"
+        path.parent.mkdir()
+        path.write_bytes(data)
+        checks.append(pu.check_street_file(pu.StreetFile(str(path), path, "kent", "2025-01"),
+                                           tmp_path / "scratch"))
+    assert checks[0].read_path != checks[1].read_path
+    assert checks[0].read_path.read_bytes() == checks[1].read_path.read_bytes()
+    assert [c.line_map for c in checks] == [(2,), (2,)]
+
+
+def test_file_duckdb_cannot_read_even_after_the_slow_path_is_reported_not_counted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should DuckDB still reject the clean copy, the file is named and nothing of it counted."""
+    bad = street(tmp_path, "2025-01-kent-street.csv", rows=[row("a"), row("b") + ",extra"])
+    good = street(tmp_path, "2025-01-essex-street.csv", rows=[row("c")])
+    real_clean_copy = pu._clean_copy
+
+    def still_broken(sf: pu.StreetFile, sha: str, data: bytes, scratch: Path) -> pu.FileCheck:
+        cleaned = real_clean_copy(sf, sha, data, scratch)
+        return pu.FileCheck(sf, sha, cleaned.size, True, False, sf.path, 2, cleaned.problems,
+                            (2, 3), 0)  # hands DuckDB the broken original again
+
+    monkeypatch.setattr(pu, "_clean_copy", still_broken)
+    result, counts = read(tmp_path, [bad, good])
+    unreadable = only(result.problems, pu.RULE_UNREADABLE)
+    assert [Path(p.file).name for p in unreadable] == ["2025-01-kent-street.csv"]
+    assert "Found: 13" in unreadable[0].found
+    kent = next(s for s in result.stats if s.force == "kent")
+    assert kent.kept == 0
+    assert counts == {("essex", "2025-01", "E01000001", "burglary"): 1}

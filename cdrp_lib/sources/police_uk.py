@@ -503,18 +503,16 @@ def read_street_files(con: duckdb.DuckDBPyConnection, checks: Iterable[FileCheck
     con.execute("CREATE OR REPLACE TEMP TABLE street_slugs AS SELECT CAST(i - 1 AS UTINYINT) "
                 "AS slug_code, slug FROM unnest(CAST(? AS VARCHAR[])) WITH ORDINALITY t(slug, i)",
                 [list(_SLUGS)])
-    results: list[_FileResult] = []
     numbered = ((no, c) for no, c in enumerate(checks) if c.usable and not c.empty)
-    for batch in _batches(numbered, batch_bytes):
-        _read_batch(con, batch, table, scratch, results)
-    results.sort(key=lambda r: r.no)
+    results = sorted((r for batch in _batches(numbered, batch_bytes)
+                      for r in _read_batch(con, batch, table, scratch)), key=lambda r: r.no)
     return StreetRead(tuple(r.stats for r in results),
                       tuple(p for r in results for p in r.problems), table)
 
 
 def _read_batch(con: duckdb.DuckDBPyConnection, batch: list[tuple[int, FileCheck]], table: str,
-                scratch: Path, results: list[_FileResult]) -> None:
-    """Count one batch into ``table``.
+                scratch: Path) -> list[_FileResult]:
+    """Count one batch into ``table``; each file's figures and problems.
 
     A file DuckDB cannot read whole (a wrong number of fields, an unterminated
     quote) goes through the slow path (:func:`_clean_copy`) and is counted from its
@@ -523,6 +521,7 @@ def _read_batch(con: duckdb.DuckDBPyConnection, batch: list[tuple[int, FileCheck
     """
     scan: _Scan = list(enumerate(batch))
     broken = _unread(con, scan, _group_rows(con, [c for _, c in batch]))
+    results: list[_FileResult] = []
     if broken:
         con.execute("DELETE FROM street_groups WHERE list_contains($f, f)", {"f": sorted(broken)})
         repaired: _Scan = []
@@ -541,7 +540,7 @@ def _read_batch(con: duckdb.DuckDBPyConnection, batch: list[tuple[int, FileCheck
                 results.append(_unusable(no, batch[f][1], cleaned, still[f]))
         scan = sorted([item for item in scan if item[0] not in broken]
                       + [item for item in repaired if item[0] not in still])
-    results.extend(_summarise_batch(con, scan, table))
+    return results + _summarise_batch(con, scan, table)
 
 
 _Scan = list[tuple[int, tuple[int, FileCheck]]]  # (f, (file_no, check)) in scan order
