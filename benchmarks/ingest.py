@@ -17,7 +17,11 @@ timed.
   validation or deduplication at all.
 
 Each runs in its own subprocess so that peak memory (``ru_maxrss``) is its own;
-imports are done before the clock starts in both.  The last line is
+imports are done before the clock starts in both.  The copies are flushed to disk
+before either runs (so neither pays for the other's write-back), and with
+``--repeat`` the two alternate, so a busy machine slows both alike; the fastest run
+of each is compared.  CPU seconds and the load average are printed beside the wall
+times: on a shared machine they say how much of a ratio is the machine.  The last line is
 ``RESULT rows=<int> speedup=<float> memory_ratio=<float>`` (memory_ratio = ours /
 baseline peak memory).  Goal: speedup >= 5 and memory_ratio <= 0.5.
 
@@ -153,11 +157,15 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="cdrp-bench-") as tmp:
         folder = Path(tmp)
         rows = prepare(folder, args.rows)
-        print(f"input: {rows:,} rows ({SOURCE_ZIP.name} repeated as distinct forces)")
-        ours = min((_in_subprocess("ours", folder) for _ in range(args.repeat)),
-                   key=lambda r: r["seconds"])
-        base = min((_in_subprocess("baseline", folder) for _ in range(args.repeat)),
-                   key=lambda r: r["seconds"])
+        os.sync()
+        print(f"input: {rows:,} rows ({SOURCE_ZIP.name} repeated as distinct forces); "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        runs: dict[str, list[dict[str, float]]] = {"ours": [], "baseline": []}
+        for _ in range(args.repeat):
+            for which in runs:
+                runs[which].append(_in_subprocess(which, folder))
+        ours = min(runs["ours"], key=lambda r: r["seconds"])
+        base = min(runs["baseline"], key=lambda r: r["seconds"])
     if ours["rows"] != base["rows"]:
         raise SystemExit(f"row counts differ: ours {ours['rows']:,}, baseline {base['rows']:,}")
     speedup = base["seconds"] / ours["seconds"]

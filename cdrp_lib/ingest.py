@@ -378,10 +378,14 @@ class Rebuilt:
     problems: tuple[Problem, ...]
 
 
+# police_counts by partnership instead of LSOA, made once per rebuild: the series and
+# the principal forces read it rather than joining ~10^6 counts to the members again.
+_MEMBER_COUNTS = ("CREATE OR REPLACE TEMP TABLE member_counts AS SELECT m.partnership, c.force, "
+                  "c.month, c.crime_type, sum(c.n) AS n FROM police_counts c "
+                  "JOIN members m USING (lsoa_code, lsoa_name) GROUP BY ALL")
 # Rows each force contributes to each partnership; the principal force contributes most
 # (ties go to the first force name, so the choice is reproducible).
-_PARTNERSHIP_FORCES = ("SELECT m.partnership, c.force, sum(c.n) AS n FROM police_counts c "
-                       "JOIN members m USING (lsoa_code, lsoa_name) GROUP BY ALL")
+_PARTNERSHIP_FORCES = "SELECT partnership, force, sum(n) AS n FROM member_counts GROUP BY ALL"
 _PRINCIPAL_SELECT = ("SELECT partnership, first(force ORDER BY n DESC, force) AS force "
                      "FROM pf GROUP BY ALL")
 _MONTH_GRID = ("strftime(unnest(generate_series(CAST(first || '-01' AS DATE), "
@@ -406,6 +410,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
     con.register("measure_categories", pd.DataFrame(police, columns=["measure", "category"],
                                                     dtype=object))
     try:
+        con.execute(_MEMBER_COUNTS)
         principal = dict(con.execute(
             f"WITH pf AS ({_PARTNERSHIP_FORCES}) {_PRINCIPAL_SELECT}").fetchall())
         gaps = _rebuild_gaps(con)
@@ -416,6 +421,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
         problems += _da_series(con, areas, lsoas)
         problems += _survey_series(con, measures, areas)
     finally:
+        con.execute("DROP TABLE IF EXISTS member_counts")
         con.unregister("members")
         con.unregister("measure_categories")
     _store_rebuilt_problems(con, problems)
@@ -524,9 +530,9 @@ def _police_series(con: duckdb.DuckDBPyConnection) -> None:
             FROM pf JOIN force_months fm ON fm.force = pf.force AND fm.rows > 0 GROUP BY ALL),
         grid AS (SELECT partnership, {_MONTH_GRID} AS month FROM span),
         counts AS (
-            SELECT m.partnership, c.month, mc.measure, sum(c.n) AS n
-            FROM police_counts c JOIN members m USING (lsoa_code, lsoa_name)
-            JOIN measure_categories mc ON mc.category = c.crime_type GROUP BY ALL),
+            SELECT c.partnership, c.month, mc.measure, sum(c.n) AS n
+            FROM member_counts c JOIN measure_categories mc ON mc.category = c.crime_type
+            GROUP BY ALL),
         published AS (SELECT force, month FROM force_months WHERE rows > 0 GROUP BY ALL)
         SELECT g.partnership, ms.measure, g.month,
                CASE WHEN pub.force IS NOT NULL THEN CAST(coalesce(c.n, 0) AS DOUBLE) END,
