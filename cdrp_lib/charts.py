@@ -56,7 +56,7 @@ from cdrp_lib.stats.enums import (
     VariationIcon,
 )
 from cdrp_lib.stats.rounding import fmt_number, fmt_pct, fmt_signed, fmt_signed_pct
-from cdrp_lib.tables import safe_csv_cell
+from cdrp_lib.tables import download_link, safe_csv_cell
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -228,26 +228,15 @@ class Chart:
         ``download_href`` must be relative (the site works from any folder); an
         absolute path or URL raises ValueError.
         """
-        href = _relative_href(download_href)
+        link = download_link(download_href, self.title)
         data = base64.b64encode(self.png).decode("ascii")
-        title = html.escape(self.title)
         return (
             '<figure class="chart">'
             f'<img src="data:image/png;base64,{data}" alt="{html.escape(self.alt)}" '
             f'width="{self.width}" height="{self.height}">'
-            f"<figcaption>{title}</figcaption>"
-            "</figure>\n"
-            f'<p class="downloads"><a href="{html.escape(href)}">Download the figures (CSV)'
-            f'<span class="visually-hidden">: {title}</span></a></p>'
+            f"<figcaption>{html.escape(self.title)}</figcaption>"
+            "</figure>\n" + link
         )
-
-
-def _relative_href(href: str) -> str:
-    text = href.strip()
-    if not text or text.startswith(("/", "\\")) or "://" in text or ":" in text.split("/")[0]:
-        raise ValueError(
-            f"download_href must be a relative link such as 'data/x.csv', got {href!r}")
-    return text
 
 
 # ----------------------------------------------------------------------------- formatting

@@ -171,20 +171,27 @@ class Table:
 
         ``download_href`` must be relative; an absolute path or URL raises ValueError.
         """
-        href = _relative_href(download_href)
         return (
             f'<div class="table-wrap">{self.html}</div>\n'
-            f'<p class="downloads"><a href="{html.escape(href)}">Download the figures (CSV)'
-            f'<span class="visually-hidden">: {html.escape(self.caption)}</span></a></p>'
+            + download_link(download_href, self.caption)
         )
 
 
-def _relative_href(href: str) -> str:
-    text = href.strip()
-    if not text or text.startswith(("/", "\\")) or "://" in text or ":" in text.split("/")[0]:
+def download_link(download_href: str, label: str) -> str:
+    """The "Download the figures (CSV)" paragraph every table and chart carries.
+
+    ``download_href`` must be relative, so the site works copied to any folder or
+    opened from disk; an absolute path or URL raises ValueError.  ``label`` (the
+    caption) is read only by screen readers, to tell the links apart.
+    """
+    href = download_href.strip()
+    if not href or href.startswith(("/", "\\")) or "://" in href or ":" in href.split("/")[0]:
         raise ValueError(
-            f"download_href must be a relative link such as 'data/x.csv', got {href!r}")
-    return text
+            f"download_href must be a relative link such as 'data/x.csv', got {download_href!r}")
+    return (
+        f'<p class="downloads"><a href="{html.escape(href)}">Download the figures (CSV)'
+        f'<span class="visually-hidden">: {html.escape(label)}</span></a></p>'
+    )
 
 
 def _cell_html(cell: Cell, tag: str, scope: str | None = None) -> str:
