@@ -502,8 +502,7 @@ def test_end_to_end_one_worker_then_skip_then_force_byte_identical(
     site = project.outputs_dir / "site"
     folder = site / "calder-vale" / "2025-12"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "bulletin.json", "data", "figures.json", "index.html", "summary.figures.json",
-        "violence.figures.json", "violence.html"]
+        "bulletin.json", "data", "figures.json", "index.html", "violence.html"]
     assert (folder / "data" / "violence.csv").read_text(encoding="utf-8").splitlines()[1] == \
         "calder-vale,2025-12,240"
     figures = json.loads((folder / "figures.json").read_text(encoding="utf-8"))

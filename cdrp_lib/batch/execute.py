@@ -237,6 +237,8 @@ def _publish(job: Job) -> dict[str, int]:
 
     assessments = merge_figures(job)
     counts = rag_counts(assessments)
+    for theme in job.themes:  # merged into figures.json: one copy of each figure is published
+        (job.staging_dir / figures_file(theme)).unlink(missing_ok=True)
     _write_json(job.staging_dir / FIGURES_FILE, assessments)
     _write_json(job.staging_dir / BULLETIN_FILE, bulletin_record(job, counts))
     required = [page_file(t) for t in job.themes] + [FIGURES_FILE, BULLETIN_FILE]
