@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cdrp_lib.errors import Problem
+from cdrp_lib.errors import InputError, Problem
 from cdrp_lib.sources import police_uk as pu
 
 HEADER_LINE = ",".join(pu.HEADER)
@@ -386,3 +386,41 @@ def test_file_duckdb_cannot_read_even_after_the_slow_path_is_reported_not_counte
     kent = next(s for s in result.stats if s.force == "kent")
     assert kent.kept == 0
     assert counts == {("essex", "2025-01", "E01000001", "burglary"): 1}
+
+
+def test_repeats_and_rejects_are_exact_when_files_are_read_again_in_several_scans(
+        tmp_path: Path) -> None:
+    """The second pass splits its files into one scan per DuckDB thread; lines stay exact."""
+    files = []
+    for i, force in enumerate(["aa", "bb", "cc", "dd", "ee"]):
+        rows = [row(f"{force}{j}") for j in range(30)]
+        rows[3 + i] = row(f"{force}0", lsoa="E01000002", name="Kettering 002A")  # repeat
+        rows[20] = row("x", crime_type="Nope")
+        rows[25] = row("", crime_type="Anti-social behaviour")
+        files.append(street(tmp_path, f"2025-01-{force}-street.csv", rows=rows))
+    con = duckdb.connect()
+    con.execute("SET threads = 3")
+    checks = [pu.check_street_file(f, tmp_path / "scratch") for f in files]
+    result = pu.read_street_files(con, iter(checks), tmp_path / "scratch")
+    repeats = [(Path(p.file).name[8:10], p.line, p.expected) for p in
+               only(result.problems, pu.RULE_DUPLICATE)]
+    assert repeats == [(force, 5 + i, "one row per Crime ID (kept line 2)")
+                       for i, force in enumerate(["aa", "bb", "cc", "dd", "ee"])]
+    assert [p.line for p in only(result.problems, pu.RULE_UNKNOWN_TYPE)] == [22] * 5
+    assert [(s.rows, s.kept, s.rejected, s.duplicates) for s in result.stats] == [
+        (30, 28, 1, 1)] * 5
+    counts = dict(con.execute("SELECT force || ' ' || lsoa_code || ' ' || crime_type, n "
+                              "FROM street_counts").fetchall())
+    assert counts["aa E01000001 burglary"] == 27 and "aa E01000002 burglary" not in counts
+    assert counts["ee E01000001 anti-social-behaviour"] == 1
+
+
+def test_second_pass_reading_other_rows_than_the_first_is_an_error(tmp_path: Path) -> None:
+    """Both passes must read a file alike; if not, the ingest stops rather than guess."""
+    sf = street(tmp_path, rows=[row("a"), row("a"), row("b")])
+    con = duckdb.connect()
+    check = pu.check_street_file(sf, tmp_path)
+    pu.read_street_files(con, iter([check]), tmp_path)  # leaves its groups in the connection
+    scanned = pu._Scanned(0, 0, check, True)
+    with pytest.raises(InputError, match="another number of rows"):
+        pu._second_pass(con, [scanned], {0: 2})  # the first pass read 3

@@ -13,21 +13,20 @@ rare file that DuckDB cannot parse, or that holds bytes that are not UTF-8, goes
 through a slow path that drops the bad records, reports each one, and hands DuckDB
 a clean copy.
 
-Two passes, the second over few files: one scan counts every file's rows by LSOA and crime
-type and finds the Crime IDs that occur more than once in a file, keeping nothing
-per row.  A file with a rejected row or a repeated Crime ID (a fifth of the files
-in a national month) is read again into a table with insertion order preserved,
-so ``rowid`` is file order; a row's line is its offset from the file's first row
-plus 2 (the header is line 1), or comes from a line map when a record spans lines.
-"A Crime ID repeated within a month is one crime" keeps the first valid such row
-in that order.
+Two passes, the second over few files: one scan counts every file's rows by LSOA and
+crime type and finds the Crime IDs that occur more than once in a file, keeping
+nothing per row.  A file with a rejected row or a repeated Crime ID (a fifth of the
+files in a national month) is read again in file order, its rows numbered as they
+stream past, and only the rows of interest come back; a row's line is its index
+plus 2 (the header is line 1), or comes from a line map for a clean copy.  "A
+Crime ID repeated within a month is one crime" keeps the first valid such row in
+that order, and the repeats are taken off the first scan's counts.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import dataclasses
 import hashlib
 import io
 import os
@@ -35,14 +34,14 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cdrp_lib.errors import Problem
+from cdrp_lib.errors import InputError, Problem
 
 if TYPE_CHECKING:  # duckdb is imported lazily: `cdrp --help` must not pay for it
     import duckdb
@@ -597,7 +596,7 @@ def _group_rows(con: duckdb.DuckDBPyConnection, checks: Sequence[FileCheck],
     slug (``counted``; ``slug_code`` NULL for an unknown type), and every Crime ID
     that occurs more than once in its file, by a 64-bit hash of the ID.  Those
     candidates, and any row breaking a rule, are rare; the files that have them are
-    read again in file order (:func:`_load_rows`) to name the lines, so a hash
+    read again in file order (:func:`_second_pass`) to name the lines, so a hash
     collision costs time, never a wrong count.
 
     ``f`` is a file's position in ``checks``, or ``positions[i]`` when given, in which
@@ -659,11 +658,12 @@ def _register_files(con: duckdb.DuckDBPyConnection, name: str,
 def _summarise_batch(con: duckdb.DuckDBPyConnection,
                      scan: Sequence[tuple[int, tuple[int, FileCheck]]],
                      table: str) -> list[_FileResult]:
-    """Figures and counts of the files ``(f, (no, check))`` now in ``street_groups``.
+    """Figures, problems and counts of the files ``(f, (no, check))`` now in ``street_groups``.
 
-    A file with no rejected row and no repeated Crime ID (nearly all) is done here,
-    from its groups; the others are read again in file order by :func:`_read_rows`.
-    Of two files in the batch for one force and month, only the later is counted.
+    A file with no rejected row and no repeated Crime ID (nearly all) is done from
+    its groups; the others are read again in file order by :func:`_second_pass`,
+    and their counts are their groups less the repeats it drops.  Of two files in
+    the batch for one force and month, only the later is counted.
     """
     last = {(c.file.force, c.file.month): no for _, (no, c) in scan}
     files = [_Scanned(f, no, c, last[(c.file.force, c.file.month)] == no)
@@ -677,31 +677,41 @@ def _summarise_batch(con: duckdb.DuckDBPyConnection,
         "count(*) FILTER (NOT counted) FROM (SELECT g.f, g.n, g.counted, g.lsoa_code, "
         "  g.month IS NOT DISTINCT FROM b.file_month AND g.slug_code IS NOT NULL AS ok "
         "  FROM street_groups g JOIN batch_files b USING (f)) GROUP BY f").fetchall()}
-    again = sorted(f for f, (_, rejected, _, repeated) in summary.items() if rejected or repeated)
+    rows = {s.f: summary.get(s.f, (0, 0, 0, 0))[0] for s in files}
+    again = [s for s in files if s.f in summary
+             and (summary[s.f][1] or summary[s.f][3])]  # rejected rows or repeated IDs
+    second = _second_pass(con, again, rows)
+    _drop_repeats(con, second)
     con.execute(f"DELETE FROM {table} USING batch_files f "
                 f"WHERE {table}.force = f.force AND {table}.month = f.file_month")
     con.execute(  # one group per file, month, LSOA and slug: nothing left to add up
         f"INSERT INTO {table} SELECT b.force, b.file_month, g.lsoa_code, g.lsoa_name, s.slug, "
-        "g.n FROM street_groups g "
-        "JOIN batch_files b ON b.f = g.f AND b.latest AND NOT list_contains($again, b.f) "
-        "JOIN street_slugs s USING (slug_code) "
-        "WHERE g.counted AND g.month = b.file_month", {"again": again})
+        "g.n - coalesce(d.n, 0) FROM street_groups g JOIN batch_files b ON b.f = g.f AND b.latest "
+        "JOIN street_slugs s USING (slug_code) LEFT JOIN street_dropped d ON d.f = g.f "
+        "AND d.lsoa_code = g.lsoa_code AND d.lsoa_name = g.lsoa_name AND d.slug_code = g.slug_code "
+        "WHERE g.counted AND g.month = b.file_month AND g.n > coalesce(d.n, 0)")
     out: list[_FileResult] = []
     for s in files:
-        if s.f in again:
-            continue
-        rows, _, no_lsoa, _ = summary.get(s.f, (0, 0, 0, 0))
         sf, check = s.check.file, s.check
+        n_rows, _, no_lsoa, _ = summary.get(s.f, (0, 0, 0, 0))
+        read = second.get(s.f, _SecondPass())
+        to_line = _line_numbering(check)
         problems = list(check.problems)
-        if no_lsoa:
-            problems.append(_no_lsoa_problem(sf, no_lsoa))
+        for idx, month, unknown_type in read.bad:
+            problems.extend(_row_problems(sf, to_line(idx), month, unknown_type))
+        for idx, first, _ in read.dropped:
+            problems.append(Problem(sf.name, RULE_DUPLICATE,
+                                    f"one row per Crime ID (kept line {to_line(first)})",
+                                    "a repeat", line=to_line(idx), column="Crime ID",
+                                    severity=SEVERITY_WARNING))
+        n_bad, n_dup = len(read.bad), len(read.dropped)
+        lsoa_missing = no_lsoa - sum(1 for d in read.dropped if not d[2][0])
+        if lsoa_missing:
+            problems.append(_no_lsoa_problem(sf, lsoa_missing))
         out.append(_FileResult(s.no, FileStats(sf.name, sf.force, sf.month, check.sha256,
-                                               rows + check.dropped, rows, check.dropped, 0,
-                                               no_lsoa), tuple(problems)))
-    if again:
-        by_f = {s.f: s for s in files}
-        out.extend(_read_rows(con, [dataclasses.replace(by_f[f], f=i)
-                                    for i, f in enumerate(again)], table))
+                                               n_rows + check.dropped, n_rows - n_bad - n_dup,
+                                               n_bad + check.dropped, n_dup, lsoa_missing),
+                               tuple(problems)))
     return out
 
 
@@ -711,104 +721,124 @@ def _no_lsoa_problem(sf: StreetFile, rows: int) -> Problem:
                    column="LSOA code", severity=SEVERITY_INFO)
 
 
-def _load_rows(con: duckdb.DuckDBPyConnection, files: Sequence[_Scanned]) -> None:
-    """One parallel pass over ``files`` into ``street_rows``, keeping every row in file order.
+_GroupKey = tuple[str, str, int]  # lsoa_code, lsoa_name, slug_code of a counted group
 
-    Insertion order is preserved, so ``rowid`` is file order.  Only a 64-bit hash of
-    the Crime ID is kept, not the string, and a row's month and crime type text only
-    when they are wrong: what every row keeps is small.  The reader's options are
-    those of :func:`_group_rows`, which found these files whole, so the two passes
-    see the same rows.
+
+@dataclass(frozen=True)
+class _SecondPass:
+    """What the second pass found in one file, by row index (0 = first row after the header).
+
+    ``bad``: (index, wrong month or None, unknown crime type or None) of each rejected
+    row; ``dropped``: (index, index of the row kept, its group) of each repeat.
     """
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE street_rows AS SELECT CAST(file_index AS INTEGER) AS f, "
-        "CASE WHEN \"Crime ID\" <> '' THEN hash(\"Crime ID\") END AS h, "
-        "CASE WHEN \"Month\" IS DISTINCT FROM $months[CAST(file_index AS BIGINT) + 1] "
-        "THEN coalesce(\"Month\", '') END AS bad_month, coalesce(\"LSOA code\", '') AS lsoa_code, "
-        f"coalesce(\"LSOA name\", '') AS lsoa_name, {_SLUG_CODE} AS slug_code, "
-        "CASE WHEN slug_code IS NULL THEN coalesce(\"Crime type\", '') END AS unknown_type "
-        f"FROM {_read_csv_sql('files', rejects=True)}",
-        {"files": [str(s.check.read_path) for s in files],
-         "months": [s.check.file.month for s in files]},
-    )
+
+    bad: tuple[tuple[int, str | None, str | None], ...] = ()
+    dropped: tuple[tuple[int, int, _GroupKey], ...] = ()
 
 
-_VALID = "bad_month IS NULL AND slug_code IS NOT NULL"
+def _second_pass(con: duckdb.DuckDBPyConnection, files: Sequence[_Scanned],
+                 rows: Mapping[int, int]) -> dict[int, _SecondPass]:
+    """Read ``files`` again in file order; the rows that break a rule or repeat a Crime ID.
 
-
-def _read_rows(con: duckdb.DuckDBPyConnection, files: Sequence[_Scanned],
-               table: str) -> list[_FileResult]:
-    """Files with rejected rows or repeated Crime IDs, row by row in file order.
-
-    The first valid row of a Crime ID is kept and its repeats are dropped; every
-    rejected row and every repeat is named by its line.
+    Rows are numbered as they are read (``row_number() OVER ()`` streams, in one
+    thread per scan, in file order), so nothing is kept per row: only the rows of
+    interest come back.  The files are split into as many scans as DuckDB has
+    threads.  A row's index in its file is its number less the rows of the files
+    before it, which the first pass counted (``rows``); an index outside its file
+    would mean the two passes read a file differently, which is reported rather
+    than guessed at.  Repeats are told apart by the Crime ID itself, not its hash.
     """
-    _load_rows(con, files)
-    _register_files(con, "row_files", files)
-    per_file = {int(f): (int(n), int(first), int(no_lsoa)) for f, n, first, no_lsoa in
-                con.execute("SELECT f, count(*), min(rowid), count(*) FILTER (lsoa_code = '' "
-                            f"AND {_VALID}) FROM street_rows GROUP BY f").fetchall()}
-    bad = con.execute(
-        "SELECT f, rowid, bad_month, unknown_type FROM street_rows "
-        "WHERE bad_month IS NOT NULL OR slug_code IS NULL ORDER BY rowid").fetchall()
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE street_dropped AS SELECT f, rowid AS rid, lsoa_code, "
-        "min(rowid) OVER (PARTITION BY f, h) AS first_rid FROM street_rows "
-        "SEMI JOIN (SELECT f, h FROM street_rows WHERE h IS NOT NULL "
-        "  GROUP BY f, h HAVING count(*) > 1) r USING (f, h) "
-        f"WHERE {_VALID} QUALIFY rid > first_rid")
-    dropped = con.execute(
-        "SELECT f, rid, first_rid, lsoa_code = '' FROM street_dropped ORDER BY rid").fetchall()
-    con.execute(
-        f"INSERT INTO {table} SELECT b.force, b.file_month, a.lsoa_code, a.lsoa_name, s.slug, "
-        "a.n FROM (SELECT f, lsoa_code, lsoa_name, slug_code, count(*) AS n FROM street_rows "
-        f"  WHERE {_VALID} AND rowid NOT IN (SELECT rid FROM street_dropped) GROUP BY ALL) a "
-        "JOIN row_files b ON a.f = b.f AND b.latest JOIN street_slugs s USING (slug_code)")
+    if not files:
+        return {}
+    parts = _split(con, files)
+    found = con.execute(_second_pass_sql(parts), _second_pass_params(parts, rows)).fetchall()
+    by_file = {s.f: s for s in files}
+    outside = sorted({int(f) for f, idx, *_ in found if not 0 <= int(idx) < rows[int(f)]})
+    if outside:
+        raise InputError([Problem(by_file[f].check.file.name, RULE_UNREADABLE,
+                                  f"{rows[f]} rows, as the first pass read",
+                                  "another number of rows in the second pass") for f in outside])
+    bad: dict[int, list[tuple[int, str | None, str | None]]] = defaultdict(list)
+    seen: dict[tuple[int, str], int] = {}
+    dropped: dict[int, list[tuple[int, int, _GroupKey]]] = defaultdict(list)
+    for f, idx, crime_id, bad_month, unknown_type, code, name, slug in sorted(
+            found, key=lambda r: (r[0], r[1])):
+        if bad_month is not None or slug is None:
+            bad[f].append((idx, bad_month, unknown_type))
+        elif (f, crime_id) in seen:
+            dropped[f].append((idx, seen[(f, crime_id)], (code, name, slug)))
+        else:
+            seen[(f, crime_id)] = idx
+    return {f: _SecondPass(tuple(bad[f]), tuple(dropped[f])) for f in set(bad) | set(dropped)}
 
-    bad_by_file: dict[int, list[tuple[int, str | None, str | None]]] = defaultdict(list)
-    for f, rid, month, unknown_type in bad:
-        bad_by_file[int(f)].append((int(rid), month, unknown_type))
-    dup_by_file: dict[int, list[tuple[int, int, bool]]] = defaultdict(list)
-    for f, rid, first_rid, no_lsoa in dropped:
-        dup_by_file[int(f)].append((int(rid), int(first_rid), bool(no_lsoa)))
-    out: list[_FileResult] = []
+
+def _split(con: duckdb.DuckDBPyConnection, files: Sequence[_Scanned]) -> list[list[_Scanned]]:
+    """``files`` in as many consecutive parts of about equal size as DuckDB has threads."""
+    row = con.execute("SELECT current_setting('threads')").fetchone()
+    parts = max(1, min(len(files), int(row[0]) if row else 1))
+    total = sum(s.check.size for s in files)
+    out: list[list[_Scanned]] = [[] for _ in range(parts)]
+    done = 0
     for s in files:
-        f, no, check = s.f, s.no, s.check
-        rows, first_rowid, no_lsoa = per_file.get(f, (0, 0, 0))
-        to_line = _line_numbering(check, first_rowid)
-        problems = list(check.problems)
-        for rid, month, unknown_type in bad_by_file[f]:
-            problems.extend(_row_problems(check.file, to_line(rid), month, unknown_type))
-        for rid, first_rid, _ in dup_by_file[f]:
-            problems.append(Problem(check.file.name, RULE_DUPLICATE,
-                                    f"one row per Crime ID (kept line {to_line(first_rid)})",
-                                    "a repeat", line=to_line(rid), column="Crime ID",
-                                    severity=SEVERITY_WARNING))
-        n_bad, n_dup = len(bad_by_file[f]), len(dup_by_file[f])
-        lsoa_missing = no_lsoa - sum(1 for d in dup_by_file[f] if d[2])
-        if lsoa_missing:
-            problems.append(_no_lsoa_problem(check.file, lsoa_missing))
-        out.append(_FileResult(no, FileStats(check.file.name, check.file.force,
-                                             check.file.month, check.sha256,
-                                             rows + check.dropped, rows - n_bad - n_dup,
-                                             n_bad + check.dropped, n_dup, lsoa_missing),
-                               tuple(problems)))
-    return out
+        out[min(parts - 1, done * parts // max(total, 1))].append(s)
+        done += s.check.size
+    return [part for part in out if part]
 
 
-def _line_numbering(check: FileCheck, first_rowid: int) -> Callable[[int], int]:
-    """rowid -> line in the original file (header is line 1).
+def _second_pass_sql(parts: Sequence[Sequence[_Scanned]]) -> str:
+    """One scan per part, each numbering its rows; the rows of interest of all of them."""
+    scans = " UNION ALL ".join(
+        f"SELECT $f{p}[i] AS f, rn - $before{p}[i] - 1 AS idx, \"Crime ID\" AS crime_id, "
+        f"CASE WHEN \"Month\" IS DISTINCT FROM $months{p}[i] THEN coalesce(\"Month\", '') END "
+        "AS bad_month, CASE WHEN slug_code IS NULL THEN coalesce(\"Crime type\", '') END "
+        "AS unknown_type, lsoa_code, lsoa_name, slug_code, h FROM (SELECT "
+        "CAST(file_index AS BIGINT) + 1 AS i, row_number() OVER () AS rn, \"Crime ID\", "
+        "\"Month\", \"Crime type\", coalesce(\"LSOA code\", '') AS lsoa_code, "
+        f"coalesce(\"LSOA name\", '') AS lsoa_name, {_SLUG_CODE} AS slug_code, "
+        "CASE WHEN \"Crime ID\" <> '' THEN hash(\"Crime ID\") END AS h "
+        f"FROM {_read_csv_sql(f'files{p}', rejects=True)})" for p in range(len(parts)))
+    return ("SELECT f, idx, crime_id, bad_month, unknown_type, lsoa_code, lsoa_name, slug_code "
+            f"FROM ({scans}) r WHERE bad_month IS NOT NULL OR slug_code IS NULL "
+            "OR idx < 0 OR idx >= $rows[f + 1] OR EXISTS (SELECT 1 FROM street_groups c "
+            "WHERE NOT c.counted AND c.f = r.f AND c.h = r.h)")
+
+
+def _second_pass_params(parts: Sequence[Sequence[_Scanned]],
+                        rows: Mapping[int, int]) -> dict[str, object]:
+    params: dict[str, object] = {"rows": [rows.get(f, 0) for f in range(max(rows) + 1)]}
+    for p, part in enumerate(parts):
+        before = [sum(rows[s.f] for s in part[:i]) for i in range(len(part))]
+        params |= {f"files{p}": [str(s.check.read_path) for s in part],
+                   f"f{p}": [s.f for s in part], f"before{p}": before,
+                   f"months{p}": [s.check.file.month for s in part]}
+    return params
+
+
+def _drop_repeats(con: duckdb.DuckDBPyConnection, second: Mapping[int, _SecondPass]) -> None:
+    """Temp table ``street_dropped``: repeats to take off each group's count."""
+    dropped = Counter((f, *key) for f, read in second.items() for _, _, key in read.dropped)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE street_dropped AS SELECT "
+        "unnest(CAST($f AS INTEGER[])) AS f, unnest(CAST($code AS VARCHAR[])) AS lsoa_code, "
+        "unnest(CAST($name AS VARCHAR[])) AS lsoa_name, "
+        "unnest(CAST($slug AS UTINYINT[])) AS slug_code, unnest(CAST($n AS BIGINT[])) AS n",
+        {"f": [k[0] for k in dropped], "code": [k[1] for k in dropped],
+         "name": [k[2] for k in dropped], "slug": [k[3] for k in dropped],
+         "n": list(dropped.values())})
+
+
+def _line_numbering(check: FileCheck) -> Callable[[int], int]:
+    """Row index -> line in the original file (header is line 1).
 
     A file read directly has one record per line (:func:`_unread` sent any other to
     the slow path); a clean copy maps its records to their lines.
     """
     line_map = check.line_map
 
-    def to_line(rowid: int) -> int:
-        offset = rowid - first_rowid
-        if line_map is not None and 0 <= offset < len(line_map):
-            return line_map[offset]
-        return offset + 2
+    def to_line(idx: int) -> int:
+        if line_map is not None and 0 <= idx < len(line_map):
+            return line_map[idx]
+        return idx + 2
 
     return to_line
 
