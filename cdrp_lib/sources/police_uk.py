@@ -36,10 +36,11 @@ import tempfile
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cdrp_lib.errors import InputError, Problem
 
@@ -743,17 +744,34 @@ def _second_pass(con: duckdb.DuckDBPyConnection, files: Sequence[_Scanned],
     Rows are numbered as they are read (``row_number() OVER ()`` streams, in one
     thread per scan, in file order), so nothing is kept per row: only the rows of
     interest come back.  The files are split into as many scans as DuckDB has
-    threads.  A row's index in its file is its number less the rows of the files
-    before it, which the first pass counted (``rows``); an index outside its file
-    would mean the two passes read a file differently, which is reported rather
-    than guessed at.  Repeats are told apart by the Crime ID itself, not its hash.
+    threads, run side by side on cursors of ``con`` (they read files, no tables).
+    A row's index in its file is its number less the rows of the files before it,
+    which the first pass counted (``rows``); an index outside its file would mean
+    the two passes read a file differently, which is reported rather than guessed
+    at.  Repeats are told apart by the Crime ID itself, not its hash.
     """
     if not files:
         return {}
+    candidates = con.execute("SELECT f, h FROM street_groups WHERE NOT counted").fetchall()
+    known = {"cf": [int(f) for f, _ in candidates], "ch": [int(h) for _, h in candidates]}
+
+    def scan(part: Sequence[_Scanned]) -> list[tuple[Any, ...]]:
+        cursor = con.cursor()
+        try:
+            return cursor.execute(_SECOND_PASS, known | {
+                "files": [str(s.check.read_path) for s in part], "f": [s.f for s in part],
+                "before": [sum(rows[s.f] for s in part[:i]) for i in range(len(part))],
+                "rows": [rows[s.f] for s in part],
+                "months": [s.check.file.month for s in part]}).fetchall()
+        finally:
+            cursor.close()
+
     parts = _split(con, files)
-    found = con.execute(_second_pass_sql(parts), _second_pass_params(parts, rows)).fetchall()
+    with ThreadPoolExecutor(max_workers=len(parts)) as pool:
+        found = sorted((r for part in pool.map(scan, parts) for r in part),
+                       key=lambda r: (r[0], r[1]))
     by_file = {s.f: s for s in files}
-    outside = sorted({int(f) for f, idx, *_ in found if not 0 <= int(idx) < rows[int(f)]})
+    outside = sorted({f for f, idx, *_ in found if not 0 <= idx < rows[f]})
     if outside:
         raise InputError([Problem(by_file[f].check.file.name, RULE_UNREADABLE,
                                   f"{rows[f]} rows, as the first pass read",
@@ -761,8 +779,7 @@ def _second_pass(con: duckdb.DuckDBPyConnection, files: Sequence[_Scanned],
     bad: dict[int, list[tuple[int, str | None, str | None]]] = defaultdict(list)
     seen: dict[tuple[int, str], int] = {}
     dropped: dict[int, list[tuple[int, int, _GroupKey]]] = defaultdict(list)
-    for f, idx, crime_id, bad_month, unknown_type, code, name, slug in sorted(
-            found, key=lambda r: (r[0], r[1])):
+    for f, idx, crime_id, bad_month, unknown_type, code, name, slug in found:
         if bad_month is not None or slug is None:
             bad[f].append((idx, bad_month, unknown_type))
         elif (f, crime_id) in seen:
@@ -785,33 +802,23 @@ def _split(con: duckdb.DuckDBPyConnection, files: Sequence[_Scanned]) -> list[li
     return [part for part in out if part]
 
 
-def _second_pass_sql(parts: Sequence[Sequence[_Scanned]]) -> str:
-    """One scan per part, each numbering its rows; the rows of interest of all of them."""
-    scans = " UNION ALL ".join(
-        f"SELECT $f{p}[i] AS f, rn - $before{p}[i] - 1 AS idx, \"Crime ID\" AS crime_id, "
-        f"CASE WHEN \"Month\" IS DISTINCT FROM $months{p}[i] THEN coalesce(\"Month\", '') END "
-        "AS bad_month, CASE WHEN slug_code IS NULL THEN coalesce(\"Crime type\", '') END "
-        "AS unknown_type, lsoa_code, lsoa_name, slug_code, h FROM (SELECT "
-        "CAST(file_index AS BIGINT) + 1 AS i, row_number() OVER () AS rn, \"Crime ID\", "
-        "\"Month\", \"Crime type\", coalesce(\"LSOA code\", '') AS lsoa_code, "
-        f"coalesce(\"LSOA name\", '') AS lsoa_name, {_SLUG_CODE} AS slug_code, "
-        "CASE WHEN \"Crime ID\" <> '' THEN hash(\"Crime ID\") END AS h "
-        f"FROM {_read_csv_sql(f'files{p}', rejects=True)})" for p in range(len(parts)))
-    return ("SELECT f, idx, crime_id, bad_month, unknown_type, lsoa_code, lsoa_name, slug_code "
-            f"FROM ({scans}) r WHERE bad_month IS NOT NULL OR slug_code IS NULL "
-            "OR idx < 0 OR idx >= $rows[f + 1] OR EXISTS (SELECT 1 FROM street_groups c "
-            "WHERE NOT c.counted AND c.f = r.f AND c.h = r.h)")
-
-
-def _second_pass_params(parts: Sequence[Sequence[_Scanned]],
-                        rows: Mapping[int, int]) -> dict[str, object]:
-    params: dict[str, object] = {"rows": [rows.get(f, 0) for f in range(max(rows) + 1)]}
-    for p, part in enumerate(parts):
-        before = [sum(rows[s.f] for s in part[:i]) for i in range(len(part))]
-        params |= {f"files{p}": [str(s.check.read_path) for s in part],
-                   f"f{p}": [s.f for s in part], f"before{p}": before,
-                   f"months{p}": [s.check.file.month for s in part]}
-    return params
+# One scan of the second pass: its files' rows numbered in file order, and of those
+# only the rows that break a rule, repeat a candidate Crime ID (``$cf``, ``$ch``: file
+# and hash, from the first pass) or fall outside their file's count (``$rows``).
+_SECOND_PASS = (
+    "SELECT f, idx, crime_id, bad_month, unknown_type, lsoa_code, lsoa_name, slug_code FROM ("
+    "  SELECT $f[i] AS f, rn - $before[i] - 1 AS idx, $rows[i] AS n_rows, "
+    "  \"Crime ID\" AS crime_id, CASE WHEN \"Month\" IS DISTINCT FROM $months[i] "
+    "  THEN coalesce(\"Month\", '') END AS bad_month, CASE WHEN slug_code IS NULL "
+    "  THEN coalesce(\"Crime type\", '') END AS unknown_type, lsoa_code, lsoa_name, slug_code, h "
+    "  FROM (SELECT CAST(file_index AS BIGINT) + 1 AS i, row_number() OVER () AS rn, "
+    "    \"Crime ID\", \"Month\", \"Crime type\", coalesce(\"LSOA code\", '') AS lsoa_code, "
+    f"    coalesce(\"LSOA name\", '') AS lsoa_name, {_SLUG_CODE} AS slug_code, "
+    "    CASE WHEN \"Crime ID\" <> '' THEN hash(\"Crime ID\") END AS h "
+    f"    FROM {_read_csv_sql('files', rejects=True)})) r "
+    "WHERE bad_month IS NOT NULL OR slug_code IS NULL OR idx < 0 OR idx >= n_rows "
+    "OR EXISTS (SELECT 1 FROM (SELECT unnest(CAST($cf AS INTEGER[])) AS f, "
+    "  unnest(CAST($ch AS UBIGINT[])) AS h) c WHERE c.f = r.f AND c.h = r.h)")
 
 
 def _drop_repeats(con: duckdb.DuckDBPyConnection, second: Mapping[int, _SecondPass]) -> None:
