@@ -43,6 +43,7 @@ import cdrp_lib
 from cdrp_lib.assessment import Assessment
 from cdrp_lib.errors import NotFoundError
 from cdrp_lib.periods import MONTH_NAMES, Month
+from cdrp_lib.stats.disclosure import SENSITIVE_THEMES
 
 if TYPE_CHECKING:
     from cdrp_lib.charts import Chart
@@ -83,7 +84,6 @@ CROSS_CUTTING_TITLE = "Cross-cutting outcomes"
 SOURCE_POLICE = "police"
 SOURCE_SURVEY = "survey"
 SOURCE_DOMESTIC_ABUSE = "domestic_abuse"
-SENSITIVE_THEMES = frozenset({"domestic_abuse"})
 # Files whose presence marks the project folder that relative parameters refer to.
 PROJECT_MARKERS = ("pyproject.toml", "notebooks", "params")
 _SLUG = re.compile(r"[^a-z0-9]+")

@@ -49,6 +49,7 @@ DEFAULT_TIMEOUT_S = 600.0
 # How much of quarto's stderr a RenderError carries: enough for its error block.
 MESSAGE_MAX_LINES = 12
 MESSAGE_MAX_CHARS = 2000
+# Files written for the web must be world-readable whatever mkstemp chose.
 PUBLISHED_FILE_MODE = 0o644
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")

@@ -39,7 +39,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cdrp_lib.errors import InputError, Problem
-from cdrp_lib.quarto import RenderError, find_quarto, nav_html, render_with_quarto
+from cdrp_lib.quarto import (
+    PUBLISHED_FILE_MODE,
+    RenderError,
+    find_quarto,
+    nav_html,
+    render_with_quarto,
+)
 
 if TYPE_CHECKING:
     from nbconvert import HTMLExporter
@@ -71,8 +77,6 @@ DROPPED_MIMETYPES = (
     "text/plain", "text/latex", "text/vnd.mermaid", "application/javascript",
     "application/vnd.jupyter.widget-view+json", "application/pdf",
 )
-# Files written for the web must be world-readable whatever mkstemp chose.
-PUBLISHED_FILE_MODE = 0o644
 
 _H1_MARKER = "<!--cdrp:h1-->"
 _H1_TAG = re.compile(r"<h1[\s>]", re.IGNORECASE)

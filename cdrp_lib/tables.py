@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import cdrp_lib
 from cdrp_lib.assessment import Assessment, AssessmentPart
+from cdrp_lib.narrative import PEER_RATE_UNIT, RATE_DECIMALS
 from cdrp_lib.periods import Month
 from cdrp_lib.stats.disclosure import SECONDARY_MARK, suppress_table
 from cdrp_lib.stats.enums import (
@@ -88,9 +89,8 @@ __all__ = [
 NOT_APPLICABLE = "N/A"
 DECIMALS_COUNT = 0
 DECIMALS_PERCENT = 1
-DECIMALS_PEER_RATE = 1  # rates per 1,000 residents, as the narrative prints them
+DECIMALS_PEER_RATE = RATE_DECIMALS  # rates per 1,000 residents, as the narrative prints them
 PERCENT = 100
-PEER_RATE_UNIT = "per 1,000 residents"
 
 # CSS classes: colour only, the words always carry the meaning.
 GOOD = "status-good"

@@ -29,15 +29,15 @@ from cdrp_lib.sources.local_csv import (
     read_text_table,
     shown,
 )
+from cdrp_lib.sources.reference import LSOA_CODE_PATTERN
 from cdrp_lib.stats.repeats import LOOKBACK_MONTHS, repeat_flags
+from cdrp_lib.store import SERIES_COLUMNS
 
 REQUIRED_COLUMNS = ("event_id", "date", "kind", "victim_id", "marac_referral")
 AREA_COLUMNS = ("lsoa_code", "partnership")
 EVENT_COLUMNS = ("event_id", "date", "kind", "victim_id", "lsoa_code", "partnership",
                  "marac_referral")
 KINDS = ("crime", "incident")
-#: An LSOA (2011 or 2021) code in England (E01) or Wales (W01).
-LSOA_CODE_PATTERN = r"^[EW]01\d{6}$"
 
 DA_CRIMES = "da-crimes"
 DA_INCIDENTS = "da-incidents"
@@ -45,7 +45,6 @@ MARAC_REFERRALS = "marac-referrals"
 DA_REPEAT_RATE = "da-repeat-rate"
 MARAC_REPEAT_RATE = "marac-repeat-rate"
 MEASURES = (DA_CRIMES, DA_INCIDENTS, MARAC_REFERRALS, DA_REPEAT_RATE, MARAC_REPEAT_RATE)
-SERIES_COLUMNS = ("partnership", "measure", "month", "value", "denominator")
 
 
 def empty_events() -> pd.DataFrame:

@@ -21,6 +21,7 @@ from cdrp_lib.sources.local_csv import LINE, problems_where, read_text_table, sh
 
 LAD_CSP_COLUMNS = ("LAD17CD", "LAD17NM", "CSP17CD", "CSP17NM", "PFA17CD", "PFA17NM")
 GSS_CODE_PATTERN = r"^[EWSNK]\d{8}$"
+#: An LSOA (2011 or 2021) code in England (E01) or Wales (W01).
 LSOA_CODE_PATTERN = r"^[EW]01\d{6}$"
 LSOA_LOOKUP_COLUMNS = ("lsoa_code", "district")
 
