@@ -76,12 +76,14 @@ from cdrp_lib.assessment import (
 )
 from cdrp_lib.narrative import narrate
 from cdrp_lib.params import (
+    BulletinParams,
     IncreaseTarget,
     LevelTarget,
     MaintenanceTarget,
     Measure,
     MilestonesTarget,
     MonitorTarget,
+    Partnership,
     Polarity,
     RateTarget,
     ReductionTarget,
@@ -966,7 +968,7 @@ def assess_partnership(
     from cdrp_lib.params import method_settings
 
     root = Path(params_dir)
-    measures, params, bulletin = _load_params(root, _params_stamp(root))
+    measures, params, bulletin = cached_params(root)
     names = dict(store.partnerships())
     p = params.get(partnership)
     if p is None and partnership not in names:
@@ -1018,6 +1020,18 @@ def assess_partnership(
     return out
 
 
+def cached_params(params_dir: Path | str
+                  ) -> tuple[dict[str, Measure], dict[str, Partnership], BulletinParams | None]:
+    """Measures, partnerships and bulletin defaults (``None`` without bulletin.yaml) of
+    ``params_dir``, validated once per version of its files.
+
+    The pages read their titles and names through this too, so a page parses
+    params once, not once for itself and again for its assessments.
+    """
+    root = Path(params_dir)
+    return _load_params(root, _params_stamp(root))
+
+
 def _params_stamp(root: Path) -> tuple[tuple[str, int, int], ...]:
     """Every params file with its modification time and size: the cache key of a load."""
     files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
@@ -1026,7 +1040,7 @@ def _params_stamp(root: Path) -> tuple[tuple[str, int, int], ...]:
 
 @functools.lru_cache(maxsize=8)
 def _load_params(root: Path, stamp: tuple[tuple[str, int, int], ...]
-                 ) -> tuple[dict[str, Measure], dict[str, Any], Any]:
+                 ) -> tuple[dict[str, Measure], dict[str, Partnership], BulletinParams | None]:
     """Measures, partnerships and bulletin defaults, validated once per version of the files.
 
     A bulletin assesses a partnership once per theme page; validating every params

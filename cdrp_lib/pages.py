@@ -658,11 +658,13 @@ class _Params:
 
 
 def _read_params(params_dir: Path, st: Store, partnership: str) -> _Params:
-    from cdrp_lib.params import load_bulletin, load_measures, load_partnerships
+    from cdrp_lib.assess import cached_params
+    from cdrp_lib.params import load_bulletin
 
-    bulletin = load_bulletin(params_dir)
-    measures = load_measures(params_dir)
-    p = load_partnerships(params_dir).get(partnership)
+    measures, partnerships, cached_bulletin = cached_params(params_dir)
+    # A page needs bulletin.yaml: without it load_bulletin raises, naming the file.
+    bulletin = cached_bulletin if cached_bulletin is not None else load_bulletin(params_dir)
+    p = partnerships.get(partnership)
     row = st.con.execute("SELECT name, synthetic FROM partnerships WHERE id = ?",
                          [partnership]).fetchone()
     if p is None and row is None:

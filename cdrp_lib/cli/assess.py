@@ -36,9 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cdrp_lib.assess import assess_partnership
+    from cdrp_lib.assess import assess_partnership, cached_params
     from cdrp_lib.errors import NotFoundError
-    from cdrp_lib.params import load_partnerships
     from cdrp_lib.periods import Month
     from cdrp_lib.store import Store
 
@@ -53,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
             raise NotFoundError(f"partnership {args.partnership!r} has no target "
                                 f"{args.target!r} on {args.measure!r} (targets: {targets})")
     else:
-        params = load_partnerships(args.params).get(args.partnership)
+        params = cached_params(args.params)[1].get(args.partnership)
         sub_area_targets = {t.id for t in params.targets if t.sub_area} if params else set()
         chosen = [a for a in found if a.target_id not in sub_area_targets] or found
     if not chosen:
