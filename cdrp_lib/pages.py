@@ -32,7 +32,6 @@ import dataclasses
 import datetime
 import html
 import json
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import cdrp_lib
+from cdrp_lib.areas import slugify
 from cdrp_lib.assessment import Assessment
 from cdrp_lib.errors import NotFoundError
 from cdrp_lib.periods import MONTH_NAMES, Month
@@ -86,7 +86,6 @@ SOURCE_SURVEY = "survey"
 SOURCE_DOMESTIC_ABUSE = "domestic_abuse"
 # Files whose presence marks the project folder that relative parameters refer to.
 PROJECT_MARKERS = ("pyproject.toml", "notebooks", "params")
-_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 # ----------------------------------------------------------------------------- the page
@@ -168,7 +167,7 @@ class _Builder:
 
     def figure(self, item: Chart | Table, *parts: str) -> None:
         """A chart or table with its CSV written beside the page and linked relatively."""
-        stem = "-".join(_slug(p) for p in (self.theme, *parts) if _slug(p))
+        stem = "-".join(filter(None, map(slugify, (self.theme, *parts))))
         name, n = f"{stem}.csv", 2
         while name in self._names:
             name, n = f"{stem}-{n}.csv", n + 1
@@ -180,10 +179,6 @@ class _Builder:
     def page(self, title: str, assessments: Sequence[Assessment]) -> Page:
         return Page(self.theme, title, tuple(self.blocks), tuple(self.downloads),
                     tuple(assessments))
-
-
-def _slug(text: str) -> str:
-    return _SLUG.sub("-", text.lower()).strip("-")
 
 
 def _e(text: object) -> str:
@@ -347,7 +342,7 @@ class ThemeContext:
 
 
 def _key(a: Assessment) -> str:
-    return a.target_id or a.measure or _slug(a.measure_name)
+    return a.target_id or a.measure or slugify(a.measure_name)
 
 
 def _source(a: Assessment, measures: Mapping[str, Measure]) -> str | None:
@@ -356,7 +351,7 @@ def _source(a: Assessment, measures: Mapping[str, Measure]) -> str | None:
 
 
 def _heading_id(a: Assessment) -> str:
-    return "measure-" + _slug(_key(a))
+    return "measure-" + slugify(_key(a))
 
 
 def _chart_waves(waves: Sequence[Assessment], latest: Assessment) -> list[Assessment]:
