@@ -385,6 +385,18 @@ def _pixels(fig: Figure) -> tuple[int, int]:
     return round(w * DPI), round(h * DPI)
 
 
+def _chart(fig: Figure, title: str, alt: str, table: str,
+           labels: Sequence[str] | None = None, badges: tuple[str, ...] = ()) -> Chart:
+    """The finished figure as a Chart: its PNG and size and, for a chart along months or
+    waves (``labels``), the markers its legend and points show.  Called inside
+    :func:`_style`, which the PNG is drawn with.
+    """
+    markers, drawn = _drawn(fig, labels) if labels is not None else ((), ())
+    png = _png(fig)
+    width, height = _pixels(fig)
+    return Chart(title, alt, png, table, width, height, markers, drawn, badges)
+
+
 def _month_axis(ax: Axes, months: Sequence[str]) -> None:
     """Integer x positions labelled ``Mar 2025``, a tick every 3, 6 or 12 months."""
     if not months:
@@ -603,10 +615,7 @@ def performance_chart(a: Assessment) -> Chart:
             _value_axis(ax, a)
             _floor_at_zero(ax)
             _legend(fig)
-        markers, drawn = _drawn(fig, months)
-        png = _png(fig)
-        width, height = _pixels(fig)
-    return Chart(title, alt, png, table, width, height, markers, drawn)
+        return _chart(fig, title, alt, table, months)
 
 
 def _draw_performance(ax: Axes, a: Assessment, points: Sequence[HistoryPoint],
@@ -759,11 +768,7 @@ def control_chart(a: Assessment) -> Chart:
                         bbox={"boxstyle": "round,pad=0.35", "facecolor": palette.WHITE,
                               "edgecolor": colour, "linewidth": BADGE_EDGE_WIDTH})
             _legend(fig)
-        markers, drawn = _drawn(fig, months)
-        png = _png(fig)
-        width, height = _pixels(fig)
-    return Chart(title, alt, png, table, width, height, markers, drawn,
-                 tuple(text for text, _ in badges))
+        return _chart(fig, title, alt, table, months, tuple(text for text, _ in badges))
 
 
 def _draw_control(ax: Axes, a: Assessment, shown: Sequence[tuple[str, float | None]]) -> None:
@@ -857,9 +862,7 @@ def small_multiple(assessments: Sequence[Assessment]) -> Chart:
                 continue
             a, points = series[k]
             _draw_panel(ax, a, points)
-        png = _png(fig)
-        width, height = _pixels(fig)
-    return Chart(title, alt, png, table, width, height)
+        return _chart(fig, title, alt, table)
 
 
 def _draw_panel(ax: Axes, a: Assessment, points: Sequence[HistoryPoint]) -> None:
@@ -986,10 +989,7 @@ def survey_chart(waves: Assessment | Sequence[Assessment]) -> Chart:
         else:
             _draw_survey(ax, latest, entries)
             _legend(fig)
-        markers, drawn = _drawn(fig, labels)
-        png = _png(fig)
-        width, height = _pixels(fig)
-    return Chart(title, alt, png, table, width, height, markers, drawn)
+        return _chart(fig, title, alt, table, labels)
 
 
 def _draw_survey(ax: Axes, latest: Assessment,
@@ -1071,10 +1071,7 @@ def repeat_rate_chart(a: Assessment) -> Chart:
             ax.set_ylabel("Repeat rate (%), rolling 12 months")
             _floor_at_zero(ax)
             _legend(fig)
-        markers, drawn = _drawn(fig, months)
-        png = _png(fig)
-        width, height = _pixels(fig)
-    return Chart(title, alt, png, table, width, height, markers, drawn)
+        return _chart(fig, title, alt, table, months)
 
 
 def _pp_change(pp: float) -> str:
