@@ -11,6 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+#: Characters of an input value a problem quotes as *found*: enough to recognise it
+#: without a whole malformed line in the message.
+FOUND_MAX = 60
+
+
+def clip_found(text: str) -> str:
+    """``text`` cut to :data:`FOUND_MAX` characters (ending ``...``) for a problem's *found*."""
+    return text if len(text) <= FOUND_MAX else text[: FOUND_MAX - 3] + "..."
+
 
 @dataclass(frozen=True)
 class Problem:

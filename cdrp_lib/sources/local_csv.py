@@ -25,14 +25,13 @@ from typing import Any
 
 import pandas as pd
 
-from cdrp_lib.errors import Problem
+from cdrp_lib.errors import Problem, clip_found
 
 #: Name of the column holding the 1-based physical line each record starts on.
 LINE = "line"
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _ISO_DATE = r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[T ][0-9:.]+)?$"
 _UK_DATE = r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})(?: [0-9:.]+)?$"
-_FOUND_MAX = 60
 
 TRUE_WORDS = frozenset({"1", "y", "yes", "true", "t"})
 FALSE_WORDS = frozenset({"0", "n", "no", "false", "f"})
@@ -48,9 +47,7 @@ def shown(value: object) -> str:
     text = str(value)
     if text.strip() == "":
         return "nothing"
-    if len(text) > _FOUND_MAX:
-        text = text[: _FOUND_MAX - 3] + "..."
-    return repr(text)
+    return repr(clip_found(text))
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from cdrp_lib.errors import InputError, Problem
+from cdrp_lib.errors import InputError, Problem, clip_found
 
 if TYPE_CHECKING:  # duckdb is imported lazily: `cdrp --help` must not pay for it
     import duckdb
@@ -112,11 +112,6 @@ SEVERITY_INFO = "info"        # counted for the record (rows with no LSOA)
 # between the serial steps.
 DEFAULT_BATCH_BYTES = 2**30
 _READ_CHUNK = 8 * 2**20
-_FOUND_MAX = 60  # characters of a found value quoted in a problem
-
-
-def _clip(value: str) -> str:
-    return value if len(value) <= _FOUND_MAX else value[: _FOUND_MAX - 3] + "..."
 
 
 # --------------------------------------------------------------------------- discovery
@@ -239,7 +234,7 @@ def _add_zip(found: _Found, path: Path, extract_dir: Path) -> None:
                 found.add_csv(name, out, base)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         found.problems.append(Problem(str(path), RULE_UNREADABLE, "a readable zip archive",
-                                      _clip(str(exc) or type(exc).__name__)))
+                                      clip_found(str(exc) or type(exc).__name__)))
 
 
 # --------------------------------------------------------------------------- file checks
@@ -282,7 +277,7 @@ def check_street_file(sf: StreetFile, scratch: Path) -> FileCheck:
     except OSError as exc:
         return FileCheck(sf, "", 0, False, True, sf.path, 0,
                          (Problem(sf.name, RULE_UNREADABLE, "a readable file",
-                                  _clip(exc.strerror or str(exc))),))
+                                  clip_found(exc.strerror or str(exc))),))
     sha = hashlib.sha256(data).hexdigest()
     header_end = data.find(b"\n")
     body_start = len(data) if header_end < 0 else header_end + 1
@@ -335,15 +330,16 @@ def check_header(name: str, first_line: bytes) -> Problem | None:
         return None
     if len(fields) == len(HEADER) and _MONTH_RE.match(fields[1].strip()):
         return Problem(name, RULE_MISSING_HEADER, "the header line " + ",".join(HEADER),
-                       "a data row: " + _clip(text), line=1)
+                       "a data row: " + clip_found(text), line=1)
     for i, expected in enumerate(HEADER):
         got = fields[i] if i < len(fields) else None
         if got != expected:
             return Problem(name, RULE_WRONG_HEADER,
                            f"column {i + 1} named {expected!r} (the 12 data.police.uk columns)",
-                           "nothing" if got is None else repr(_clip(got)), line=1, column=expected)
+                           "nothing" if got is None else repr(clip_found(got)),
+                           line=1, column=expected)
     return Problem(name, RULE_WRONG_HEADER, f"{len(HEADER)} columns",
-                   f"{len(fields)} columns (extra {_clip(', '.join(fields[len(HEADER):]))!r})",
+                   f"{len(fields)} columns (extra {clip_found(', '.join(fields[len(HEADER):]))!r})",
                    line=1, column=fields[len(HEADER)])
 
 
@@ -369,7 +365,7 @@ def _clean_copy(sf: StreetFile, sha: str, data: bytes, scratch: Path) -> FileChe
         next(reader)
     except (csv.Error, StopIteration) as exc:
         return FileCheck(sf, sha, len(data), False, False, sf.path, 0,
-                         (Problem(sf.name, RULE_UNREADABLE, "CSV text", _clip(str(exc))),))
+                         (Problem(sf.name, RULE_UNREADABLE, "CSV text", clip_found(str(exc))),))
     end = reader.line_num
     dropped = 0
     with out_path.open("w", encoding="utf-8", newline="") as out:
@@ -382,7 +378,7 @@ def _clean_copy(sf: StreetFile, sha: str, data: bytes, scratch: Path) -> FileChe
                 break
             except csv.Error as exc:
                 problems.append(Problem(sf.name, RULE_UNREADABLE, "CSV records",
-                                        _clip(str(exc)), line=end + 1))
+                                        clip_found(str(exc)), line=end + 1))
                 dropped += 1
                 break
             start, end = end + 1, reader.line_num
@@ -414,7 +410,7 @@ def _has_surrogate(value: str) -> bool:
 def _describe_bad_bytes(value: str) -> str:
     raw = value.encode("utf-8", errors="surrogateescape")
     bad = [f"0x{ord(ch) - 0xDC00:02x}" for ch in value if "\udc80" <= ch <= "\udcff"]
-    return f"byte {bad[0]} in {_clip(raw.decode('utf-8', errors='replace'))!r}"
+    return f"byte {bad[0]} in {clip_found(raw.decode('utf-8', errors='replace'))!r}"
 
 
 # --------------------------------------------------------------------------- reading
@@ -575,7 +571,7 @@ def _unusable(no: int, check: FileCheck, cleaned: FileCheck,
     problems = cleaned.problems
     if unread is not None:
         problems += (Problem(sf.name, RULE_UNREADABLE, "CSV records DuckDB can read",
-                             _clip(unread)),)
+                             clip_found(unread)),)
     return _FileResult(no, FileStats(sf.name, sf.force, sf.month, check.sha256,
                                      cleaned.dropped, 0, cleaned.dropped, 0, 0), problems)
 
@@ -865,11 +861,11 @@ def _row_problems(sf: StreetFile, line: int, bad_month: str | None,
                                f"{sf.month} (the month in the file name)", repr(bad_month),
                                line=line, column="Month"))
         else:
-            found = repr(_clip(bad_month)) if bad_month else "nothing"
+            found = repr(clip_found(bad_month)) if bad_month else "nothing"
             out.append(Problem(sf.name, RULE_BAD_MONTH, "a month YYYY-MM", found, line=line,
                                column="Month"))
     if unknown_type is not None:
-        found = repr(_clip(unknown_type)) if unknown_type else "nothing"
+        found = repr(clip_found(unknown_type)) if unknown_type else "nothing"
         out.append(Problem(sf.name, RULE_UNKNOWN_TYPE,
                            "a data.police.uk crime type (any of the 2010, 2011 and 2013 sets)",
                            found, line=line, column="Crime type"))
