@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from cdrp_lib.errors import InputError, NotFoundError, Problem
-from cdrp_lib.periods import MONTH_NAMES, Month
+from cdrp_lib.periods import Month
 from cdrp_lib.render import bulletin_css, write_text_atomic
 
 if TYPE_CHECKING:
@@ -136,11 +136,6 @@ def _entry_problems(bulletins: Sequence[BulletinEntry]) -> list[Problem]:
         else:
             seen[key] = row
     return problems
-
-
-def _month_title(month: str) -> str:
-    m = Month.parse(month)
-    return f"{MONTH_NAMES[m.month - 1]} {m.year}"
 
 
 @functools.lru_cache(maxsize=1)
@@ -251,7 +246,7 @@ def index_html(site_dir: Path, bulletins: Sequence[BulletinEntry]) -> str:
                        "data</span> are built from made-up demonstration data, not real "
                        "records.</p>")
     for month in months:
-        title = _month_title(month)
+        title = Month.parse(month).label
         rows = sorted((b for b in bulletins if b.month == month),
                       key=lambda b: (b.partnership_name.casefold(), b.partnership_id))
         out += [
