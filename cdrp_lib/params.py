@@ -704,11 +704,6 @@ def _problem(file: Path | str, key: Sequence[Any], rule: str, expected: str, fou
 _FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def read_yaml(path: Path) -> Any:
-    """Read YAML keeping ``2019-01`` a string (PyYAML's safe loader does; dates stay text)."""
-    return _parse_yaml(path, _read_text(path))
-
-
 def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
