@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from cdrp_lib.periods import Month
+from cdrp_lib.render import RENDERERS
 
 # The bulletin's pages, in the order a reader meets them.  ``summary`` is the
 # front page (index.html) and is always part of a bulletin.
@@ -28,7 +29,6 @@ PAGE_TITLES: dict[str, str] = {
     "domestic_abuse": "Domestic abuse",
     "perception": "Perception",
 }
-RENDERERS: tuple[str, ...] = ("nbconvert", "quarto")
 KERNEL_NAME = "python3"
 # A job whose worker or kernel died runs at most this many times in all.
 MAX_ATTEMPTS = 2
