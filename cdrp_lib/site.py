@@ -238,7 +238,7 @@ def index_html(site_dir: Path, bulletins: Sequence[BulletinEntry]) -> str:
         out.append(
             f"<p>{len(bulletins)} bulletin{'s' if len(bulletins) != 1 else ''} for "
             f"{len(partnerships)} partnership{'s' if len(partnerships) != 1 else ''}, "
-            f"latest month first. RAG columns count measures rated G Green, A Amber, R Red "
+            f"latest month first. RAG columns count targets rated G Green, A Amber, R Red "
             f"or not assessed.{f' {failed} failed to render.' if failed else ''}</p>"
         )
         if any(b.synthetic for b in bulletins):

@@ -300,7 +300,9 @@ def test_merge_figures_in_page_order_keeping_exact_repeats_once(project: BatchSe
     _figures(job, "violence", [_assessment("violent-crime", "R"), _assessment("weapons", None)])
     merged = merge_figures(job)
     assert [a["measure"] for a in merged] == ["all-crime", "violent-crime", "weapons"]
-    assert rag_counts(merged) == {"G": 1, "A": 0, "R": 1, "none": 1}
+    assert rag_counts(merged) == {"G": 1, "A": 0, "R": 1, "none": 0}  # weapons: no target
+    unrated_target = {**_assessment("burglary", None), "target_id": "burglary"}
+    assert rag_counts([*merged, unrated_target])["none"] == 1
 
 
 @pytest.mark.parametrize(("entries", "rule", "column"), [

@@ -201,8 +201,13 @@ def merge_figures(job: Job) -> list[dict[str, Any]]:
 
 
 def rag_counts(assessments: list[dict[str, Any]]) -> dict[str, int]:
-    """``{"G": n, "A": n, "R": n, "none": n}`` over the bulletin's Assessments."""
-    counts = Counter(RAG_VALUES[a["rag"]] for a in assessments)
+    """``{"G": n, "A": n, "R": n, "none": n}`` over the bulletin's targets.
+
+    Monitoring indicators (no target, so never rated) are not counted, so the
+    index agrees with the front page's "Of the 11 targets, ... not assessed".
+    """
+    counts = Counter(RAG_VALUES[a["rag"]] for a in assessments
+                     if a["rag"] is not None or a.get("target_id") is not None)
     return {code: counts.get(code, 0) for code in ("G", "A", "R", RAG_NONE)}
 
 
