@@ -117,6 +117,21 @@ def _not_assessed(method: PastMonthMethod, x: float | None,
     return PastMonthResult(method, None, x, reason=reason)
 
 
+def _checked(method: PastMonthMethod, x: Value, prior: Sequence[Value],
+             min_months: int) -> PastMonthResult | tuple[float, tuple[float, ...]]:
+    """This month and its prior window, or the not-assessed result every method gives.
+
+    One place for the checks all four methods share, so they cannot drift apart.
+    """
+    xv = _current(x)
+    window, reason = prior_window(prior, min_months)
+    if xv is None:
+        return _not_assessed(method, None, NotAssessedReason.MISSING_MONTHS)
+    if reason is not None:
+        return _not_assessed(method, xv, reason)
+    return xv, tuple(window)
+
+
 def _mean(values: Sequence[float]) -> float:
     return float(sum((Fraction(v) for v in values), Fraction(0)) / len(values))
 
@@ -134,12 +149,10 @@ def poisson_z(
     (2.198, 'above', (9.0, 25.0))
     """
     method = PastMonthMethod.POISSON_Z
-    xv = _current(x)
-    window, reason = prior_window(prior, min_months)
-    if xv is None:
-        return _not_assessed(method, None, NotAssessedReason.MISSING_MONTHS)
-    if reason is not None:
-        return _not_assessed(method, xv, reason)
+    checked = _checked(method, x, prior, min_months)
+    if isinstance(checked, PastMonthResult):
+        return checked
+    xv, window = checked
     lam = _mean(window)
     phi = max(1.0, statistics.variance(window) / lam) if lam > 0 else 1.0
     root_phi = math.sqrt(phi)
@@ -159,12 +172,10 @@ def xmr(x: Value, prior: Sequence[Value], min_months: int = DEFAULT_MIN_MONTHS) 
     be negative and is reported as computed, so the table shows what the rule says.
     """
     method = PastMonthMethod.XMR
-    xv = _current(x)
-    window, reason = prior_window(prior, min_months)
-    if xv is None:
-        return _not_assessed(method, None, NotAssessedReason.MISSING_MONTHS)
-    if reason is not None:
-        return _not_assessed(method, xv, reason)
+    checked = _checked(method, x, prior, min_months)
+    if isinstance(checked, PastMonthResult):
+        return checked
+    xv, window = checked
     mean = _mean(window)
     amr = _mean([abs(b - a) for a, b in itertools.pairwise(window)])
     low, high = mean - XMR_FACTOR * amr, mean + XMR_FACTOR * amr
@@ -196,12 +207,10 @@ def exact_binomial(
     from statsmodels.stats.proportion import binom_test
 
     method = PastMonthMethod.EXACT_BINOMIAL
-    xv = _current(x)
-    window, reason = prior_window(prior, min_months)
-    if xv is None:
-        return _not_assessed(method, None, NotAssessedReason.MISSING_MONTHS)
-    if reason is not None:
-        return _not_assessed(method, xv, reason)
+    checked = _checked(method, x, prior, min_months)
+    if isinstance(checked, PastMonthResult):
+        return checked
+    xv, window = checked
     xi, s = _whole_counts(xv, window)
     lam = _mean(window)
     p = 1.0 if xi + s == 0 else float(binom_test(xi, xi + s, 1 / (len(window) + 1)))
@@ -219,12 +228,10 @@ def e_test(
     from statsmodels.stats.rates import test_poisson_2indep
 
     method = PastMonthMethod.E_TEST
-    xv = _current(x)
-    window, reason = prior_window(prior, min_months)
-    if xv is None:
-        return _not_assessed(method, None, NotAssessedReason.MISSING_MONTHS)
-    if reason is not None:
-        return _not_assessed(method, xv, reason)
+    checked = _checked(method, x, prior, min_months)
+    if isinstance(checked, PastMonthResult):
+        return checked
+    xv, window = checked
     xi, s = _whole_counts(xv, window)
     lam = _mean(window)
     p, z = 1.0, None
