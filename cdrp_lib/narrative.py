@@ -142,32 +142,26 @@ def _target(a: Assessment) -> Iterable[Sentence]:
 
 
 def _baseline_change(a: Assessment) -> Iterable[Sentence]:
+    """Change from baseline: percentage points for a proportion, a percentage for a count."""
     if a.is_proportion:
         if (a.rolling_12 is None or a.baseline_value is None
                 or _hidden(a, "rolling_12", "baseline_value")):
             return
-        pp = a.rolling_12 - a.baseline_value
-        if _is_zero(pp, PERCENT_DECIMALS):
-            yield Sentence(Fact.BASELINE_CHANGE,
-                           f"There has been no change in {a.measure_name} from the baseline.")
+        change = a.rolling_12 - a.baseline_value
+        shown = fmt_number(abs(change), PERCENT_DECIMALS)
+        size = f"{shown} percentage point"
+    else:
+        if a.change_from_baseline_pct is None or _hidden(a, "change_from_baseline_pct"):
             return
-        word = "reduction" if pp < 0 else "increase"
-        size = fmt_number(abs(pp), PERCENT_DECIMALS)
-        yield Sentence(Fact.BASELINE_CHANGE,
-                       f"{_article(size).title()} {size} percentage point {word} "
-                       f"in {a.measure_name} has been recorded from the baseline.")
-        return
-    pct = a.change_from_baseline_pct
-    if pct is None or _hidden(a, "change_from_baseline_pct"):
-        return
-    if _is_zero(pct, PERCENT_DECIMALS):
+        change = a.change_from_baseline_pct
+        shown = size = fmt_pct(abs(change), PERCENT_DECIMALS)
+    if _is_zero(change, PERCENT_DECIMALS):
         yield Sentence(Fact.BASELINE_CHANGE,
                        f"There has been no change in {a.measure_name} from the baseline.")
         return
-    word = "reduction" if pct < 0 else "increase"
-    size = fmt_pct(abs(pct), PERCENT_DECIMALS)
+    word = "reduction" if change < 0 else "increase"
     yield Sentence(Fact.BASELINE_CHANGE,
-                   f"{_article(size).title()} {size} {word} in {a.measure_name} "
+                   f"{_article(shown).title()} {size} {word} in {a.measure_name} "
                    "has been recorded from the baseline.")
 
 
