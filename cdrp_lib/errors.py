@@ -38,13 +38,18 @@ class Problem:
     column: str | None = None
     severity: str = "error"  # "error" rejects a row or file; "warning" is reported only
 
-    def __str__(self) -> str:
+    def where(self, column_word: str = "column", quote: bool = True) -> str:
+        """``file, line N, column 'C'``: the place, as every message begins."""
         where = self.file
         if self.line is not None:
             where += f", line {self.line}"
         if self.column:
-            where += f", column {self.column!r}"
-        return f"{where}: {self.rule}: expected {self.expected}, found {self.found}"
+            where += f", {column_word} {self.column!r}" if quote else \
+                f", {column_word} {self.column}"
+        return where
+
+    def __str__(self) -> str:
+        return f"{self.where()}: {self.rule}: expected {self.expected}, found {self.found}"
 
 
 class CdrpError(Exception):

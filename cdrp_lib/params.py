@@ -682,12 +682,7 @@ class ParamsProblem(Problem):
     """
 
     def __str__(self) -> str:
-        where = self.file
-        if self.line is not None:
-            where += f", line {self.line}"
-        if self.column:
-            where += f", key {self.column}"
-        return f"{where}: {self.rule}"
+        return f"{self.where('key', quote=False)}: {self.rule}"
 
 
 def _problem(file: Path | str, key: Sequence[Any], rule: str, expected: str, found: str,
