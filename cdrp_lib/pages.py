@@ -83,7 +83,6 @@ SURVEY_WAVES_IN_TABLE = 4
 CROSS_CUTTING_TITLE = "Cross-cutting outcomes"
 SOURCE_POLICE = "police"
 SOURCE_SURVEY = "survey"
-SOURCE_DOMESTIC_ABUSE = "domestic_abuse"
 # Files whose presence marks the project folder that relative parameters refer to.
 PROJECT_MARKERS = ("pyproject.toml", "notebooks", "params")
 
