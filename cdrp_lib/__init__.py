@@ -7,4 +7,4 @@ figures and sentences, and ``batch``/``render``/``site`` publish the bulletins.
 Heavy modules are imported lazily so that ``cdrp --help`` and kernels start fast.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

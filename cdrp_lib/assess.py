@@ -93,7 +93,7 @@ from cdrp_lib.params import (
 )
 from cdrp_lib.periods import Month, month_range
 from cdrp_lib.stats.comparison import compare_12_months, percentage_point_change
-from cdrp_lib.stats.disclosure import requires_suppression
+from cdrp_lib.stats.disclosure import hidden_totals, requires_suppression, window_months
 from cdrp_lib.stats.enums import (
     ChangeLabel,
     NotAssessedReason,
@@ -551,8 +551,13 @@ def assess(
         elif target.strategy is not None:
             identity.update(target_by=target.strategy.end, strategy_start=target.strategy.start)
     not_applicable = _not_applicable(kind, is_survey)
+    disclose_with_care = (requires_suppression(identity["theme"], sub_area)
+                          or measure.source in _DISCLOSURE_SOURCES)
     if late or t is None:
-        return _late(identity, target, s, all_levels, not_applicable)
+        late_a = _late(identity, target, s, all_levels, not_applicable)
+        if disclose_with_care:
+            late_a = _suppress(late_a, all_levels, None, None, s)
+        return dataclasses.replace(late_a, narrative=narrate(late_a))
 
     levels = _levels(values, dens, kind, t)
     population = (populations or {}).get(partnership)
@@ -644,8 +649,9 @@ def assess(
     out["settings"] = s
     out["reasons"] = MappingProxyType(dict(reasons))
     assessment = Assessment(**out)
-    if requires_suppression(assessment.theme, sub_area) or measure.source in _DISCLOSURE_SOURCES:
-        assessment = _suppress(assessment, levels, t, s)
+    if disclose_with_care:
+        baseline_end = target.baseline.last if isinstance(target, SetTarget) else None
+        assessment = _suppress(assessment, levels, t, baseline_end, s)
     return dataclasses.replace(assessment, narrative=narrate(assessment))
 
 
@@ -659,7 +665,10 @@ def _first_reason(reasons: Mapping[AssessmentPart, NotAssessedReason],
 
 def _late(identity: Mapping[str, Any], target: AnyTarget | None, s: MethodSettings,
           levels: _Levels, not_applicable: frozenset[AssessmentPart]) -> Assessment:
-    """No data for the month (or too old): every part that applies is "source late"."""
+    """No data for the month (or too old): every part that applies is "source late".
+
+    Without its narrative, which the caller writes once disclosure control is applied.
+    """
     reasons = {part: NotAssessedReason.NOT_APPLICABLE if part in not_applicable
                else NotAssessedReason.SOURCE_LATE for part in AssessmentPart}
     if target is None:
@@ -671,9 +680,8 @@ def _late(identity: Mapping[str, Any], target: AnyTarget | None, s: MethodSettin
     reasons[AssessmentPart.RAG] = headline
     history = tuple(HistoryPoint(str(m), v, r) for m, v, r in
                     zip(levels.months, levels.monthly, levels.rolling, strict=True))
-    a = Assessment(**identity, not_assessed_reason=headline, reasons=reasons,
-                   history=history, settings=s)
-    return dataclasses.replace(a, narrative=narrate(a))
+    return Assessment(**identity, not_assessed_reason=headline, reasons=reasons,
+                      history=history, settings=s)
 
 
 def _past_month_part(levels: _Levels, t: Month, kind: MeasureKind, s: MethodSettings,
@@ -888,21 +896,39 @@ def _small(x: float | None, threshold: int) -> bool:
     return x is not None and 0 < x < threshold
 
 
-def _suppress(a: Assessment, levels: _Levels, t: Month, s: MethodSettings) -> Assessment:
+def _suppress(a: Assessment, levels: _Levels, t: Month | None, baseline_end: Month | None,
+              s: MethodSettings) -> Assessment:
     """§9: flag every figure that would disclose a count of 1-4 or a % of fewer than 10 cases.
 
     Secondary suppression: a change whose either end is hidden is hidden too, so it
-    cannot be differenced back.  The figures stay in the Assessment (the rating
-    uses them); tables, charts and narrative must not show the flagged ones.
+    cannot be differenced back.  For a count, suppression holds across months
+    (:func:`cdrp_lib.stats.disclosure.hidden_totals`): every total that adds up a
+    hidden month (a rolling 12 months in the chart, the current or previous
+    12 months, the baseline year) is hidden, since beside the months shown it would
+    give the hidden one back.  The figures stay in the Assessment (the rating uses
+    them); tables, charts and narrative must not show the flagged ones.  ``t`` is
+    None when the data is late: then only the history is flagged.
     """
     k, min_den = s.suppression_threshold, s.min_denominator
     hidden: set[str] = set()
+    rolling_hidden: frozenset[str] = frozenset()
     if a.kind == "count":
+        small = {i for i, v in enumerate(levels.monthly) if _small(v, k)}
+        totals: dict[str, range] = {
+            str(m): window_months(i, MONTHS_IN_YEAR) for i, m in enumerate(levels.months)}
+        headline = {"rolling_12": t, "previous_rolling_12": None if t is None
+                    else t - MONTHS_IN_YEAR, "baseline_value": baseline_end}
+        for name, end in headline.items():
+            i = None if end is None else levels.index(end)
+            if i is not None:
+                totals[name] = window_months(i, MONTHS_IN_YEAR)
+        rolling_hidden = hidden_totals(small, totals)
         for name in ("month_value", "rolling_12", "previous_rolling_12", "baseline_value",
                      "target_value"):
-            if _small(getattr(a, name), k):
+            if getattr(a, name) is not None and (name in rolling_hidden
+                                                 or _small(getattr(a, name), k)):
                 hidden.add(name)
-    else:
+    elif t is not None:
         prev = t - MONTHS_IN_YEAR
         checks = {
             "month_value": levels.at(levels.den, t),
@@ -925,12 +951,16 @@ def _suppress(a: Assessment, levels: _Levels, t: Month, s: MethodSettings) -> As
     for p in a.history:
         m = Month.parse(p.month)
         if a.kind == "count":
-            small = _small(p.value, k) or _small(p.rolling_12, k)
+            small_month = _small(p.value, k) or _small(p.rolling_12, k)
+            rolling = small_month or (p.month in rolling_hidden and p.rolling_12 is not None)
         else:
             den, rden = levels.at(levels.den, m), levels.at(levels.rolling_den, m)
-            small = ((p.value is not None and (den is None or den < min_den))
-                     or (p.rolling_12 is not None and (rden is None or rden < min_den)))
-        history.append(dataclasses.replace(p, suppressed=small) if small else p)
+            small_month = ((p.value is not None and (den is None or den < min_den))
+                           or (p.rolling_12 is not None and (rden is None or rden < min_den)))
+            rolling = small_month
+        if small_month or rolling:
+            p = dataclasses.replace(p, suppressed=small_month, rolling_suppressed=rolling)
+        history.append(p)
     if a.kind == "count":
         spc_hidden = any(_small(p.value, k) for p in a.spc_points)
     else:
@@ -938,7 +968,7 @@ def _suppress(a: Assessment, levels: _Levels, t: Month, s: MethodSettings) -> As
             p.month))) is None or den < min_den) for p in a.spc_points)
     if spc_hidden:
         hidden.add("spc_points")
-    if any(p.suppressed for p in history):
+    if any(p.suppressed or p.rolling_suppressed for p in history):
         hidden.add("history")
     fields = tuple(sorted(hidden))
     return dataclasses.replace(a, history=tuple(history), suppressed=bool(fields),

@@ -101,6 +101,9 @@ class HistoryPoint:
     trajectory_upper: float | None = None
     trajectory_status: TrajectoryStatus | None = None
     suppressed: bool = False  # §9: this month's figures must not be shown or plotted
+    # §9 across months: the rolling 12-month figure adds up a suppressed month, so it
+    # must not be shown either (the month's own value may still be)
+    rolling_suppressed: bool = False
 
 
 @dataclass(frozen=True)

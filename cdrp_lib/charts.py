@@ -326,9 +326,21 @@ def _hidden_months(a: Assessment) -> frozenset[str]:
     return frozenset(p.month for p in a.history if _hidden_point(a, p))
 
 
+def _hidden_totals(a: Assessment) -> frozenset[str]:
+    """Months whose rolling 12-month figure must not be shown: the hidden months, and
+    those whose 12 months include one (§9 across months: the total would give it back)."""
+    return _hidden_months(a) | frozenset(p.month for p in a.history if p.rolling_suppressed)
+
+
 def _target_hidden(a: Assessment) -> bool:
     """The baseline or target would disclose a small count, so no target lines are drawn."""
     return any(a.is_suppressed(n) for n in ("baseline_value", "target_value", "target_text"))
+
+
+def _hidden_totals_sentence(months: int) -> str:
+    what = "figure of 1 more month is" if months == 1 else f"figures of {months} more months are"
+    return (f"The rolling 12-month {what} not shown (written as {SECONDARY_MARK}): each "
+            "adds up a hidden month, which it would give away.")
 
 
 def _hidden_sentence(a: Assessment, hidden: int) -> str:
@@ -522,7 +534,8 @@ def _baseline_month(a: Assessment) -> str | None:
     return None if a.strategy_start is None else str(Month.parse(a.strategy_start) - 1)
 
 
-def _performance_alt(a: Assessment, points: Sequence[HistoryPoint], hidden: int) -> str:
+def _performance_alt(a: Assessment, points: Sequence[HistoryPoint], hidden: int,
+                     totals_only: int = 0) -> str:
     parts: list[str] = []
     status = a.trajectory_status
     if a.rolling_12 is None:
@@ -571,6 +584,8 @@ def _performance_alt(a: Assessment, points: Sequence[HistoryPoint], hidden: int)
         parts.append(reason.sentence)
     if hidden:
         parts.append(_hidden_sentence(a, hidden))
+    if totals_only:
+        parts.append(_hidden_totals_sentence(totals_only))
     return " ".join(parts)
 
 
@@ -585,18 +600,23 @@ def performance_chart(a: Assessment) -> Chart:
     """
     window = _window(a)
     hidden_months = _hidden_months(a)
-    points = [p if p.month not in hidden_months else
-              dataclasses.replace(p, value=None, rolling_12=None) for p in window]
+    hidden_totals = _hidden_totals(a)
+    points = [dataclasses.replace(
+        p, value=None if p.month in hidden_months else p.value,
+        rolling_12=None if p.month in hidden_totals else p.rolling_12) for p in window]
     hidden = sum(1 for p in window if p.month in hidden_months)
+    totals_only = sum(1 for p in window if p.month in hidden_totals - hidden_months
+                      and p.rolling_12 is not None)
     months = [p.month for p in points]
     title = f"{a.measure_name}: rolling 12-month position against the target trajectory"
-    alt = _performance_alt(a, window, hidden)
+    alt = _performance_alt(a, window, hidden, totals_only)
     mark = _mark(a)
     show_target = not _target_hidden(a)
     rows = [
         [p.month,
          mark if p.month in hidden_months else _csv_number(p.value),
-         mark if p.month in hidden_months else _csv_number(p.rolling_12),
+         SECONDARY_MARK if p.month in hidden_totals - hidden_months and p.rolling_12 is not None
+         else mark if p.month in hidden_months else _csv_number(p.rolling_12),
          *([_csv_number(p.trajectory_target), _csv_number(p.trajectory_lower),
             _csv_number(p.trajectory_upper)] if show_target else [mark] * 3),
          "" if p.trajectory_status is None else p.trajectory_status.value]
@@ -844,13 +864,15 @@ def small_multiple(assessments: Sequence[Assessment]) -> Chart:
     rows: list[list[str]] = []
     series: list[tuple[Assessment, list[HistoryPoint]]] = []
     for a in assessments:
-        hidden = _hidden_months(a)
+        hidden, hidden_totals = _hidden_months(a), _hidden_totals(a)
         window = _drop_leading_gaps(_until(a)[-PANEL_MONTHS:])
-        points = [dataclasses.replace(p, rolling_12=None) if p.month in hidden else p
+        points = [dataclasses.replace(p, rolling_12=None) if p.month in hidden_totals else p
                   for p in window]
         series.append((a, points))
         rows.extend([a.measure, p.month,
-                     _mark(a) if p.month in hidden else _csv_number(p.rolling_12)]
+                     _mark(a) if p.month in hidden
+                     else SECONDARY_MARK if p.month in hidden_totals and p.rolling_12 is not None
+                     else _csv_number(p.rolling_12)]
                     for p in window)
     table = _csv(["measure", "month", "rolling_12"], rows)
     with _style():

@@ -246,6 +246,8 @@ def public_json(a: Assessment) -> dict[str, Any]:
             hidden_months.add(point["month"])
             point["value"] = None
             point["rolling_12"] = None
+        elif point["rolling_suppressed"]:  # its 12 months include a hidden one
+            point["rolling_12"] = None
     if "spc_points" in hidden or hidden_months or sensitive_counts:
         for point in doc["spc_points"]:
             if (point["month"] in hidden_months or (sensitive_counts and _small(point["value"], k))

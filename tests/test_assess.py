@@ -24,9 +24,11 @@ from pydantic import TypeAdapter
 from cdrp_lib.assess import SurveyWave, assess
 from cdrp_lib.assessment import AssessmentPart, TrendDirection, assessment_from_json
 from cdrp_lib.narrative import narrate_outcome
+from cdrp_lib.pages import public_json
 from cdrp_lib.params import Measure, Polarity, load_measures, load_partnerships
 from cdrp_lib.params import Target as TargetSpec
 from cdrp_lib.periods import Month
+from cdrp_lib.stats.disclosure import disclosed_months, window_months
 from cdrp_lib.stats.enums import (
     AssuranceIcon,
     NotAssessedReason,
@@ -556,6 +558,69 @@ def test_police_counts_at_partnership_level_are_not_suppressed() -> None:
 def test_sub_area_counts_are_suppressed() -> None:
     a = assess(baseline_then(2, 3), None, "2025-03", measure=measure(), sub_area=True)
     assert "rolling_12" in a.suppressed_fields
+
+
+def _published(doc: dict[str, Any]) -> tuple[set[int], list[range]]:
+    """What public_json publishes of a count series as exact sums of months (positions in
+    the history): the months whose own count is shown, and every total shown."""
+    months = [p["month"] for p in doc["history"]]
+    at = {m: i for i, m in enumerate(months)}
+    shown = {at[p["month"]] for p in doc["history"] if p["value"] is not None}
+    shown |= {at[p["month"]] for p in doc["spc_points"] if p["value"] is not None}
+    if doc["month_value"] is not None:
+        shown.add(at[doc["data_to"]])
+    totals = [window_months(at[p["month"]], 12) for p in doc["history"]
+              if p["rolling_12"] is not None]
+    end = Month.parse(doc["data_to"])
+    ends = {"rolling_12": end, "previous_rolling_12": end - 12, "baseline_value": BASELINE_END}
+    totals += [window_months(at[str(m)], 12) for name, m in ends.items()
+               if doc[name] is not None and str(m) in at]
+    return shown, totals
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from([0, 1, 3, 5, 6, 8, 12]), min_size=36, max_size=36))
+def test_nothing_published_gives_back_a_hidden_month(values: list[int]) -> None:
+    # §9 across months: the counts and totals shown, taken together, never pin down a
+    # month of 1-4, however they are added up or differenced
+    series = series_from("2022-04", values)
+    a = assess(series, target("reduction", percent=5), "2025-03", measure=measure(),
+               sub_area=True)
+    doc = public_json(a)
+    hidden = {i for i, v in enumerate(values) if 0 < v < 5}
+    shown, totals = _published(doc)
+    assert not hidden & shown
+    assert disclosed_months(hidden, shown, totals, len(values)) == frozenset()
+    if not hidden:
+        assert not a.suppressed
+
+
+def test_a_hidden_month_hides_the_twelve_rolling_totals_that_include_it() -> None:
+    values = [10] * 36
+    values[20] = 2  # 2023-12
+    a = assess(series_from("2022-04", values), target("reduction", percent=5), "2025-03",
+               measure=measure(), sub_area=True)
+    flagged = [p.month for p in a.history if p.rolling_suppressed]
+    assert flagged == [str(Month(2023, 12) + i) for i in range(12)]
+    assert [p.month for p in a.history if p.suppressed] == ["2023-12"]
+    assert "baseline_value" in a.suppressed_fields  # 2023/24 includes December
+    assert {"target_value", "change_from_baseline_pct"} <= set(a.suppressed_fields)
+    assert "rolling_12" not in a.suppressed_fields  # April 2024 to March 2025 does not
+    assert "previous_rolling_12" in a.suppressed_fields and "change_12m" in a.suppressed_fields
+    shown, totals = _published(public_json(a))
+    assert disclosed_months({20}, shown, totals, 36) == frozenset()
+    assert all(public_json(a)["history"][i]["value"] == 10 for i in range(21, 36))
+
+
+def test_suppression_applies_when_the_data_is_late() -> None:
+    values = [10] * 24
+    values[20] = 2
+    a = assess(series_from("2022-04", values), None, "2025-03", measure=measure(),
+               sub_area=True, max_lag_months=3)
+    assert a.reason(AssessmentPart.ROLLING) is NotAssessedReason.SOURCE_LATE
+    assert [p.month for p in a.history if p.suppressed] == ["2023-12"]
+    assert sum(p.rolling_suppressed for p in a.history) == 4  # Dec 2023 to Mar 2024
+    assert public_json(a)["history"][20]["value"] is None
 
 
 # --------------------------------------------------------------------------- §11, §13

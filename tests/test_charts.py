@@ -582,3 +582,28 @@ def test_charts_never_raise_nor_state_none_for_short_gappy_or_zero_series(
         if sensitive:  # no count of 1-4 is ever plotted
             small = {p.month for p in a.history if p.value is not None and 0 < p.value < 5}
             assert not small & {month for month, _ in chart.points}
+
+
+# ----------------------------------------------------------------------------- §9 across months
+
+
+def test_performance_chart_hides_every_rolling_total_that_adds_up_a_hidden_month() -> None:
+    values = dict(VEHICLE)
+    values["2024-06"] = 3  # a sub-area month of 1-4
+    a = assess(values, _target(), LAST_MONTH, measure=_measure(), sub_area=True)
+    chart = performance_chart(a)
+    rows = {r["month"]: r for r in _csv_rows(chart)}
+    after = [str(m) for m in month_range("2024-07", LAST_MONTH)]  # the nine months since
+    assert rows["2024-06"]["monthly_value"] == "<5" and rows["2024-06"]["rolling_12"] == "<5"
+    for month in after:
+        assert rows[month]["rolling_12"] == "[c]"
+        assert rows[month]["monthly_value"] == fmt_number(values[month])  # still shown
+        assert month not in dict(chart.points)
+    assert rows["2024-05"]["rolling_12"] == fmt_number(
+        sum(values[str(m)] for m in month_range("2023-06", "2024-05")))
+    assert "2024-05" in dict(chart.points)
+    assert "1 month is not shown" in chart.alt
+    assert "The rolling 12-month figures of 9 more months are not shown" in chart.alt
+    panel = _csv_rows(small_multiple([a]))
+    assert {r["month"] for r in panel if r["rolling_12"] == "[c]"} == set(after) & {
+        r["month"] for r in panel}

@@ -16,13 +16,21 @@ recommended default is written here:
 Worked example: ward DA crimes A=3, B=12, C=7, total 22 -> A "<5", B 12, C "[c]", total 22.
 
 Publishing ``R[t]`` and ``R[t-1]`` reveals ``c[t] - c[t-12]``, so suppression
-must be applied consistently across months; this module suppresses one table
-at a time and leaves that cross-month choice to whoever builds the table.
+must be applied consistently across months.  Worse, a rolling total is the sum of
+twelve monthly counts: beside the other eleven, which a chart shows, it gives back
+the one that was hidden.  So a series is suppressed as a whole
+(:func:`hidden_totals`): a month of 1-4 is hidden, and so is every published total
+whose months include it (the rolling 12 months of that month and the eleven after
+it, a baseline year).  Every total left then adds up shown months only, so nothing
+published, alone or differenced, pins a hidden month down; :func:`disclosed_months`
+checks that by linear algebra and the tests hold every series to it.  Estimates
+(means, trends, expected ranges) are rounded and not exact sums; they are outside
+this rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from cdrp_lib.stats.enums import Suppression
@@ -38,11 +46,14 @@ __all__ = [
     "SENSITIVE_THEMES",
     "Cell",
     "SuppressedTable",
+    "disclosed_months",
+    "hidden_totals",
     "primary_mark",
     "requires_suppression",
     "show_count",
     "show_percentage",
     "suppress_table",
+    "window_months",
 ]
 
 
@@ -143,3 +154,47 @@ def suppress_table(
     total_cell = (Cell(total_label, total, SECONDARY_MARK, Suppression.SECONDARY) if total_hidden
                   else Cell(total_label, total, fmt_number(total), Suppression.SHOWN))
     return SuppressedTable(tuple(out), total_cell)
+
+
+# --------------------------------------------------------------------------- across months
+
+
+def window_months(end: int, length: int) -> range:
+    """The month positions a total of ``length`` months ending at position ``end`` adds up."""
+    return range(end + 1 - length, end + 1)
+
+
+def hidden_totals(hidden_months: Collection[int],
+                  totals: Mapping[str, Iterable[int]]) -> frozenset[str]:
+    """The totals that must be hidden because one of the months they add up is hidden.
+
+    ``totals`` maps a name to the month positions it sums (see :func:`window_months`).
+    Hiding every such total is the whole of the cross-month rule: what stays
+    published then depends on shown months only.
+    """
+    hidden = set(hidden_months)
+    return frozenset(name for name, months in totals.items() if hidden.intersection(months))
+
+
+def disclosed_months(hidden_months: Collection[int], shown_months: Collection[int],
+                     totals: Iterable[Iterable[int]], months: int) -> frozenset[int]:
+    """The hidden months that the published figures determine exactly.
+
+    The published figures are the ``shown_months`` (each month's own count) and the
+    ``totals`` (sums of month positions); any difference or other combination of
+    them is published too.  A hidden month is disclosed when its indicator vector
+    lies in the span of the published ones, which is when the orthogonal
+    projection onto that span leaves it unchanged.  ``months`` is the length of the
+    series.  Used by the tests as the measure of the rule; exact for the small 0/1
+    matrices of a bulletin's history (a few hundred months at most).
+    """
+    import numpy as np
+
+    rows = [sorted(set(m)) for m in totals] + [[m] for m in sorted(set(shown_months))]
+    if not hidden_months or not rows:
+        return frozenset()
+    published = np.zeros((len(rows), months))
+    for i, row in enumerate(rows):
+        published[i, row] = 1.0
+    projection = np.linalg.pinv(published) @ published
+    return frozenset(h for h in hidden_months if abs(projection[h, h] - 1.0) < 1e-6)
