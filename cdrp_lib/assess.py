@@ -943,6 +943,8 @@ def _suppress(a: Assessment, levels: _Levels, t: Month | None, baseline_end: Mon
                 hidden.add(name)
     if hidden & {"rolling_12", "previous_rolling_12"}:
         hidden |= {"change_12m", "change_12m_pct", "change_12m_pp"}
+    if hidden & {"rolling_12", "rolling_12_numerator"}:  # a rate on a public population
+        hidden |= {"peer_rate", "peer_distance", "peer_distance_pct", "peer_excess"}
     if hidden & {"rolling_12", "baseline_value"}:
         hidden |= {"change_from_baseline_pct", "reduction_required_pct"}
     if "baseline_value" in hidden:

@@ -387,6 +387,8 @@ def _significance_note(a: Assessment) -> str:
 def _peer_distance_cell(a: Assessment) -> Cell:
     if a.peer_distance_pct is None:
         return _not_assessed(_first(a, AssessmentPart.PEERS))
+    if _hidden(a, "peer_distance_pct"):
+        return _withheld()
     note = ""
     if (a.peer_rate is not None and a.peer_average is not None
             and not _hidden(a, "rolling_12", "rolling_12_numerator")):

@@ -43,6 +43,7 @@ from cdrp_lib.stats.enums import (
     flip_polarity,
 )
 from cdrp_lib.stats.settings import MethodSettings
+from cdrp_lib.tables import ROW_PEER_DISTANCE, performance_table, short_reason
 
 PARAMS = Path(__file__).resolve().parents[1] / "params"
 BASELINE_END = Month(2024, 3)
@@ -356,6 +357,27 @@ def test_peer_worked_example() -> None:
     assert a.peer_members == ("A", "B", "C", "D", "E")
     assert ("The Vehicle crime rate of 16.5 per 1,000 residents is in line with the most "
             "similar group average of 14.9.") in a.narrative
+
+
+def test_peer_figures_that_would_give_back_a_hidden_total_are_hidden() -> None:
+    # a rate per 1,000 on a published population is the rolling total in disguise
+    series = {k: series_from("2024-04", year_counts(c)) for k, (c, _) in PEERS.items()}
+    values = list(series["A"])
+    values[-1] = 2
+    pops = {k: float(p) for k, (_, p) in PEERS.items()}
+    others = {k: v for k, v in series.items() if k != "A"}
+    a = assess(series_from("2024-04", values), None, "2025-03", measure=measure(),
+               partnership="A", peers=others, populations=pops, sub_area=True)
+    assert a.peer_position is not None and "rolling_12" in a.suppressed_fields
+    doc = public_json(a)
+    assert {"peer_rate", "peer_distance", "peer_distance_pct", "peer_excess"} <= set(
+        a.suppressed_fields)
+    assert doc["peer_rate"] is None and doc["peer_excess"] is None
+    assert any("most similar group average." in s for s in a.narrative)
+    assert not any("per 1,000" in s for s in a.narrative)
+    table = performance_table(a)
+    cell = table.cell(ROW_PEER_DISTANCE, table.columns[1])
+    assert cell.note == short_reason(NotAssessedReason.SUPPRESSED) and "%" not in cell.text
 
 
 def test_peers_without_a_group_or_population_give_reasons() -> None:
