@@ -702,6 +702,10 @@ _FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ParamsError([Problem(str(path), "missing params file", "the project's params "
+                                   "folder (run cdrp from the project folder, or pass --params "
+                                   "DIR)", "no such file")]) from None
     except UnicodeDecodeError as exc:
         raise ParamsError([Problem(str(path), "not UTF-8", "UTF-8 text",
                                    f"byte {exc.start}")]) from None

@@ -646,3 +646,8 @@ def test_bulletin_rules(params_dir: Path, change: tuple[str, str], key: str, say
     found = [p for p in info.value.problems if p.column == key]
     assert found and says in found[0].rule, [str(p) for p in info.value.problems]
     assert found[0].file.endswith("bulletin.yaml") and found[0].line
+
+
+def test_a_missing_params_folder_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ParamsError, match=r"measures\.yaml: missing params file.*--params DIR"):
+        load_measures(tmp_path / "nowhere")
