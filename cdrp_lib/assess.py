@@ -403,9 +403,7 @@ def _target_text(spec: SetTarget, r: _Resolved, kind: MeasureKind, count: bool) 
         joined = ", ".join(levels[:-1]) + f" and {levels[-1]}" if len(levels) > 1 else levels[0]
         return f"yearly milestones of {joined} {by}"
     if isinstance(spec, SurveyTarget):
-        value = fmt_pct(spec.value) if spec.unit == "percent" else fmt_number(spec.value, 1)
-        word = "an index score of" if spec.unit == "index" else ""
-        return f"{word + ' ' if word else ''}{value} {by}"
+        return f"{fmt_pct(spec.value)} {by}"
     if isinstance(spec, (LevelTarget, RateTarget)):
         higher = spec.polarity is Polarity.HIGHER_IS_BETTER
         bound = "or more" if higher else "or fewer" if count else "or lower"

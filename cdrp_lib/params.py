@@ -389,7 +389,13 @@ class MilestonesTarget(_SetTarget):
 
 
 class SurveyTarget(_SetTarget):
-    """A survey percentage (or index score) to reach by the end of the strategy."""
+    """A survey percentage to reach by the end of the strategy.
+
+    ``unit`` is always ``percent``: survey measures are shares of respondents, so
+    an index score (a Citizens Panel index, say) cannot be computed or compared
+    with them.  ``index`` is refused with a pointer to ``kind: monitor``, which
+    keeps the plan's wording in ``plan_target``.
+    """
 
     kind: Literal["survey"]
     value: float = Field(ge=0)
@@ -1078,7 +1084,12 @@ def _check_kind_fits_measure(parsed: _Parsed, t: SetTarget | MonitorTarget, i: i
             parsed.add(("targets", i, "measure"), f"`measure` must be a survey measure for a "
                        f"survey target, got {measure.id!r} (source {measure.source})",
                        "a measure with source survey", repr(measure.id))
-        if t.unit == "percent" and t.value > MAX_PERCENT:
+        if t.unit == "index":
+            parsed.add(("targets", i, "unit"), "an index score cannot be assessed against a "
+                       f"survey measure ({measure.id!r} is a percentage of respondents); write "
+                       "the target as `kind: monitor` with the plan's wording in `plan_target`",
+                       "unit: percent", "unit: index")
+        elif t.value > MAX_PERCENT:
             parsed.add(("targets", i, "value"), f"`value` must be a percentage up to 100, "
                        f"got {t.value}", "0 to 100", str(t.value))
 

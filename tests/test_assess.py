@@ -979,15 +979,3 @@ def test_a_rate_per_population_without_a_population_is_not_assessed() -> None:
                measure=measure())
     assert a.target_value is None and a.rag is None
     assert a.not_assessed_reason is NotAssessedReason.NO_POPULATION
-
-
-def test_survey_index_target_text() -> None:
-    waves = [SurveyWave("2023/24", "2024-03", 55, 100), SurveyWave("2024/25", "2025-03",
-                                                                  50, 100)]
-    spec = target("survey", polarity=Polarity.LOWER_IS_BETTER, value=49.5, unit="index",
-                  measure="survey-asb-problem", theme="perception")
-    m = measure(kind="proportion", source="survey", theme="perception",
-                id="survey-asb-problem", name="Perceive a high level of anti-social behaviour")
-    a = assess(None, spec, "2025-03", measure=m, survey=waves)
-    assert a.target_text == "an index score of 49.5 by March 2027"
-    assert a.survey_percent == pytest.approx(50.0)

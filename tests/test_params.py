@@ -151,8 +151,6 @@ def test_every_target_kind_is_expressible(params_dir: Path) -> None:
                steps={"2024/25": 1095, "2025/26": 1050, "2026/27": 1005}),
         target(id="i", kind="survey", measure="survey-deal-with-issues", percent=None,
                value=73),
-        target(id="j", kind="survey", measure="survey-asb-problem", percent=None,
-               value=4478, unit="index"),
         target(id="k", sub_area={"name": "Town centre", "partnership": "town"}),
         target(id="m", kind="monitor", measure=None, percent=None, baseline=None,
                strategy=None, reason="No public data", theme="summary",
@@ -164,7 +162,7 @@ def test_every_target_kind_is_expressible(params_dir: Path) -> None:
     x = both["x"]
     assert [t.kind for t in x.targets] == [
         "reduction", "level", "rate", "rate", "increase", "improvement", "maintenance",
-        "milestones", "survey", "survey", "reduction", "monitor", "reduction"]
+        "milestones", "survey", "reduction", "monitor", "reduction"]
     steps = x.target("h")
     assert isinstance(steps, MilestonesTarget) and steps.final_level == 1005
     monitor = x.target("m")
@@ -423,6 +421,14 @@ def test_rate_unit_must_fit_the_measure(params_dir: Path) -> None:
 def test_survey_target_needs_a_survey_measure(params_dir: Path) -> None:
     write(params_dir, "x", "", targets=target(kind="survey", percent=None, value=60))
     one(params_dir, "targets[0].measure", "must be a survey measure")
+
+
+def test_survey_index_target_is_refused_with_the_monitor_route(params_dir: Path) -> None:
+    # survey measures are shares of respondents: an index score cannot be compared with them
+    write(params_dir, "x", "", targets=target(kind="survey", measure="survey-asb-problem",
+                                              percent=None, value=4478, unit="index"))
+    p = one(params_dir, "targets[0].unit", "an index score cannot be assessed")
+    assert "kind: monitor" in p.rule and "plan_target" in p.rule
 
 
 def test_measureless_monitor_needs_theme_and_polarity(params_dir: Path) -> None:
