@@ -50,7 +50,12 @@ lab: $(VENV)/.runtime ## start JupyterLab on the project (the notebooks' default
 bench: $(VENV)/.test ## run the benchmarks under benchmarks/
 	$(BIN)/python benchmarks/ingest.py
 
+# Under the outputs lock that `cdrp run` holds (util-linux flock, same flock(2) lock), so a
+# clean never pulls files from under a running batch; exit status 75 is "in use".
 clean: ## remove outputs (the store, runs and the site); inputs and outputs/README.md are kept
-	find outputs -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
+	@flock --nonblock --conflict-exit-code 75 outputs/.cdrp.lock \
+	  find outputs -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +; status=$$?; \
+	  if [ $$status -eq 75 ]; then echo "make clean: outputs/ is in use by a cdrp run" \
+	  "(outputs/.cdrp.lock says which); nothing removed" >&2; fi; exit $$status
 
 .PHONY: help venv demo test lab bench clean

@@ -80,3 +80,11 @@ class ParamsError(CdrpError):
 
 class NotFoundError(CdrpError):
     """A partnership, measure, month or file that the store or params does not hold."""
+
+
+class InUseError(CdrpError):
+    """A folder another cdrp process is writing (see :mod:`cdrp_lib.locking`).
+
+    The message names that process, so its user can wait for it or stop it
+    instead of guessing why nothing was written.
+    """

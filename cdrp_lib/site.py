@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from cdrp_lib.errors import InputError, NotFoundError, Problem
+from cdrp_lib.locking import exclusive, folder_label, lock_file_beside
 from cdrp_lib.periods import Month
 from cdrp_lib.render import bulletin_css, write_text_atomic
 
@@ -382,6 +383,11 @@ def publish_site(site_dir: Path, dest: Path) -> Path:
     (one generation, for a quick roll-back).  If anything fails, ``dest`` is as
     it was.  ``dest`` must not be a mount point itself (a folder inside the
     share is fine): a mount point cannot be renamed.
+
+    One publication to ``dest`` at a time: two would interleave their swaps
+    (each moving the other's copy to ``.previous`` or deleting it), so a second
+    raises :class:`~cdrp_lib.errors.InUseError` at once.  The lock file,
+    ``.<dest>.cdrp.lock`` beside ``dest``, is deleted when the publication ends.
     """
     site_dir, dest = Path(site_dir).resolve(), Path(dest).absolute()
     if not (site_dir / "index.html").is_file():
@@ -397,7 +403,9 @@ def publish_site(site_dir: Path, dest: Path) -> Path:
     if dest.exists() and not dest.is_dir():
         raise ValueError(f"{dest}: exists and is not a folder")
     previous = dest.with_name(dest.name + PREVIOUS_SUFFIX)
-    return _copy_then_swap(site_dir, dest, previous=previous)
+    with exclusive(lock_file_beside(dest), what=folder_label(dest), activity="cdrp publish",
+                   hint="wait for it to finish"):
+        return _copy_then_swap(site_dir, dest, previous=previous)
 
 
 # ----------------------------------------------------------------------- checking

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,15 @@ HOSTILE_NAME = "<script>alert(1)</script> & Greyhaven"
 #: to keep the session short (tests/test_pages.py covers a partnership with no data).
 NOT_IN_DEMO = ("ashford", "corby", "kettering", "south-derbyshire")
 BATCH_TIMEOUT_S = 1800
+#: A child process that takes a cdrp lock, says so on stdout, and holds it until stdin closes.
+HOLD_LOCK = """
+import sys
+from pathlib import Path
+from cdrp_lib.locking import exclusive
+with exclusive(Path(sys.argv[1]), what="the folder/", activity=sys.argv[2], hint="wait"):
+    print("locked", flush=True)
+    sys.stdin.read()
+"""
 
 
 @dataclass(frozen=True)
@@ -93,3 +103,28 @@ def demo_site(demo: Demo) -> DemoSite:
     done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, env=env,
                           timeout=BATCH_TIMEOUT_S, check=False)
     return DemoSite(demo, outputs, done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture()
+def hold_lock() -> Iterator[Callable[[Path, str], subprocess.Popen[str]]]:
+    """``hold_lock(lock_file, activity)``: a child process holding that lock until the test ends.
+
+    It returns once the child has said ``locked`` (the holder is recorded by
+    then), so no sleep is needed; the child is SIGKILLed when the test ends.
+    """
+    children: list[subprocess.Popen[str]] = []
+
+    def hold(lock_file: Path, activity: str) -> subprocess.Popen[str]:
+        child = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(lock_file), activity],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        children.append(child)
+        assert child.stdout is not None
+        said = child.stdout.readline()
+        if said != "locked\n":
+            pytest.fail(f"the lock-holding child said {said!r}, not 'locked' (see its stderr)")
+        return child
+
+    yield hold
+    for child in children:
+        child.kill()
+        child.communicate()

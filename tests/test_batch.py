@@ -15,6 +15,8 @@ executor), the manifest and the index.  Tests marked slow execute real kernels
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -47,7 +49,9 @@ from cdrp_lib.batch.executors import Outcome, run_all
 from cdrp_lib.batch.manifest import published_records, rebuild_index
 from cdrp_lib.batch.plan import read_store_facts, store_digest, without_data
 from cdrp_lib.cli import main
-from cdrp_lib.errors import InputError, NotFoundError
+from cdrp_lib.errors import InputError, InUseError, NotFoundError
+from cdrp_lib.locking import exclusive, outputs_lock_file
+from cdrp_lib.site import write_index
 from cdrp_lib.store import connect_for_write
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "notebooks"
@@ -488,6 +492,60 @@ def test_cli_reports_a_bad_request_as_one_line(project: BatchSettings,
     assert "\n" not in err
     for rule in ("unknown partnership", "notebook missing", "`--month` is not a month"):
         assert rule in err
+
+
+# ------------------------------------------------------------- one batch at a time
+
+
+def files_and_times(folder: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file under ``folder``: relative name -> (mtime in ns, bytes)."""
+    return {p.relative_to(folder).as_posix(): (p.stat().st_mtime_ns, p.read_bytes())
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.timeout(120)
+def test_cli_run_refuses_while_another_run_holds_the_outputs_and_writes_nothing(
+        project: BatchSettings, hold_lock: Callable[[Path, str], subprocess.Popen[str]],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    write_index(project.site_dir, [])  # what an earlier run left: an index and a manifest
+    (project.runs_dir / "manifests").mkdir(parents=True)
+    (project.runs_dir / "manifests" / "earlier.json").write_text("{}", encoding="utf-8")
+    child = hold_lock(outputs_lock_file(project.outputs_dir), "cdrp run")
+    before = files_and_times(project.outputs_dir)
+
+    assert main(cli_args(project, "--month", "latest", "--all")) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert err.startswith(f"cdrp run: error: {project.outputs_dir}/ is in use by another cdrp "
+                          f"run (pid {child.pid} on host ")
+    assert err.endswith("; wait for it to finish, or point --outputs elsewhere\n")
+    assert files_and_times(project.outputs_dir) == before
+
+
+def test_the_outputs_lock_is_held_while_bulletins_run_and_let_go_after(
+        project: BatchSettings) -> None:
+    lock_file = outputs_lock_file(project.outputs_dir)
+    refusals: list[str] = []
+
+    class Probe(FakeExecutor):
+        """Tries the lock as a second batch would, as each bulletin is submitted."""
+
+        def submit(self, job: Job, attempt: int) -> None:
+            with pytest.raises(InUseError) as raised, exclusive(
+                    lock_file, what="outputs/", activity="cdrp run", hint="wait"):
+                pass
+            refusals.append(str(raised.value))
+            super().submit(job, attempt)
+
+    report = run_batch(project, month="latest", partnerships=["ashcombe", "brackenford"],
+                       themes=["summary"],
+                       executor_factory=lambda jobs: Probe({"ashcombe": [_ok],
+                                                            "brackenford": [_ok]}))
+    assert report.ok and len(refusals) == 2
+    assert all(f"another cdrp run (pid {os.getpid()} " in r for r in refusals)
+    assert not lock_file.exists()
+    with exclusive(lock_file, what="outputs/", activity="cdrp run", hint="wait"):
+        pass
 
 
 # ------------------------------------------------------------- real kernels (slow)

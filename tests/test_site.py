@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import threading
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import nbformat
@@ -17,6 +18,7 @@ from nbformat.v4 import new_markdown_cell, new_notebook
 from cdrp_lib import site as site_mod
 from cdrp_lib.cli import main
 from cdrp_lib.errors import InputError, NotFoundError
+from cdrp_lib.locking import lock_file_beside
 from cdrp_lib.render import render_html
 from cdrp_lib.site import (
     BulletinEntry,
@@ -329,10 +331,12 @@ def test_publish_site_copies_and_keeps_the_previous_publication(site: Path,
     dest = share / "csp"
     (site / ".kettering.staging-1").mkdir()  # a working folder left by a crash
     (site / "index.html.tmp").write_text("junk", encoding="utf-8")
+    (site / ".cdrp.lock").write_text("{}", encoding="utf-8")
     publish_site(site, dest)
     assert (dest / "index.html").read_bytes() == (site / "index.html").read_bytes()
     assert (dest / "kettering" / "2025-03" / "index.html").is_file()
     assert not (dest / ".kettering.staging-1").exists() and not (dest / "index.html.tmp").exists()
+    assert not (dest / ".cdrp.lock").exists()
     assert check_site(dest) == []
 
     write_index(site, _entries()[:1])
@@ -340,7 +344,7 @@ def test_publish_site_copies_and_keeps_the_previous_publication(site: Path,
     assert (dest / "index.html").read_bytes() == (site / "index.html").read_bytes()
     previous = share / "csp.previous"
     assert "Wellingborough" in (previous / "index.html").read_text(encoding="utf-8")
-    assert sorted(p.name for p in share.iterdir()) == ["csp", "csp.previous"]
+    assert sorted(p.name for p in share.iterdir()) == ["csp", "csp.previous"]  # no lock file
 
 
 def test_publish_site_failure_leaves_dest_unchanged(
@@ -475,7 +479,8 @@ def test_base64_images_are_not_searched_for_leaks(tmp_path: Path) -> None:
 
 def test_working_files_are_not_checked(tmp_path: Path) -> None:
     assert _check(tmp_path, **{".k.staging-1/index.html": "<p>half</p>",
-                               "x.html.tmp": "<a href='http://x'>"}) == []
+                               "x.html.tmp": "<a href='http://x'>",
+                               ".cdrp.lock": f'{{"command": "cdrp run {tmp_path}"}}'}) == []
 
 
 def test_scripts_can_be_allowed_for_quarto_pages(tmp_path: Path) -> None:
@@ -518,6 +523,26 @@ def test_cdrp_publish_reports_what_it_did(site: Path, tmp_path: Path,
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(f"Published 5 files to {dest}")
     assert out[1].endswith("the previous publication is kept as pub.previous")
+
+
+@pytest.mark.timeout(120)
+def test_cdrp_publish_refuses_while_another_publishes_to_dest(
+        site: Path, tmp_path: Path, hold_lock: Callable[[Path, str], subprocess.Popen[str]],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    dest = _folder(tmp_path / "share" / "csp", **{"index.html": "live"})
+    child = hold_lock(lock_file_beside(dest), "cdrp publish")
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in dest.parent.rglob("*")
+              if p.is_file()}
+
+    assert main(["publish", str(dest), "--site", str(site)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert err.startswith(f"cdrp publish: error: {dest}/ is in use by another cdrp publish "
+                          f"(pid {child.pid} on host ")
+    assert err.endswith("; wait for it to finish\n")
+    assert sorted(p.name for p in dest.parent.iterdir()) == [".csp.cdrp.lock", "csp"]
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in dest.parent.rglob("*")
+            if p.is_file()} == before
 
 
 def test_cdrp_publish_missing_site_is_a_one_line_error(tmp_path: Path,

@@ -3,7 +3,8 @@
 The site is checked first (links, leaks, accessibility structure) and not
 published if any problem is found, unless ``--no-check``.  Readers of DEST see
 the old publication or the new one, never a half-copied site; the replaced one
-is kept beside DEST as ``<DEST>.previous``.
+is kept beside DEST as ``<DEST>.previous``.  A second publication to the same
+DEST while one is under way fails at once, naming the first (exit 2).
 """
 
 from __future__ import annotations

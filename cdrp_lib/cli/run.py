@@ -3,7 +3,8 @@
 The work is :func:`cdrp_lib.batch.run_batch`; this module maps options to it,
 draws one progress bar on stderr (done, failed and remaining bulletins, ETA),
 and ends with the summary table on stdout.  It exits 1 when any bulletin
-failed, so a scheduled job notices.
+failed, so a scheduled job notices, and 2, having written nothing, when another
+``cdrp run`` is writing the same ``--outputs`` folder.
 """
 
 from __future__ import annotations
