@@ -337,6 +337,17 @@ def _target_hidden(a: Assessment) -> bool:
     return any(a.is_suppressed(n) for n in ("baseline_value", "target_value", "target_text"))
 
 
+def _rolling_csv(a: Assessment, p: HistoryPoint, hidden: frozenset[str],
+                 hidden_totals: frozenset[str]) -> str:
+    """A month's rolling figure as the CSV writes it: the month's mark when the month is
+    hidden, ``[c]`` when only its total is (it adds up a hidden month), else the figure."""
+    if p.month in hidden:
+        return _mark(a)
+    if p.month in hidden_totals and p.rolling_12 is not None:
+        return SECONDARY_MARK
+    return _csv_number(p.rolling_12)
+
+
 def _hidden_totals_sentence(months: int) -> str:
     what = "figure of 1 more month is" if months == 1 else f"figures of {months} more months are"
     return (f"The rolling 12-month {what} not shown (written as {SECONDARY_MARK}): each "
@@ -605,8 +616,8 @@ def performance_chart(a: Assessment) -> Chart:
         p, value=None if p.month in hidden_months else p.value,
         rolling_12=None if p.month in hidden_totals else p.rolling_12) for p in window]
     hidden = sum(1 for p in window if p.month in hidden_months)
-    totals_only = sum(1 for p in window if p.month in hidden_totals - hidden_months
-                      and p.rolling_12 is not None)
+    totals_only = sum(1 for p in window if p.month in hidden_totals
+                      and p.month not in hidden_months and p.rolling_12 is not None)
     months = [p.month for p in points]
     title = f"{a.measure_name}: rolling 12-month position against the target trajectory"
     alt = _performance_alt(a, window, hidden, totals_only)
@@ -615,8 +626,7 @@ def performance_chart(a: Assessment) -> Chart:
     rows = [
         [p.month,
          mark if p.month in hidden_months else _csv_number(p.value),
-         SECONDARY_MARK if p.month in hidden_totals - hidden_months and p.rolling_12 is not None
-         else mark if p.month in hidden_months else _csv_number(p.rolling_12),
+         _rolling_csv(a, p, hidden_months, hidden_totals),
          *([_csv_number(p.trajectory_target), _csv_number(p.trajectory_lower),
             _csv_number(p.trajectory_upper)] if show_target else [mark] * 3),
          "" if p.trajectory_status is None else p.trajectory_status.value]
@@ -869,10 +879,7 @@ def small_multiple(assessments: Sequence[Assessment]) -> Chart:
         points = [dataclasses.replace(p, rolling_12=None) if p.month in hidden_totals else p
                   for p in window]
         series.append((a, points))
-        rows.extend([a.measure, p.month,
-                     _mark(a) if p.month in hidden
-                     else SECONDARY_MARK if p.month in hidden_totals and p.rolling_12 is not None
-                     else _csv_number(p.rolling_12)]
+        rows.extend([a.measure, p.month, _rolling_csv(a, p, hidden, hidden_totals)]
                     for p in window)
     table = _csv(["measure", "month", "rolling_12"], rows)
     with _style():
