@@ -50,14 +50,6 @@ class Comparison:
     reason: NotAssessedReason | None = None
 
 
-def _label(current: Fraction, previous: Fraction) -> ChangeLabel:
-    if current > previous:
-        return ChangeLabel.INCREASE
-    if current < previous:
-        return ChangeLabel.DECREASE
-    return ChangeLabel.NO_CHANGE
-
-
 def compare_12_months(
     current: Number | None,
     previous: Number | None,
@@ -90,7 +82,7 @@ def compare_12_months(
     if test:
         p_value = _binomial_p(cur, prev)
         significant = p_value < significance_level
-    return Comparison(float(cur), float(prev), absolute, pct, _label(cur, prev),
+    return Comparison(float(cur), float(prev), absolute, pct, ChangeLabel.between(cur, prev),
                       p_value, significant)
 
 

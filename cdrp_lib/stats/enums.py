@@ -12,6 +12,7 @@ sentence the bulletin prints for it.
 from __future__ import annotations
 
 from enum import Enum, StrEnum
+from fractions import Fraction
 
 from cdrp_lib.params import Polarity
 
@@ -84,6 +85,15 @@ class ChangeLabel(StrEnum):
     INCREASE = "increase"
     DECREASE = "decrease"
     NO_CHANGE = "no_change"
+
+    @classmethod
+    def between(cls, new: float | Fraction, old: float | Fraction) -> ChangeLabel:
+        """From ``old`` to ``new``: the 12-month change (§3) or a trend's projection (§4)."""
+        if new > old:
+            return cls.INCREASE
+        if new < old:
+            return cls.DECREASE
+        return cls.NO_CHANGE
 
 
 class PeerPosition(StrEnum):

@@ -72,14 +72,6 @@ def is_sufficient(projection: Number, target: Number, polarity: Polarity) -> boo
     return y >= t if polarity is Polarity.HIGHER_IS_BETTER else y <= t
 
 
-def _direction(projection: float, current: float) -> ChangeLabel:
-    if projection > current:
-        return ChangeLabel.INCREASE
-    if projection < current:
-        return ChangeLabel.DECREASE
-    return ChangeLabel.NO_CHANGE
-
-
 def _check_horizon(horizon: int) -> None:
     if horizon < 0:
         raise ValueError(f"horizon must be 0 or more months, got {horizon} "
@@ -107,7 +99,8 @@ def _verdict(
                            reason=NotAssessedReason.INSUFFICIENT_DATA)
     projection = max(0.0, raw)
     sufficient = None if target is None else is_sufficient(projection, target, polarity)
-    return TrendResult(method, horizon, projection, sufficient, _direction(projection, current),
+    direction = ChangeLabel.between(projection, current)
+    return TrendResult(method, horizon, projection, sufficient, direction,
                        slope, intercept, window,
                        None if target is not None else NotAssessedReason.NO_TARGET)
 
