@@ -24,7 +24,7 @@ import itertools
 import math
 import statistics
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from statistics import NormalDist
@@ -197,6 +197,22 @@ def _label_by_p(xv: float, lam: float, p: float, alpha: float) -> PastMonth:
     return PastMonth.ABOVE if xv > lam else PastMonth.BELOW
 
 
+def _p_value_test(method: PastMonthMethod, x: Value, prior: Sequence[Value],
+                  z_threshold: float, min_months: int,
+                  test: Callable[[int, int, int], tuple[float, float | None]]) -> PastMonthResult:
+    """The two tests on whole counts: ``test(x, S, n)`` gives (p, z or None), ``S`` the prior
+    total over ``n`` months; the label is by ``p`` at the threshold's two-sided alpha."""
+    checked = _checked(method, x, prior, min_months)
+    if isinstance(checked, PastMonthResult):
+        return checked
+    xv, window = checked
+    xi, s = _whole_counts(xv, window)
+    lam = _mean(window)
+    p, z = (1.0, None) if xi + s == 0 else test(xi, s, len(window))
+    label = _label_by_p(xv, lam, p, alpha_for_threshold(z_threshold))
+    return PastMonthResult(method, label, xv, lam, None, None, z, None, p, len(window))
+
+
 def exact_binomial(
     x: Value,
     prior: Sequence[Value],
@@ -206,16 +222,10 @@ def exact_binomial(
     """Exact conditional test: ``x | x + S ~ Binomial(x + S, 1/(n + 1))`` (statsmodels)."""
     from statsmodels.stats.proportion import binom_test
 
-    method = PastMonthMethod.EXACT_BINOMIAL
-    checked = _checked(method, x, prior, min_months)
-    if isinstance(checked, PastMonthResult):
-        return checked
-    xv, window = checked
-    xi, s = _whole_counts(xv, window)
-    lam = _mean(window)
-    p = 1.0 if xi + s == 0 else float(binom_test(xi, xi + s, 1 / (len(window) + 1)))
-    label = _label_by_p(xv, lam, p, alpha_for_threshold(z_threshold))
-    return PastMonthResult(method, label, xv, lam, None, None, None, None, p, len(window))
+    def test(xi: int, s: int, n: int) -> tuple[float, float | None]:
+        return float(binom_test(xi, xi + s, 1 / (n + 1))), None
+
+    return _p_value_test(PastMonthMethod.EXACT_BINOMIAL, x, prior, z_threshold, min_months, test)
 
 
 def e_test(
@@ -227,24 +237,15 @@ def e_test(
     """The E-test (Krishnamoorthy & Thomson 2004) via statsmodels ``test_poisson_2indep``."""
     from statsmodels.stats.rates import test_poisson_2indep
 
-    method = PastMonthMethod.E_TEST
-    checked = _checked(method, x, prior, min_months)
-    if isinstance(checked, PastMonthResult):
-        return checked
-    xv, window = checked
-    xi, s = _whole_counts(xv, window)
-    lam = _mean(window)
-    p, z = 1.0, None
-    if xi + s > 0:
+    def test(xi: int, s: int, n: int) -> tuple[float, float | None]:
         with warnings.catch_warnings():  # a zero prior total divides by zero inside
             warnings.simplefilter("ignore", RuntimeWarning)
-            res = test_poisson_2indep(xi, 1, s, len(window), method="etest")
-        if math.isfinite(float(res.pvalue)):
-            p = float(res.pvalue)
-        if math.isfinite(float(res.statistic)):
-            z = float(res.statistic)
-    label = _label_by_p(xv, lam, p, alpha_for_threshold(z_threshold))
-    return PastMonthResult(method, label, xv, lam, None, None, z, None, p, len(window))
+            res = test_poisson_2indep(xi, 1, s, n, method="etest")
+        p = float(res.pvalue) if math.isfinite(float(res.pvalue)) else 1.0
+        z = float(res.statistic) if math.isfinite(float(res.statistic)) else None
+        return p, z
+
+    return _p_value_test(PastMonthMethod.E_TEST, x, prior, z_threshold, min_months, test)
 
 
 def past_month(
