@@ -148,7 +148,7 @@ def run_floor(folder: Path) -> dict[str, float]:
     """The irreducible parts of an ingest, timed one after another (see the module doc)."""
     import duckdb
 
-    from cdrp_lib.sources.police_uk import HEADER
+    from cdrp_lib.sources.police_uk import _read_csv_sql  # the reader ingest uses
 
     files = sorted((folder / "input").rglob(f"*{STREET_SUFFIX}"))
     cores = os.cpu_count() or 1
@@ -162,13 +162,12 @@ def run_floor(folder: Path) -> dict[str, float]:
     con = duckdb.connect(str(store))
     con.execute("CREATE TABLE counts (f INTEGER, month VARCHAR, lsoa_code VARCHAR, "
                 "lsoa_name VARCHAR, crime_type VARCHAR, n BIGINT)")
-    columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in HEADER) + "}"
     cpu, start = _cpu_seconds(), time.perf_counter()
     con.execute(
         "CREATE TEMP TABLE groups AS SELECT CAST(file_index AS INTEGER) AS f, \"Month\" AS month, "
         "\"LSOA code\" AS lsoa_code, \"LSOA name\" AS lsoa_name, \"Crime type\" AS crime_type, "
         "hash(\"Crime ID\") AS h, count(*) AS n, grouping(h) = 1 AS counted "
-        f"FROM read_csv($files, header = true, columns = {columns}, auto_detect = false) "
+        f"FROM {_read_csv_sql('files')} "
         "GROUP BY GROUPING SETS ((f, month, lsoa_code, lsoa_name, crime_type), (f, h)) "
         "HAVING grouping(h) = 1 OR (h IS NOT NULL AND count(*) > 1)",
         {"files": [str(f) for f in files]})
