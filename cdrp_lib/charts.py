@@ -326,10 +326,10 @@ def _hidden_months(a: Assessment) -> frozenset[str]:
     return frozenset(p.month for p in a.history if _hidden_point(a, p))
 
 
-def _hidden_totals(a: Assessment) -> frozenset[str]:
-    """Months whose rolling 12-month figure must not be shown: the hidden months, and
+def _hidden_totals(a: Assessment, hidden_months: frozenset[str]) -> frozenset[str]:
+    """Months whose rolling 12-month figure must not be shown: the ``hidden_months``, and
     those whose 12 months include one (§9 across months: the total would give it back)."""
-    return _hidden_months(a) | frozenset(p.month for p in a.history if p.rolling_suppressed)
+    return hidden_months | frozenset(p.month for p in a.history if p.rolling_suppressed)
 
 
 def _target_hidden(a: Assessment) -> bool:
@@ -611,7 +611,7 @@ def performance_chart(a: Assessment) -> Chart:
     """
     window = _window(a)
     hidden_months = _hidden_months(a)
-    hidden_totals = _hidden_totals(a)
+    hidden_totals = _hidden_totals(a, hidden_months)
     points = [dataclasses.replace(
         p, value=None if p.month in hidden_months else p.value,
         rolling_12=None if p.month in hidden_totals else p.rolling_12) for p in window]
@@ -874,7 +874,8 @@ def small_multiple(assessments: Sequence[Assessment]) -> Chart:
     rows: list[list[str]] = []
     series: list[tuple[Assessment, list[HistoryPoint]]] = []
     for a in assessments:
-        hidden, hidden_totals = _hidden_months(a), _hidden_totals(a)
+        hidden = _hidden_months(a)
+        hidden_totals = _hidden_totals(a, hidden)
         window = _drop_leading_gaps(_until(a)[-PANEL_MONTHS:])
         points = [dataclasses.replace(p, rolling_12=None) if p.month in hidden_totals else p
                   for p in window]
