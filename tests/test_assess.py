@@ -23,6 +23,7 @@ from pydantic import TypeAdapter
 
 from cdrp_lib.assess import SurveyWave, assess
 from cdrp_lib.assessment import AssessmentPart, TrendDirection, assessment_from_json
+from cdrp_lib.cli.assess import render_text
 from cdrp_lib.narrative import narrate_outcome
 from cdrp_lib.pages import public_json
 from cdrp_lib.params import Measure, Polarity, load_measures, load_partnerships
@@ -42,6 +43,7 @@ from cdrp_lib.stats.enums import (
     VariationIcon,
     flip_polarity,
 )
+from cdrp_lib.stats.rounding import fmt_number
 from cdrp_lib.stats.settings import MethodSettings
 from cdrp_lib.tables import ROW_PEER_DISTANCE, performance_table, short_reason
 
@@ -375,6 +377,9 @@ def test_peer_figures_that_would_give_back_a_hidden_total_are_hidden() -> None:
     assert doc["peer_rate"] is None and doc["peer_excess"] is None
     assert any("most similar group average." in s for s in a.narrative)
     assert not any("per 1,000" in s for s in a.narrative)
+    peers_line = next(line for line in render_text(a).splitlines()
+                      if "Most similar group" in line)
+    assert f"{fmt_number(a.peer_rate, 1)} vs" not in peers_line and "<5 vs" in peers_line
     table = performance_table(a)
     cell = table.cell(ROW_PEER_DISTANCE, table.columns[1])
     assert cell.note == short_reason(NotAssessedReason.SUPPRESSED) and "%" not in cell.text
@@ -632,6 +637,8 @@ def test_a_hidden_month_hides_the_twelve_rolling_totals_that_include_it() -> Non
     shown, totals = _published(public_json(a))
     assert disclosed_months({20}, shown, totals, 36) == frozenset()
     assert all(public_json(a)["history"][i]["value"] == 10 for i in range(21, 36))
+    trajectory = next(line for line in render_text(a).splitlines() if "Trajectory" in line)
+    assert a.trajectory_lower is not None and "limits <5 to <5" in trajectory
 
 
 def test_suppression_applies_when_the_data_is_late() -> None:

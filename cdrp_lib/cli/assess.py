@@ -81,6 +81,9 @@ def render_text(a: Assessment) -> str:
 
     hidden = primary_mark(a.settings.suppression_threshold)
 
+    def shown(name: str, x: float | None, decimals: int = 0) -> str:
+        return hidden if x is not None and a.is_suppressed(name) else fmt_number(x, decimals)
+
     def level(name: str, x: float | None) -> str:
         if x is not None and a.is_suppressed(name):
             return hidden
@@ -103,10 +106,11 @@ def render_text(a: Assessment) -> str:
         lines.append(_row("Rolling 12 months", f"{level('rolling_12', a.rolling_12)} (previous "
                           f"{level('previous_rolling_12', a.previous_rolling_12)}{change})"))
     if a.trajectory_status is not None:
+        # the limits are drawn from the baseline: hidden with it, as on the chart
         lines.append(_row("Trajectory", f"{a.trajectory_status.words} (month "
                           f"{a.trajectory_month_index} of {a.trajectory_months}: limits "
-                          f"{fmt_number(a.trajectory_lower, 1)} to "
-                          f"{fmt_number(a.trajectory_upper, 1)})"))
+                          f"{shown('target_value', a.trajectory_lower, 1)} to "
+                          f"{shown('target_value', a.trajectory_upper, 1)})"))
     if a.past_month is not None:
         lines.append(_row("Past month", f"{a.past_month.words}: "
                           f"{level('month_value', a.month_value)} (expected "
@@ -119,7 +123,7 @@ def render_text(a: Assessment) -> str:
                           f"{verdict}"))
     if a.peer_position is not None:
         lines.append(_row("Most similar group", f"{a.peer_position.words}: "
-                          f"{fmt_number(a.peer_rate, 1)} vs {fmt_number(a.peer_average, 1)}"
+                          f"{shown('peer_rate', a.peer_rate, 1)} vs {fmt_number(a.peer_average, 1)}"
                           f" (phi {fmt_number(a.peer_phi, 2)})"))
     if a.survey_percent is not None:
         lines.append(_row("Survey", f"{fmt_pct(a.survey_percent)} ({fmt_pct(a.survey_ci_low)}"
