@@ -59,7 +59,6 @@ __all__ = [
     "RenderResult",
     "bulletin_css",
     "notebook_to_html",
-    "render_html",
     "render_page",
     "write_text_atomic",
 ]
@@ -231,18 +230,3 @@ def render_page(
                             base_dir=executed_ipynb.resolve().parent)
     write_text_atomic(out_html, html)
     return RenderResult(out_html, renderer, "nbconvert", fallback)
-
-
-def render_html(
-    executed_ipynb: Path,
-    out_html: Path,
-    *,
-    title: str,
-    renderer: str = "nbconvert",
-    nav: Sequence[tuple[str, str]] = (),
-) -> Path:
-    """Render an executed notebook to a self-contained HTML page; returns ``out_html``.
-
-    See :func:`render_page` for the renderer choice and its fallback.
-    """
-    return render_page(executed_ipynb, out_html, title=title, renderer=renderer, nav=nav).path

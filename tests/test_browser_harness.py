@@ -1,7 +1,7 @@
 """The browser harness works and can fail: axe-core in headless Chromium.
 
 A deliberately bad page must yield serious or critical violations (and its
-CDN script must show up as a fetch); pages from render_html and write_index
+CDN script must show up as a fetch); pages from render_page and write_index
 must yield none and fetch nothing.  Skips, saying what to install, when
 chromium or npm is missing.
 """
@@ -18,7 +18,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from cdrp_lib.render import render_html
+from cdrp_lib.render import render_page
 from cdrp_lib.site import BulletinEntry, write_index
 
 browser_mod = pytest.importorskip("browser", reason="tests/browser.py must be importable")
@@ -98,9 +98,9 @@ def test_rendered_bulletin_has_no_violations_and_fetches_nothing(
     browser: browser_mod.Browser, tmp_path: Path
 ) -> None:
     nb = _tiny_bulletin(tmp_path / "summary.ipynb")
-    page = render_html(nb, tmp_path / "site" / "k" / "2025-03" / "index.html",
+    page = render_page(nb, tmp_path / "site" / "k" / "2025-03" / "index.html",
                        title="Kettering: March 2025",
-                       nav=[("All bulletins", "../../index.html"), ("Summary", "index.html")])
+                       nav=[("All bulletins", "../../index.html"), ("Summary", "index.html")]).path
     shot = tmp_path / "screenshots" / "summary.png"
     audit = browser.audit(page, screenshot=shot)
     assert audit.violations == (), audit.summary()
@@ -112,7 +112,7 @@ def test_rendered_bulletin_has_no_violations_and_fetches_nothing(
 
 def test_rendered_bulletin_prints_on_a4(browser: browser_mod.Browser, tmp_path: Path) -> None:
     nb = _tiny_bulletin(tmp_path / "summary.ipynb")
-    page = render_html(nb, tmp_path / "index.html", title="Kettering: March 2025")
+    page = render_page(nb, tmp_path / "index.html", title="Kettering: March 2025").path
     pdf = browser.print_pdf(page, tmp_path / "summary.pdf").read_bytes()
     assert pdf.startswith(b"%PDF")
     sizes = set(re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf))

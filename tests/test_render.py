@@ -14,7 +14,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from cdrp_lib import render
 from cdrp_lib.errors import InputError
-from cdrp_lib.render import bulletin_css, render_html, render_page, write_text_atomic
+from cdrp_lib.render import bulletin_css, render_page, write_text_atomic
 
 # A 1x1 PNG: real image bytes, tiny.
 PNG = base64.b64encode(
@@ -69,7 +69,7 @@ def _bulletin_notebook(path: Path) -> Path:
 @pytest.fixture
 def page(tmp_path: Path) -> str:
     nb = _bulletin_notebook(tmp_path / "runs" / "violence.ipynb")
-    out = render_html(nb, tmp_path / "site" / "violence.html", title="Violence: Kettering")
+    out = render_page(nb, tmp_path / "site" / "violence.html", title="Violence: Kettering").path
     return out.read_text(encoding="utf-8")
 
 
@@ -133,7 +133,7 @@ def test_html_wins_over_javascript_and_script_outputs_are_dropped(
         new_output("display_data", data={"application/javascript": "alert('only')"}),
         new_output("display_data", data={"text/plain": "only text"}),
     ])])
-    html = render_html(nb, tmp_path / "a.html", title="T").read_text(encoding="utf-8")
+    html = render_page(nb, tmp_path / "a.html", title="T").path.read_text(encoding="utf-8")
     assert "<p>static figure</p>" in html
     assert "alert(" not in html and "only text" not in html
     assert not [w for w in recwarn if "not able to be represented" in str(w.message)]
@@ -142,7 +142,7 @@ def test_html_wins_over_javascript_and_script_outputs_are_dropped(
 def test_image_without_alt_gets_an_empty_alt_for_the_site_check(tmp_path: Path) -> None:
     nb = _write(tmp_path / "a.ipynb", [new_code_cell("x", outputs=[
         new_output("display_data", data={"image/png": PNG})])])
-    html = render_html(nb, tmp_path / "a.html", title="T").read_text(encoding="utf-8")
+    html = render_page(nb, tmp_path / "a.html", title="T").path.read_text(encoding="utf-8")
     assert re.search(r'<img alt="" src="data:image/png', html)
 
 
@@ -153,8 +153,8 @@ def test_notebook_heading_is_the_only_h1(page: str) -> None:
 
 def test_title_becomes_the_escaped_h1_when_the_notebook_has_none(tmp_path: Path) -> None:
     nb = _write(tmp_path / "a.ipynb", [new_markdown_cell("Just text.")])
-    html = render_html(nb, tmp_path / "a.html",
-                       title="<script>alert(1)</script>").read_text(encoding="utf-8")
+    html = render_page(nb, tmp_path / "a.html",
+                       title="<script>alert(1)</script>").path.read_text(encoding="utf-8")
     assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in html
     assert "<title>&lt;script&gt;alert(1)&lt;/script&gt;</title>" in html
     assert "<script" not in html
@@ -163,7 +163,8 @@ def test_title_becomes_the_escaped_h1_when_the_notebook_has_none(tmp_path: Path)
 def test_navigation_marks_the_current_page(tmp_path: Path) -> None:
     nb = _write(tmp_path / "a.ipynb", [new_markdown_cell("# ASB")])
     nav = [("All bulletins", "../../index.html"), ("Summary", "index.html"), ("ASB", "asb.html")]
-    html = render_html(nb, tmp_path / "asb.html", title="ASB", nav=nav).read_text(encoding="utf-8")
+    page = render_page(nb, tmp_path / "asb.html", title="ASB", nav=nav).path
+    html = page.read_text(encoding="utf-8")
     assert '<a aria-current="page" href="asb.html">ASB</a>' in html
     assert '<a href="index.html">Summary</a>' in html
     assert '<nav aria-label="Bulletin pages">' in html
@@ -174,9 +175,9 @@ def test_same_notebook_gives_byte_identical_html_from_any_folder(tmp_path: Path)
     second = tmp_path / "elsewhere" / "deeper" / "n.ipynb"
     second.parent.mkdir(parents=True)
     shutil.copy(first, second)
-    a = render_html(first, tmp_path / "out1" / "p.html", title="T").read_bytes()
-    b = render_html(first, tmp_path / "out2" / "p.html", title="T").read_bytes()
-    c = render_html(second, tmp_path / "out3" / "p.html", title="T").read_bytes()
+    a = render_page(first, tmp_path / "out1" / "p.html", title="T").path.read_bytes()
+    b = render_page(first, tmp_path / "out2" / "p.html", title="T").path.read_bytes()
+    c = render_page(second, tmp_path / "out3" / "p.html", title="T").path.read_bytes()
     assert a == b == c
     assert str(tmp_path).encode() not in a
 
@@ -184,7 +185,7 @@ def test_same_notebook_gives_byte_identical_html_from_any_folder(tmp_path: Path)
 def test_output_is_written_atomically_with_no_temporary_left(tmp_path: Path) -> None:
     nb = _write(tmp_path / "a.ipynb", [new_markdown_cell("# A")])
     out = tmp_path / "site" / "a.html"
-    render_html(nb, out, title="A")
+    render_page(nb, out, title="A")
     assert [p.name for p in out.parent.iterdir()] == ["a.html"]
     assert out.stat().st_mode & 0o777 == render.PUBLISHED_FILE_MODE
 
@@ -207,7 +208,7 @@ def test_not_a_notebook_names_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "broken.ipynb"
     bad.write_text("{not json", encoding="utf-8")
     with pytest.raises(InputError, match=r"broken\.ipynb.*not valid JSON"):
-        render_html(bad, tmp_path / "x.html", title="T")
+        render_page(bad, tmp_path / "x.html", title="T")
     assert not (tmp_path / "x.html").exists()
 
 
@@ -215,15 +216,15 @@ def test_json_that_is_not_a_notebook_names_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "list.ipynb"
     bad.write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(InputError, match=r"list\.ipynb.*not a Jupyter notebook"):
-        render_html(bad, tmp_path / "x.html", title="T")
+        render_page(bad, tmp_path / "x.html", title="T")
 
 
 def test_missing_notebook_and_unknown_renderer_are_refused(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match=r"nope\.ipynb"):
-        render_html(tmp_path / "nope.ipynb", tmp_path / "x.html", title="T")
+        render_page(tmp_path / "nope.ipynb", tmp_path / "x.html", title="T")
     nb = _write(tmp_path / "a.ipynb", [])
     with pytest.raises(ValueError, match="renderer must be one of nbconvert, quarto"):
-        render_html(nb, tmp_path / "x.html", title="T", renderer="pandoc")
+        render_page(nb, tmp_path / "x.html", title="T", renderer="pandoc")
 
 
 def test_quarto_renderer_falls_back_to_nbconvert_and_says_so(
@@ -281,7 +282,7 @@ def test_quarto_page_gets_the_same_navigation_bar_as_nbconvert(
                          nav=nav)
     assert quarto.renderer == "quarto"
     page = quarto.path.read_text(encoding="utf-8")
-    plain = render_html(nb, tmp_path / "n" / "asb.html", title="ASB", nav=nav).read_text(
+    plain = render_page(nb, tmp_path / "n" / "asb.html", title="ASB", nav=nav).path.read_text(
         encoding="utf-8")
     bar = re.search(r'<header class="site-header">.*?</header>', plain, re.DOTALL)
     assert bar is not None

@@ -19,7 +19,7 @@ from cdrp_lib import site as site_mod
 from cdrp_lib.cli import main
 from cdrp_lib.errors import InputError, NotFoundError
 from cdrp_lib.locking import lock_file_beside
-from cdrp_lib.render import render_html
+from cdrp_lib.render import render_page
 from cdrp_lib.site import (
     BulletinEntry,
     check_site,
@@ -38,8 +38,8 @@ def _bulletin(site: Path, pid: str, month: str, heading: str = "Summary") -> Pat
     nb = site.parent / "runs" / pid / month / "summary.ipynb"
     nb.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(new_notebook(cells=[new_markdown_cell(f"# {heading}\n\nText.")]), nb)
-    return render_html(nb, site / pid / month / "index.html", title=heading,
-                       nav=[("All bulletins", "../../index.html")])
+    return render_page(nb, site / pid / month / "index.html", title=heading,
+                       nav=[("All bulletins", "../../index.html")]).path
 
 
 def _entries() -> list[BulletinEntry]:
