@@ -36,12 +36,12 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Any, Literal, get_args
 
-from cdrp_lib.params import Polarity
 from cdrp_lib.stats.enums import (
     AssuranceIcon,
     NotAssessedReason,
     PastMonth,
     PeerPosition,
+    Polarity,
     Rag,
     SignificanceLabel,
     SpcPointType,

@@ -48,7 +48,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import (
@@ -61,14 +61,24 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from cdrp_lib.areas import PartnershipArea, slugify
 from cdrp_lib.errors import NotFoundError, ParamsError, Problem
 from cdrp_lib.periods import Month, financial_year_months, month_range
-
-if TYPE_CHECKING:  # stats.settings imports this module, so import it lazily at run time
-    from cdrp_lib.stats.settings import MethodSettings
+from cdrp_lib.stats.enums import Polarity as Polarity  # its owner; re-exported for callers
+from cdrp_lib.stats.settings import MethodSettings
+from cdrp_lib.validation import (  # problems_from_validation re-exported for callers
+    ParamsProblem as ParamsProblem,
+)
+from cdrp_lib.validation import (
+    fail,
+    problem,
+    show,
+    validation_problems,
+)
+from cdrp_lib.validation import (
+    problems_from_validation as problems_from_validation,
+)
 
 DEFAULT_PARAMS_DIR = Path("params")
 MEASURES_FILE = "measures.yaml"
@@ -80,8 +90,6 @@ MAX_PERCENT = 100.0
 MAX_SOURCE_LAG_MONTHS = 36
 FIRST_POPULATION_YEAR = 1900
 LAST_POPULATION_YEAR = 2100
-_MAX_FOUND_CHARS = 80
-_PARAMS_ERROR = "cdrp_params"
 
 Theme = Literal["summary", "violence", "acquisitive_crime", "asb", "domestic_abuse", "perception"]
 THEMES: tuple[str, ...] = get_args(Theme)
@@ -92,11 +100,6 @@ SurveyUnit = Literal["percent", "index"]
 
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _LSOA_RE = re.compile(r"^[EW]01\d{6}$")
-
-
-class Polarity(StrEnum):
-    LOWER_IS_BETTER = "lower_is_better"
-    HIGHER_IS_BETTER = "higher_is_better"
 
 
 class TargetRounding(StrEnum):
@@ -116,72 +119,59 @@ class TargetRounding(StrEnum):
 # --------------------------------------------------------------------------- scalar types
 
 
-def _fail(message: str, expected: str, found: str) -> PydanticCustomError:
-    """A validation error whose message is ours, with expected/found kept apart."""
-    return PydanticCustomError(
-        _PARAMS_ERROR, "{message}", {"message": message, "expected": expected, "found": found}
-    )
-
-
-def _show(value: object) -> str:
-    """A short printable form of a bad value (dates as ISO text, long values cut)."""
-    text = value.isoformat() if isinstance(value, date) else repr(value)
-    return text if len(text) <= _MAX_FOUND_CHARS else text[: _MAX_FOUND_CHARS - 3] + "..."
-
-
 def _month_text(value: object) -> str:
     expected = "a month 'YYYY-MM'"
     if isinstance(value, date):
-        raise _fail(
+        raise fail(
             f"must be a month 'YYYY-MM', got the full date {value.isoformat()} "
             "(YAML reads YYYY-MM-DD as a date: write the month only)",
             expected, value.isoformat(),
         )
     if not isinstance(value, str):
-        raise _fail(f"must be a month 'YYYY-MM', got {_show(value)}", expected, _show(value))
+        raise fail(f"must be a month 'YYYY-MM', got {show(value)}", expected, show(value))
     try:
         return str(Month.parse(value))
     except ValueError:
-        raise _fail(f"must be a month 'YYYY-MM', got {_show(value)}", expected,
-                    _show(value)) from None
+        raise fail(f"must be a month 'YYYY-MM', got {show(value)}", expected,
+                    show(value)) from None
 
 
 def _financial_year_text(value: object) -> str:
     expected = "a financial year 'YYYY/YY' such as '2007/08'"
     if not isinstance(value, str):
-        raise _fail(f"must be a financial year 'YYYY/YY' such as '2007/08', got {_show(value)}",
-                    expected, _show(value))
+        raise fail(f"must be a financial year 'YYYY/YY' such as '2007/08', got {show(value)}",
+                    expected, show(value))
     try:
         financial_year_months(value)
     except ValueError:
-        raise _fail(f"must be a financial year 'YYYY/YY' such as '2007/08', got {_show(value)}",
-                    expected, _show(value)) from None
+        raise fail(f"must be a financial year 'YYYY/YY' such as '2007/08', got {show(value)}",
+                    expected, show(value)) from None
     return value.strip()
 
 
 def _non_empty_text(value: object) -> str:
     if not isinstance(value, str):
-        raise _fail(f"must be text, got {_show(value)} (quote it in the YAML)", "text",
-                    _show(value))
+        raise fail(f"must be text, got {show(value)} (quote it in the YAML)", "text",
+                    show(value))
     if not value.strip():
-        raise _fail("must not be empty", "non-empty text", repr(value))
+        raise fail("must not be empty", "non-empty text", repr(value))
     return value.strip()
 
 
 def _slug_text(value: object) -> str:
     if not isinstance(value, str) or not _SLUG_RE.match(value):
-        raise _fail(
+        raise fail(
             f"must be a lower-case id of letters, digits and single hyphens such as "
-            f"'calder-vale', got {_show(value)}",
-            "an id such as 'calder-vale'", _show(value),
+            f"'calder-vale', got {show(value)}",
+            "an id such as 'calder-vale'", show(value),
         )
     return value
 
 
 def _lsoa_text(value: object) -> str:
     if not isinstance(value, str) or not _LSOA_RE.match(value.strip()):
-        raise _fail(f"must be an LSOA code such as 'E01027393', got {_show(value)}",
-                    "an LSOA code 'E01' or 'W01' and six digits", _show(value))
+        raise fail(f"must be an LSOA code such as 'E01027393', got {show(value)}",
+                    "an LSOA code 'E01' or 'W01' and six digits", show(value))
     return value.strip()
 
 
@@ -453,7 +443,7 @@ class AreaParams(_Frozen):
     @model_validator(mode="after")
     def _something_listed(self) -> AreaParams:
         if not self.districts and not self.lsoas:
-            raise _fail("must list `districts` or `lsoas` (or both), got neither",
+            raise fail("must list `districts` or `lsoas` (or both), got neither",
                         "districts or lsoas", "neither")
         return self
 
@@ -469,24 +459,24 @@ class PopulationParams(_Frozen):
     def _one_form(cls, data: Any) -> Any:
         expected = "`from_districts: true` or a mapping `{year: count}`"
         if not isinstance(data, dict) or not data:
-            raise _fail(f"must be {expected}, got {_show(data)}", expected, _show(data))
+            raise fail(f"must be {expected}, got {show(data)}", expected, show(data))
         if set(data) == {"from_districts", "counts"}:  # the model's own dump, read back
             data = {"from_districts": True} if data["from_districts"] else data["counts"]
         if "from_districts" in data:
             if len(data) > 1 or data["from_districts"] is not True:
-                raise _fail(f"must be {expected}, not both, got {_show(data)}", expected,
-                            _show(data))
+                raise fail(f"must be {expected}, not both, got {show(data)}", expected,
+                            show(data))
             return {"from_districts": True}
         counts: dict[int, int] = {}
         for key, count in data.items():
             year = int(key) if isinstance(key, str) and key.isdigit() else key  # JSON keys
             if (not isinstance(year, int) or isinstance(year, bool)
                     or not FIRST_POPULATION_YEAR <= year <= LAST_POPULATION_YEAR):
-                raise _fail(f"must map years such as 2021 to counts, got the key {_show(year)}",
-                            "a year such as 2021", _show(year))
+                raise fail(f"must map years such as 2021 to counts, got the key {show(year)}",
+                            "a year such as 2021", show(year))
             if not isinstance(count, int) or isinstance(count, bool) or count <= 0:
-                raise _fail(f"must give a positive whole count for {year}, got {_show(count)}",
-                            "a positive whole number", _show(count))
+                raise fail(f"must give a positive whole count for {year}, got {show(count)}",
+                            "a positive whole number", show(count))
             counts[year] = count
         return {"counts": counts}
 
@@ -599,104 +589,6 @@ class BulletinParams(_Frozen):
         raise NotFoundError(f"bulletin.yaml has no theme {theme!r}")
 
 
-# --------------------------------------------------------------------------- problems
-
-
-def _key_path(loc: Sequence[Any]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-_SHOULD = re.compile(r"^(Input|String|Value|Dictionary|Tuple|List|Number) should ")
-
-
-def _describe(err: Mapping[str, Any], loc: Sequence[Any]) -> tuple[str, str, str]:
-    """(rule, expected, found) for one pydantic error, in the "`x` must be ..., got ..." style."""
-    names = [p for p in loc if isinstance(p, str)]
-    name = names[-1] if names else "value"
-    kind = err["type"]
-    ctx: Mapping[str, Any] = err.get("ctx") or {}
-    found = _show(err["input"]) if "input" in err else "nothing"
-    if kind == _PARAMS_ERROR:
-        return f"`{name}` {ctx['message']}", str(ctx["expected"]), str(ctx["found"])
-    if kind in ("literal_error", "enum"):
-        options = str(ctx.get("expected", "")).replace(" or ", ", ")
-        return f"`{name}` must be one of {options}, got {found}", f"one of {options}", found
-    if kind == "missing" and name == "reason" and "rag_override" in loc:
-        return ("`reason` is required: a RAG override must say why it replaces the computed "
-                "rating (the bulletin prints it)", "a reason", "nothing")
-    if kind == "missing":
-        return f"`{name}` is required", "a value", "nothing"
-    if kind == "extra_forbidden":
-        return f"`{name}` is not a known key here", "a documented key", repr(name)
-    if kind == "union_tag_invalid":
-        tags = str(ctx.get("expected_tags", ""))
-        tag = _show(ctx.get("tag"))
-        return f"`kind` must be one of {tags}, got {tag}", f"one of {tags}", tag
-    if kind == "union_tag_not_found":
-        return ("`kind` is required", "one of " + ", ".join(repr(k) for k in TARGET_KINDS),
-                "nothing")
-    if kind == "value_error":  # a model's own check, already a full sentence
-        message = str(err["msg"]).removeprefix("Value error, ")
-        return f"`{name}`: {message}", message, found
-    message = _SHOULD.sub("must ", str(err["msg"]))
-    return f"`{name}` {message}, got {found}", message, found
-
-
-def _validation_problems(
-    file: Path | str, exc: ValidationError, prefix: Sequence[Any] = (),
-    line_of: Callable[[Sequence[Any]], int | None] | None = None,
-) -> list[Problem]:
-    out: list[Problem] = []
-    for err in exc.errors():
-        loc = [part for part in err["loc"] if part != "[key]"]  # a bad mapping key
-        if loc and loc[0] in TARGET_KINDS and prefix and prefix[0] == "targets":
-            loc = loc[1:]  # the discriminated union puts the kind in the location
-        if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
-            loc = [*loc, "kind"]
-        full = [*prefix, *loc]
-        rule, expected, found = _describe(err, full)
-        out.append(_problem(file, full, rule, expected, found, line_of))
-    return out
-
-
-def problems_from_validation(
-    file: Path | str, exc: ValidationError, prefix: str = ""
-) -> list[Problem]:
-    """Turn pydantic's errors into Problems naming the file and the dotted key.
-
-    ``prefix`` is prepended to every key (``measures[3]``, ``settings``).
-    """
-    problems = _validation_problems(file, exc)
-    if not prefix:
-        return problems
-    out: list[Problem] = []
-    for p in problems:
-        key = p.column or ""
-        joined = f"{prefix}{'.' if key and not key.startswith('[') else ''}{key}"
-        out.append(ParamsProblem(p.file, p.rule, p.expected, p.found, p.line, joined))
-    return out
-
-
-class ParamsProblem(Problem):
-    """A Problem in a YAML params file, printed as "file, line N, key K: rule".
-
-    The rule already reads "`x` must be ..., got ..." (expected and found stay
-    in their fields for tables), so printing them again would only repeat it.
-    """
-
-    def __str__(self) -> str:
-        return f"{self.where('key', quote=False)}: {self.rule}"
-
-
-def _problem(file: Path | str, key: Sequence[Any], rule: str, expected: str, found: str,
-             line_of: Callable[[Sequence[Any]], int | None] | None = None) -> Problem:
-    return ParamsProblem(file=str(file), rule=rule, expected=expected, found=found,
-                         line=line_of(key) if line_of else None, column=_key_path(key))
-
-
 # --------------------------------------------------------------------------- YAML
 
 
@@ -782,10 +674,10 @@ def load_measures(params_dir: Path | str = DEFAULT_PARAMS_DIR) -> dict[str, Meas
         try:
             m = Measure.model_validate(raw)
         except ValidationError as exc:
-            problems.extend(_validation_problems(path, exc, ("measures", i), line_of))
+            problems.extend(validation_problems(path, exc, ("measures", i), line_of))
             continue
         if m.id in measures:
-            problems.append(_problem(path, ("measures", i, "id"), "duplicate measure id",
+            problems.append(problem(path, ("measures", i, "id"), "duplicate measure id",
                                      "unique ids", m.id, line_of))
         measures[m.id] = m
     if problems:
@@ -859,7 +751,7 @@ class _Parsed:
         self.problems: list[Problem] = []
 
     def add(self, key: Sequence[Any], rule: str, expected: str, found: str) -> None:
-        self.problems.append(_problem(self.path, key, rule, expected, found, self.line_of))
+        self.problems.append(problem(self.path, key, rule, expected, found, self.line_of))
 
 
 def _target_input(raw: Any, defaults: Mapping[str, Any], outcomes: Mapping[str, Any],
@@ -899,7 +791,7 @@ def _parse_partnership(path: Path, measures: Mapping[str, Measure],
     defaults = data.get("target_defaults") or {}
     if not isinstance(defaults, dict):
         parsed.add(("target_defaults",), "`target_defaults` must be a mapping",
-                   "a mapping of target keys", _show(defaults))
+                   "a mapping of target keys", show(defaults))
         defaults = {}
     for key in defaults:
         if key not in TARGET_DEFAULT_KEYS:
@@ -909,7 +801,7 @@ def _parse_partnership(path: Path, measures: Mapping[str, Measure],
     raw_targets = data.get("targets") or []
     if not isinstance(raw_targets, list):
         parsed.add(("targets",), "`targets` must be a list", "a list of targets",
-                   _show(raw_targets))
+                   show(raw_targets))
         raw_targets = []
     stem = path.stem
     if isinstance(data.get("id"), str) and data["id"] != stem:
@@ -920,7 +812,7 @@ def _parse_partnership(path: Path, measures: Mapping[str, Measure],
     try:
         header = Partnership.model_validate(header_raw)
     except ValidationError as exc:
-        parsed.problems.extend(_validation_problems(path, exc, (), parsed.line_of))
+        parsed.problems.extend(validation_problems(path, exc, (), parsed.line_of))
     outcomes = header.outcomes if header else {}
     targets: list[SetTarget | MonitorTarget] = []
     seen: set[str] = set()
@@ -929,7 +821,8 @@ def _parse_partnership(path: Path, measures: Mapping[str, Measure],
         try:
             target = _TARGET_ADAPTER.validate_python(merged)
         except ValidationError as exc:
-            problems = _validation_problems(path, exc, ("targets", i), parsed.line_of)
+            problems = validation_problems(path, exc, ("targets", i), parsed.line_of,
+                                           TARGET_KINDS)
             parsed.problems.extend(_drop_consequential(problems, merged, measures, i))
         else:
             targets.append(target)
@@ -1021,12 +914,10 @@ def _check_lookup(parsed: _Parsed, p: Partnership,
 def _settings_problems(file: Path, settings: Mapping[str, Any],
                        line_of: Callable[[Sequence[Any]], int | None]) -> list[Problem]:
     """Problems with a ``settings`` block, checked against the methods' MethodSettings."""
-    from cdrp_lib.stats.settings import MethodSettings  # here: stats.settings imports params
-
     try:
         MethodSettings.model_validate(dict(settings))
     except ValidationError as exc:
-        return _validation_problems(file, exc, ("settings",), line_of)
+        return validation_problems(file, exc, ("settings",), line_of)
     return []
 
 
@@ -1208,12 +1099,12 @@ def load_bulletin(params_dir: Path | str = DEFAULT_PARAMS_DIR) -> BulletinParams
     try:
         bulletin = BulletinParams.model_validate(data)
     except ValidationError as exc:
-        raise ParamsError(_validation_problems(path, exc, (), line_of)) from None
+        raise ParamsError(validation_problems(path, exc, (), line_of)) from None
     problems: list[Problem] = []
     listed: list[str] = [t.id for t in bulletin.themes]
     for theme in THEMES:
         if listed.count(theme) != 1:
-            problems.append(_problem(path, ("themes",), f"`themes` must list {theme!r} once, "
+            problems.append(problem(path, ("themes",), f"`themes` must list {theme!r} once, "
                                      f"got it {listed.count(theme)} times",
                                      "each of " + ", ".join(THEMES) + " once",
                                      ", ".join(listed), line_of))
@@ -1227,11 +1118,9 @@ def load_bulletin(params_dir: Path | str = DEFAULT_PARAMS_DIR) -> BulletinParams
 def method_settings(bulletin: BulletinParams, partnership: Partnership | None = None
                     ) -> MethodSettings:
     """The method settings for a partnership: bulletin defaults, then its own overrides."""
-    from cdrp_lib.stats.settings import MethodSettings  # here: stats.settings imports params
-
     merged = {**bulletin.settings, **(partnership.settings if partnership else {})}
     try:
         return MethodSettings.model_validate(merged)
     except ValidationError as exc:
         where = f"{PARTNERSHIPS_DIR}/{partnership.id}.yaml" if partnership else BULLETIN_FILE
-        raise ParamsError(_validation_problems(where, exc, ("settings",))) from None
+        raise ParamsError(validation_problems(where, exc, ("settings",))) from None

@@ -26,7 +26,7 @@ from cdrp_lib.assessment import AssessmentPart, TrendDirection, assessment_from_
 from cdrp_lib.cli.assess import render_text
 from cdrp_lib.narrative import narrate_outcome
 from cdrp_lib.pages import public_json
-from cdrp_lib.params import Measure, Polarity, load_measures, load_partnerships
+from cdrp_lib.params import Measure, load_measures, load_partnerships
 from cdrp_lib.params import Target as TargetSpec
 from cdrp_lib.periods import Month
 from cdrp_lib.stats.disclosure import disclosed_months, window_months
@@ -35,6 +35,7 @@ from cdrp_lib.stats.enums import (
     NotAssessedReason,
     PastMonth,
     PeerPosition,
+    Polarity,
     Rag,
     SignificanceLabel,
     SpcPointType,

@@ -29,11 +29,11 @@ from hypothesis import strategies as st
 
 from cdrp_lib.assessment import Assessment, AssessmentPart, TrendDirection
 from cdrp_lib.narrative import Fact, narrate, narrate_outcome, sentences
-from cdrp_lib.params import Polarity
 from cdrp_lib.stats.enums import (
     NotAssessedReason,
     PastMonth,
     PeerPosition,
+    Polarity,
     Rag,
     SignificanceLabel,
     SurveyTargetPosition,

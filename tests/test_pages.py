@@ -19,7 +19,7 @@ from cdrp_lib import pages
 from cdrp_lib.assess import assess_partnership
 from cdrp_lib.assessment import Assessment, HistoryPoint
 from cdrp_lib.errors import NotFoundError
-from cdrp_lib.params import Polarity
+from cdrp_lib.stats.enums import Polarity
 from cdrp_lib.stats.rounding import fmt_number, fmt_signed_pct
 from cdrp_lib.store import Store
 

@@ -16,16 +16,16 @@ from cdrp_lib.params import (
     MilestonesTarget,
     MonitorTarget,
     Partnership,
-    Polarity,
     ReductionTarget,
     load_bulletin,
     load_measures,
     load_partnership,
     load_partnerships,
     method_settings,
-    problems_from_validation,
     read_lsoa_lookup,
 )
+from cdrp_lib.stats.enums import Polarity
+from cdrp_lib.validation import problems_from_validation
 
 REPO_PARAMS = Path(__file__).resolve().parents[1] / "params"
 

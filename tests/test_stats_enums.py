@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cdrp_lib.params import Polarity
 from cdrp_lib.stats import enums
-from cdrp_lib.stats.enums import ImprovementDirection, NotAssessedReason, flip_polarity
+from cdrp_lib.stats.enums import ImprovementDirection, NotAssessedReason, Polarity, flip_polarity
 
 REQUIRED_REASONS = {
     "no_target", "target_not_in_force", "insufficient_data", "missing_months", "source_late",

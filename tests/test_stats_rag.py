@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cdrp_lib.params import Polarity
 from cdrp_lib.stats.enums import (
     NotAssessedReason,
+    Polarity,
     Rag,
     SignificanceLabel,
     SurveyTargetPosition,

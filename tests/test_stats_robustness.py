@@ -10,9 +10,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cdrp_lib.params import Polarity
 from cdrp_lib.stats.comparison import compare_series
-from cdrp_lib.stats.enums import PastMonthMethod, TrendMethod
+from cdrp_lib.stats.enums import PastMonthMethod, Polarity, TrendMethod
 from cdrp_lib.stats.expected import past_month
 from cdrp_lib.stats.peers import PeerMember, compare_with_peers
 from cdrp_lib.stats.rag import measure_rag

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cdrp_lib.params import Polarity
 from cdrp_lib.stats.enums import (
     AssuranceIcon,
     ImprovementDirection,
     NotAssessedReason,
+    Polarity,
     SpcPointType,
     SpcRule,
     VariationIcon,

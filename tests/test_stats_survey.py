@@ -6,8 +6,7 @@ import math
 
 import pytest
 
-from cdrp_lib.params import Polarity
-from cdrp_lib.stats.enums import NotAssessedReason, SignificanceLabel
+from cdrp_lib.stats.enums import NotAssessedReason, Polarity, SignificanceLabel
 from cdrp_lib.stats.rounding import fmt_proportion
 from cdrp_lib.stats.survey import (
     change_is_good,

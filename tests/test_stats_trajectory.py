@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cdrp_lib.params import Polarity
-from cdrp_lib.stats.enums import NotAssessedReason, RoundingRule, TrajectoryStatus
+from cdrp_lib.stats.enums import NotAssessedReason, Polarity, RoundingRule, TrajectoryStatus
 from cdrp_lib.stats.rounding import fmt_signed_pct, round_half_up_int
 from cdrp_lib.stats.trajectory import (
     KNOWN_DEVIATIONS,

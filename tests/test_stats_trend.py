@@ -9,8 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from cdrp_lib.params import Polarity
-from cdrp_lib.stats.enums import ChangeLabel, NotAssessedReason, TrendMethod
+from cdrp_lib.stats.enums import ChangeLabel, NotAssessedReason, Polarity, TrendMethod
 from cdrp_lib.stats.settings import MethodSettings
 from cdrp_lib.stats.trend import (
     ets_projection,

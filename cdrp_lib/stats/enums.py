@@ -14,8 +14,6 @@ from __future__ import annotations
 from enum import Enum, StrEnum
 from fractions import Fraction
 
-from cdrp_lib.params import Polarity
-
 __all__ = [
     "AssuranceIcon",
     "ChangeLabel",
@@ -39,6 +37,13 @@ __all__ = [
     "VariationIcon",
     "flip_polarity",
 ]
+
+
+class Polarity(StrEnum):
+    """Which way is good for a measure or target: the sign every label and rating turns on."""
+
+    LOWER_IS_BETTER = "lower_is_better"
+    HIGHER_IS_BETTER = "higher_is_better"
 
 
 def flip_polarity(polarity: Polarity) -> Polarity:

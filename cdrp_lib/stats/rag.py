@@ -31,9 +31,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from cdrp_lib.params import Polarity
 from cdrp_lib.stats.enums import (
     NotAssessedReason,
+    Polarity,
     Rag,
     SignificanceLabel,
     SurveyTargetPosition,

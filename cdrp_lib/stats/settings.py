@@ -17,7 +17,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from cdrp_lib.errors import ParamsError
-from cdrp_lib.params import problems_from_validation
 from cdrp_lib.stats.enums import (
     PastMonthMethod,
     PeerAverage,
@@ -25,6 +24,7 @@ from cdrp_lib.stats.enums import (
     RoundingRule,
     TrendMethod,
 )
+from cdrp_lib.validation import problems_from_validation
 
 DEFAULT_TOLERANCE = 0.10
 DEFAULT_Z_THRESHOLD = 2.0

@@ -38,11 +38,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from cdrp_lib.params import Polarity
 from cdrp_lib.stats.enums import (
     AssuranceIcon,
     ImprovementDirection,
     NotAssessedReason,
+    Polarity,
     SpcPointType,
     SpcRule,
     VariationIcon,

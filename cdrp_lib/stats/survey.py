@@ -19,8 +19,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cdrp_lib.params import Polarity
-from cdrp_lib.stats.enums import NotAssessedReason, SignificanceLabel
+from cdrp_lib.stats.enums import NotAssessedReason, Polarity, SignificanceLabel
 from cdrp_lib.stats.rounding import Number, to_fraction
 from cdrp_lib.stats.settings import DEFAULT_SURVEY_LEVEL, two_sided_z
 

@@ -26,8 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from cdrp_lib.params import Polarity
-from cdrp_lib.stats.enums import NotAssessedReason, RoundingRule, TrajectoryStatus
+from cdrp_lib.stats.enums import NotAssessedReason, Polarity, RoundingRule, TrajectoryStatus
 from cdrp_lib.stats.rounding import Number, round_half_up_int, to_fraction
 from cdrp_lib.stats.settings import DEFAULT_TOLERANCE
 

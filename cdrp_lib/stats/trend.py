@@ -27,8 +27,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from cdrp_lib.params import Polarity
-from cdrp_lib.stats.enums import ChangeLabel, NotAssessedReason, TrendMethod
+from cdrp_lib.stats.enums import ChangeLabel, NotAssessedReason, Polarity, TrendMethod
 from cdrp_lib.stats.rolling import MONTHS_IN_YEAR, Value, clean, missing_reason, rolling_sums
 from cdrp_lib.stats.rounding import Number, to_fraction
 from cdrp_lib.stats.settings import DEFAULT_TREND_WINDOW, MethodSettings
