@@ -1,0 +1,100 @@
+"""The scalar types every params file is written in, each with its own message.
+
+A month, a financial year, an id, an LSOA code or a piece of text is checked
+where it is read, by a pydantic ``BeforeValidator`` that raises the message an
+analyst sees ("must be a month 'YYYY-MM', got the full date 2019-01-01 (YAML
+reads YYYY-MM-DD as a date: write the month only)"), so the models in
+:mod:`~cdrp_lib.params.targets` and :mod:`~cdrp_lib.params.models` only declare
+which fields have which type.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal, get_args
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+from cdrp_lib.periods import Month, financial_year_months
+from cdrp_lib.validation import fail, show
+
+MAX_PERCENT = 100.0
+MAX_SOURCE_LAG_MONTHS = 36
+
+Theme = Literal["summary", "violence", "acquisitive_crime", "asb", "domestic_abuse", "perception"]
+THEMES: tuple[str, ...] = get_args(Theme)
+Source = Literal["police", "domestic_abuse", "survey"]
+RagRating = Literal["G", "A", "R"]
+RateUnit = Literal["percent", "per_1000", "per_100000"]
+SurveyUnit = Literal["percent", "index"]
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LSOA_RE = re.compile(r"^[EW]01\d{6}$")
+
+
+def _month_text(value: object) -> str:
+    expected = "a month 'YYYY-MM'"
+    if isinstance(value, date):
+        raise fail(
+            f"must be a month 'YYYY-MM', got the full date {value.isoformat()} "
+            "(YAML reads YYYY-MM-DD as a date: write the month only)",
+            expected, value.isoformat(),
+        )
+    if not isinstance(value, str):
+        raise fail(f"must be a month 'YYYY-MM', got {show(value)}", expected, show(value))
+    try:
+        return str(Month.parse(value))
+    except ValueError:
+        raise fail(f"must be a month 'YYYY-MM', got {show(value)}", expected,
+                    show(value)) from None
+
+
+def financial_year_text(value: object) -> str:
+    expected = "a financial year 'YYYY/YY' such as '2007/08'"
+    if not isinstance(value, str):
+        raise fail(f"must be a financial year 'YYYY/YY' such as '2007/08', got {show(value)}",
+                    expected, show(value))
+    try:
+        financial_year_months(value)
+    except ValueError:
+        raise fail(f"must be a financial year 'YYYY/YY' such as '2007/08', got {show(value)}",
+                    expected, show(value)) from None
+    return value.strip()
+
+
+def _non_empty_text(value: object) -> str:
+    if not isinstance(value, str):
+        raise fail(f"must be text, got {show(value)} (quote it in the YAML)", "text",
+                    show(value))
+    if not value.strip():
+        raise fail("must not be empty", "non-empty text", repr(value))
+    return value.strip()
+
+
+def _slug_text(value: object) -> str:
+    if not isinstance(value, str) or not SLUG_RE.match(value):
+        raise fail(
+            f"must be a lower-case id of letters, digits and single hyphens such as "
+            f"'calder-vale', got {show(value)}",
+            "an id such as 'calder-vale'", show(value),
+        )
+    return value
+
+
+def _lsoa_text(value: object) -> str:
+    if not isinstance(value, str) or not LSOA_RE.match(value.strip()):
+        raise fail(f"must be an LSOA code such as 'E01027393', got {show(value)}",
+                    "an LSOA code 'E01' or 'W01' and six digits", show(value))
+    return value.strip()
+
+
+MonthStr = Annotated[str, BeforeValidator(_month_text)]
+FinancialYearStr = Annotated[str, BeforeValidator(financial_year_text)]
+Text = Annotated[str, BeforeValidator(_non_empty_text)]
+Slug = Annotated[str, BeforeValidator(_slug_text)]
+LsoaCode = Annotated[str, BeforeValidator(_lsoa_text)]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")

@@ -1,0 +1,244 @@
+"""Loading a params folder: measures, every partnership, bulletin defaults, method settings.
+
+Each loader validates everything it reads and raises one
+:class:`~cdrp_lib.errors.ParamsError` carrying every problem in every file, in
+file and line order, so an analyst fixes the params in one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from cdrp_lib.errors import NotFoundError, ParamsError, Problem
+from cdrp_lib.params.checks import (
+    Parsed,
+    check_header,
+    check_measure_known,
+    check_references,
+    check_target,
+    drop_consequential,
+    settings_problems,
+)
+from cdrp_lib.params.fields import THEMES
+from cdrp_lib.params.files import (
+    BULLETIN_FILE,
+    DEFAULT_PARAMS_DIR,
+    MEASURES_FILE,
+    PARTNERSHIPS_DIR,
+    line_finder,
+    parse_yaml,
+    read_text,
+)
+from cdrp_lib.params.models import BulletinParams, Measure, Partnership
+from cdrp_lib.params.targets import (
+    TARGET_ADAPTER,
+    TARGET_DEFAULT_KEYS,
+    TARGET_KINDS,
+    MonitorTarget,
+    SetTarget,
+)
+from cdrp_lib.stats.settings import MethodSettings
+from cdrp_lib.validation import problem, show, validation_problems
+
+
+def load_measures(params_dir: Path | str = DEFAULT_PARAMS_DIR) -> dict[str, Measure]:
+    """All measures declared in ``<params_dir>/measures.yaml``, keyed by id."""
+    path = Path(params_dir) / MEASURES_FILE
+    text = read_text(path)
+    data = parse_yaml(path, text)
+    line_of = line_finder(text)
+    if not isinstance(data, dict) or not isinstance(data.get("measures"), list):
+        raise ParamsError([Problem(str(path), "`measures` is missing", "a list of measures",
+                                   type(data).__name__)])
+    measures: dict[str, Measure] = {}
+    problems: list[Problem] = []
+    for i, raw in enumerate(data["measures"]):
+        try:
+            m = Measure.model_validate(raw)
+        except ValidationError as exc:
+            problems.extend(validation_problems(path, exc, ("measures", i), line_of))
+            continue
+        if m.id in measures:
+            problems.append(problem(path, ("measures", i, "id"), "duplicate measure id",
+                                     "unique ids", m.id, line_of))
+        measures[m.id] = m
+    if problems:
+        raise ParamsError(problems)
+    return measures
+
+
+def _target_input(raw: Any, defaults: Mapping[str, Any], outcomes: Mapping[str, Any],
+                  measures: Mapping[str, Measure]) -> Any:
+    """A target's raw mapping with partnership defaults and measure defaults filled in.
+
+    Returns a new mapping; the YAML data is never changed.
+    """
+    if not isinstance(raw, dict):
+        return raw
+    merged: dict[str, Any] = {**defaults, **raw}
+    measure = measures.get(str(merged.get("measure")))
+    if measure is not None:
+        merged.setdefault("theme", measure.theme)
+        merged.setdefault("polarity", measure.polarity.value)
+    code = merged.get("outcome")
+    if isinstance(code, str) and "outcome_title" not in merged and code in outcomes:
+        merged["outcome_title"] = outcomes[code]
+    return merged
+
+
+def _parse_partnership(path: Path, measures: Mapping[str, Measure],
+                       lookups: dict[Path, tuple[dict[str, str], list[Problem]]],
+                       params_dir: Path) -> Parsed:
+    try:
+        text = read_text(path)
+        data = parse_yaml(path, text)
+    except ParamsError as exc:  # unreadable: report it with the other files' problems
+        unreadable = Parsed(path, lambda _loc: None)
+        unreadable.problems.extend(exc.problems)
+        return unreadable
+    parsed = Parsed(path, line_finder(text))
+    if not isinstance(data, dict):
+        parsed.add((), "a partnership file must be a mapping", "keys id, name, area, ...",
+                   type(data).__name__)
+        return parsed
+    defaults = data.get("target_defaults") or {}
+    if not isinstance(defaults, dict):
+        parsed.add(("target_defaults",), "`target_defaults` must be a mapping",
+                   "a mapping of target keys", show(defaults))
+        defaults = {}
+    for key in defaults:
+        if key not in TARGET_DEFAULT_KEYS:
+            parsed.add(("target_defaults", key), f"`{key}` cannot be a target default",
+                       "one of " + ", ".join(sorted(TARGET_DEFAULT_KEYS)), repr(key))
+    defaults = {k: v for k, v in defaults.items() if k in TARGET_DEFAULT_KEYS}
+    raw_targets = data.get("targets") or []
+    if not isinstance(raw_targets, list):
+        parsed.add(("targets",), "`targets` must be a list", "a list of targets",
+                   show(raw_targets))
+        raw_targets = []
+    stem = path.stem
+    if isinstance(data.get("id"), str) and data["id"] != stem:
+        parsed.add(("id",), f"`id` must equal the file name {stem!r}, got {data['id']!r}",
+                   repr(stem), repr(data["id"]))
+    header_raw = {k: v for k, v in data.items() if k not in ("targets", "target_defaults")}
+    header: Partnership | None = None
+    try:
+        header = Partnership.model_validate(header_raw)
+    except ValidationError as exc:
+        parsed.problems.extend(validation_problems(path, exc, (), parsed.line_of))
+    outcomes = header.outcomes if header else {}
+    targets: list[SetTarget | MonitorTarget] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(raw_targets):
+        merged = _target_input(raw, defaults, outcomes, measures)
+        try:
+            target = TARGET_ADAPTER.validate_python(merged)
+        except ValidationError as exc:
+            problems = validation_problems(path, exc, ("targets", i), parsed.line_of,
+                                           TARGET_KINDS)
+            parsed.problems.extend(drop_consequential(problems, merged, measures, i))
+        else:
+            targets.append(target)
+            check_target(parsed, target, i, measures, seen)
+        if isinstance(merged, dict):
+            check_measure_known(parsed, merged, measures, i)
+    if header is None:
+        return parsed
+    check_header(parsed, header, lookups, params_dir)
+    if not parsed.problems:
+        partnership = header.model_copy(update={"targets": tuple(targets)})
+        if header.area.lsoa_lookup:
+            partnership._lookup = dict(lookups[params_dir / header.area.lsoa_lookup][0])
+        parsed.partnership = partnership
+    return parsed
+
+
+def load_partnerships(params_dir: Path | str = DEFAULT_PARAMS_DIR) -> dict[str, Partnership]:
+    """Every partnership in ``<params_dir>/partnerships/*.yaml``, validated, keyed by id.
+
+    Raises ParamsError with every problem in every file.  No folder means no
+    params partnerships (districts in the data still are partnerships).
+    """
+    root = Path(params_dir)
+    folder = root / PARTNERSHIPS_DIR
+    if not folder.is_dir():
+        return {}
+    measures = load_measures(root)
+    files = {path.stem: path for path in sorted(folder.glob("*.yaml"))}
+    lookups: dict[Path, tuple[dict[str, str], list[Problem]]] = {}
+    parsed = {stem: _parse_partnership(path, measures, lookups, root)
+              for stem, path in files.items()}
+    check_references(parsed, files)
+    problems = [p for result in parsed.values()
+                for p in sorted(result.problems, key=lambda p: p.line or 0)]
+    if problems:
+        raise ParamsError(_unique(problems))
+    return {r.partnership.id: r.partnership for r in parsed.values()
+            if r.partnership is not None}
+
+
+def _unique(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems once each (a shared lookup's problems are found by each user of it)."""
+    seen: set[Problem] = set()
+    out = []
+    for p in problems:
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    return out
+
+
+def load_partnership(params_dir: Path | str, partnership_id: str) -> Partnership:
+    """One params partnership, validated with all the others (they refer to each other)."""
+    partnerships = load_partnerships(params_dir)
+    try:
+        return partnerships[partnership_id]
+    except KeyError:
+        known = ", ".join(sorted(partnerships)) or "none"
+        raise NotFoundError(
+            f"no partnership {partnership_id!r} in {Path(params_dir) / PARTNERSHIPS_DIR} "
+            f"(params partnerships: {known}; districts found in the data need no params file)"
+        ) from None
+
+
+# --------------------------------------------------------------------------- bulletin
+
+
+def load_bulletin(params_dir: Path | str = DEFAULT_PARAMS_DIR) -> BulletinParams:
+    """Bulletin-wide defaults from ``<params_dir>/bulletin.yaml``, validated."""
+    path = Path(params_dir) / BULLETIN_FILE
+    text = read_text(path)
+    data = parse_yaml(path, text)
+    line_of = line_finder(text)
+    try:
+        bulletin = BulletinParams.model_validate(data)
+    except ValidationError as exc:
+        raise ParamsError(validation_problems(path, exc, (), line_of)) from None
+    problems: list[Problem] = []
+    listed: list[str] = [t.id for t in bulletin.themes]
+    for theme in THEMES:
+        if listed.count(theme) != 1:
+            problems.append(problem(path, ("themes",), f"`themes` must list {theme!r} once, "
+                                     f"got it {listed.count(theme)} times",
+                                     "each of " + ", ".join(THEMES) + " once",
+                                     ", ".join(listed), line_of))
+    if bulletin.settings:
+        problems.extend(settings_problems(path, bulletin.settings, line_of))
+    if problems:
+        raise ParamsError(problems)
+    return bulletin
+
+
+def method_settings(bulletin: BulletinParams, partnership: Partnership | None = None
+                    ) -> MethodSettings:
+    """The method settings for a partnership: bulletin defaults, then its own overrides."""
+    merged = {**bulletin.settings, **(partnership.settings if partnership else {})}
+    try:
+        return MethodSettings.model_validate(merged)
+    except ValidationError as exc:
+        where = f"{PARTNERSHIPS_DIR}/{partnership.id}.yaml" if partnership else BULLETIN_FILE
+        raise ParamsError(validation_problems(where, exc, ("settings",))) from None
