@@ -1,0 +1,152 @@
+"""A measure's series on one month axis: monthly values, rolling 12-month sums and rates.
+
+Everything :func:`~cdrp_lib.assess.assess` computes reads the series through
+:class:`Levels`, built once per measure and month, so a gap, a short history
+or a proportion over no cases is found in one place and given its reason
+(:func:`rolling_reason`) rather than worked out again by each part.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from cdrp_lib.assessment import (
+    MeasureKind,
+)
+from cdrp_lib.periods import Month, month_range
+from cdrp_lib.stats.enums import (
+    NotAssessedReason,
+)
+from cdrp_lib.stats.rolling import MONTHS_IN_YEAR
+from cdrp_lib.stats.rounding import to_fraction
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+
+PERCENT = 100
+
+
+@dataclass(frozen=True)
+class SurveyWave:
+    """One survey wave: its label, last month, weighted agreeing and effective sample size."""
+
+    wave: str
+    month: str
+    successes: float
+    n_eff: float
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.n_eff <= 0 else PERCENT * self.successes / self.n_eff
+
+
+# --------------------------------------------------------------------------- series
+
+
+def months_of(series: pd.Series | Mapping[str, Any] | None) -> dict[str, float | None]:
+    """``{YYYY-MM: value or None}`` from a Series or mapping; never mutates the input."""
+    if series is None:
+        return {}
+    items = series.items()
+    out: dict[str, float | None] = {}
+    for key, value in items:
+        month = str(Month.parse(str(key)))
+        out[month] = None if value is None or is_nan(value) else float(value)
+    return out
+
+
+def is_nan(value: Any) -> bool:
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class Levels:
+    """A measure's monthly values and rolling 12-month positions on one month axis.
+
+    For a count: ``monthly`` are counts and ``rolling`` sums.  For a proportion:
+    ``monthly`` and ``rolling`` are percentages, ``num``/``den`` the raw parts.
+    """
+
+    months: tuple[Month, ...]
+    monthly: tuple[float | None, ...]
+    rolling: tuple[float | None, ...]
+    num: tuple[float | None, ...]
+    den: tuple[float | None, ...]
+    rolling_num: tuple[float | None, ...]
+    rolling_den: tuple[float | None, ...]
+
+    def index(self, month: Month) -> int | None:
+        if not self.months or month < self.months[0] or month > self.months[-1]:
+            return None
+        return month.minus(self.months[0])
+
+    def at(self, values: tuple[float | None, ...], month: Month) -> float | None:
+        i = self.index(month)
+        return None if i is None else values[i]
+
+    def ending(self, values: tuple[float | None, ...], month: Month,
+               count: int) -> tuple[float | None, ...]:
+        """``count`` values ending at ``month`` (fewer when the series starts later)."""
+        i = self.index(month)
+        if i is None:
+            return ()
+        return values[max(0, i + 1 - count): i + 1]
+
+
+def _window_sum(values: Sequence[float | None], t: int) -> float | None:
+    if t + 1 < MONTHS_IN_YEAR:
+        return None
+    part = values[t + 1 - MONTHS_IN_YEAR: t + 1]
+    if any(v is None for v in part):
+        return None
+    return math.fsum(v for v in part if v is not None)
+
+
+def build_levels(values: Mapping[str, float | None], denominators: Mapping[str, float | None],
+            kind: MeasureKind, last: Month) -> Levels:
+    keys = [Month.parse(m) for m in values if Month.parse(m) <= last]
+    if not keys:
+        return Levels((), (), (), (), (), (), ())
+    months = tuple(month_range(min(keys), last))
+    num = tuple(values.get(str(m)) for m in months)
+    if kind == "count":
+        rolling = tuple(_window_sum(num, t) for t in range(len(months)))
+        return Levels(months, num, rolling, num, (), rolling, ())
+    den = tuple(denominators.get(str(m)) for m in months)
+    den = tuple(None if d is None or n is None else d for n, d in zip(num, den, strict=True))
+    num = tuple(None if d is None else n for n, d in zip(num, den, strict=True))
+    monthly = tuple(_pct(n, d) for n, d in zip(num, den, strict=True))
+    rnum = tuple(_window_sum(num, t) for t in range(len(months)))
+    rden = tuple(_window_sum(den, t) for t in range(len(months)))
+    rolling = tuple(_pct(n, d) for n, d in zip(rnum, rden, strict=True))
+    return Levels(months, monthly, rolling, num, den, rnum, rden)
+
+
+def _pct(num: float | None, den: float | None) -> float | None:
+    if num is None or den is None or den <= 0:
+        return None
+    return float(to_fraction(num) / to_fraction(den) * PERCENT)
+
+
+def rolling_reason(levels: Levels, t: Month) -> NotAssessedReason:
+    """Why there is no rolling position at ``t``: too short a history, or a gap."""
+    window = levels.ending(levels.monthly if levels.den == () else levels.num, t,
+                           MONTHS_IN_YEAR)
+    if len(window) < MONTHS_IN_YEAR:
+        return NotAssessedReason.INSUFFICIENT_DATA
+    if any(v is None for v in window):
+        return NotAssessedReason.MISSING_MONTHS
+    return NotAssessedReason.DENOMINATOR_TOO_SMALL  # a proportion over no cases
+
+
+def as_float(x: Fraction | float | None) -> float | None:
+    return None if x is None else float(x)

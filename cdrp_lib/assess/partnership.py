@@ -1,0 +1,259 @@
+"""A partnership's bulletin from the store and params: every Assessment for one month.
+
+:func:`assess_partnership` gathers series, targets, peers and populations
+(each series read once, by :class:`_StoreContext`) and calls
+:func:`~cdrp_lib.assess.assess` per measure; :func:`cached_params` validates a
+params folder once per version of its files, so the pages of a bulletin do
+not parse params again for every theme.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cdrp_lib.assess.levels import SurveyWave, is_nan
+from cdrp_lib.assess.measure import assess
+from cdrp_lib.assess.targets import AnyTarget
+from cdrp_lib.assessment import (
+    Assessment,
+    AssessmentPart,
+)
+from cdrp_lib.narrative import narrate
+from cdrp_lib.params import (
+    BulletinParams,
+    Measure,
+    Partnership,
+)
+from cdrp_lib.periods import Month
+from cdrp_lib.stats.enums import (
+    NotAssessedReason,
+)
+from cdrp_lib.stats.settings import MethodSettings
+
+if TYPE_CHECKING:
+
+    from cdrp_lib.store import Store
+
+
+# --------------------------------------------------------------------------- from the store
+
+
+def assess_partnership(
+    store: Store,
+    params_dir: Path | str,
+    partnership: str,
+    month: str,
+    theme: str | None = None,
+    measure: str | None = None,
+) -> list[Assessment]:
+    """Every Assessment of one partnership's bulletin for ``month`` (optionally one theme/measure).
+
+    One per target in params order (a sub-area target reads its sub-area's
+    series), then one per measure the store holds for the partnership that has
+    no target ("no target has been set").  A partnership found only in the
+    data (a district with no params file) has no targets and no peer group.
+    A measure the store has no data for is assessed as "source late", never an error.
+    """
+    from cdrp_lib.errors import NotFoundError
+    from cdrp_lib.params import method_settings
+
+    root = Path(params_dir)
+    measures, params, bulletin = cached_params(root)
+    names = dict(store.partnerships())
+    p = params.get(partnership)
+    if p is None and partnership not in names:
+        known = ", ".join(sorted(set(names) | set(params))) or "none"
+        raise NotFoundError(f"no partnership {partnership!r} in the store or in "
+                            f"{root / 'partnerships'} (known: {known})")
+    if measure is not None and measure not in measures:
+        raise NotFoundError(f"no measure {measure!r} in {root / 'measures.yaml'} "
+                            f"(known: {', '.join(sorted(measures))})")
+    settings = method_settings(bulletin, p) if bulletin is not None else MethodSettings()
+    name = p.name if p is not None else names.get(partnership, partnership)
+    synthetic = p.synthetic if p is not None else False
+    context = _StoreContext(store, params, month)
+    out: list[Assessment] = []
+    targeted: set[str] = set()
+    for target in (p.targets if p is not None else ()):
+        m = measures.get(target.measure) if target.measure else None
+        if measure is not None and target.measure != measure:
+            continue
+        if theme is not None and target.theme != theme:
+            continue
+        if m is None:
+            out.append(_measureless(target, partnership, name, month, settings, synthetic,
+                                    p.outcomes.get(target.outcome) if p else None))
+            continue
+        sub = target.sub_area
+        source_id = sub.partnership if sub is not None else partnership
+        if sub is None:
+            targeted.add(m.id)
+        else:  # the narrative must say which area it is about
+            m = m.model_copy(update={"name": f"{m.name} in {sub.name}"})
+        lag = target.lag_months if target.lag_months is not None else _source_lag(bulletin, m)
+        out.append(context.assess(
+            m, target, partnership, name, source_id, settings, synthetic, lag,
+            peers=() if sub is not None or p is None else p.peers,
+            sub_area=sub is not None or (p is not None and p.is_sub_area),
+            outcome_title=p.outcomes.get(target.outcome) if p else None))
+    for m in measures.values():
+        if m.id in targeted or (measure is not None and m.id != measure):
+            continue
+        if theme is not None and m.theme != theme:
+            continue
+        if measure is None and not context.has_data(partnership, m):
+            continue
+        out.append(context.assess(
+            m, None, partnership, name, partnership, settings, synthetic,
+            _source_lag(bulletin, m), peers=p.peers if p is not None else (),
+            sub_area=p is not None and p.is_sub_area, outcome_title=None))
+    return out
+
+
+def cached_params(params_dir: Path | str
+                  ) -> tuple[dict[str, Measure], dict[str, Partnership], BulletinParams | None]:
+    """Measures, partnerships and bulletin defaults (``None`` without bulletin.yaml) of
+    ``params_dir``, validated once per version of its files.
+
+    The pages read their titles and names through this too, so a page parses
+    params once, not once for itself and again for its assessments.
+    """
+    root = Path(params_dir)
+    return _load_params(root, _params_stamp(root))
+
+
+def _params_stamp(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """Every params file with its modification time and size: the cache key of a load."""
+    files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_params(root: Path, stamp: tuple[tuple[str, int, int], ...]
+                 ) -> tuple[dict[str, Measure], dict[str, Partnership], BulletinParams | None]:
+    """Measures, partnerships and bulletin defaults, validated once per version of the files.
+
+    A bulletin assesses a partnership once per theme page; validating every params
+    file each time would cost more than the assessments.  ``stamp`` changes with
+    any file, so an edited params folder is always read afresh.
+    """
+    from cdrp_lib.params import BULLETIN_FILE, load_bulletin, load_measures, load_partnerships
+
+    del stamp  # part of the cache key only
+    measures = load_measures(root)
+    partnerships = load_partnerships(root)
+    bulletin = load_bulletin(root) if (root / BULLETIN_FILE).is_file() else None
+    return measures, partnerships, bulletin
+
+
+def _source_lag(bulletin: Any, measure: Measure) -> int | None:
+    if bulletin is None:
+        return None
+    source = bulletin.sources.get(measure.source)
+    return None if source is None else int(source.lag_months)
+
+
+def _measureless(target: AnyTarget, partnership: str, name: str, month: str,
+                 settings: MethodSettings, synthetic: bool,
+                 outcome_title: str | None) -> Assessment:
+    """A monitor-only target on something no extract holds: listed, never rated.
+
+    No part can be computed without data, so every part carries "monitor only".
+    """
+    reasons = dict.fromkeys(AssessmentPart, NotAssessedReason.MONITOR_ONLY)
+    a = Assessment(
+        partnership=partnership, partnership_name=name, measure="", measure_name=target.title,
+        theme=target.theme, kind="count", polarity=target.polarity, month=month,
+        synthetic=synthetic, target_id=target.id, target_kind=target.kind,
+        target_title=target.title, outcome_code=target.outcome,
+        outcome_title=outcome_title or target.outcome_title, lead_agency=target.lead,
+        not_assessed_reason=NotAssessedReason.MONITOR_ONLY, reasons=reasons, settings=settings)
+    return dataclasses.replace(a, narrative=narrate(a))
+
+
+class _StoreContext:
+    """Reads what :func:`assess` needs from the store, each series once."""
+
+    def __init__(self, store: Store, params: Mapping[str, Any], month: str) -> None:
+        self.store = store
+        self.params = params
+        self.month = month
+        self._frames: dict[tuple[str, str], tuple[dict[str, float | None],
+                                                  dict[str, float | None]]] = {}
+        self._loaded: set[str] = set()
+
+    def series(self, partnership: str, measure: str
+               ) -> tuple[dict[str, float | None], dict[str, float | None]]:
+        """(values, denominators) by month up to the bulletin month; empty when absent.
+
+        Every measure of a partnership is read in one query, the first time any is asked for.
+        """
+        if partnership not in self._loaded:
+            self._loaded.add(partnership)
+            frame = self.store.series_frame(partnership=partnership, last=self.month)
+            columns = [frame[c].tolist() for c in ("measure", "month", "value", "denominator")]
+            for m, month, value, den in zip(*columns, strict=True):
+                values, dens = self._frames.setdefault((partnership, str(m)), ({}, {}))
+                values[str(month)] = None if _missing(value) else float(value)
+                dens[str(month)] = None if _missing(den) else float(den)
+        return self._frames.get((partnership, measure), ({}, {}))
+
+    def has_data(self, partnership: str, measure: Measure) -> bool:
+        values, _ = self.series(partnership, measure.id)
+        return any(v is not None for v in values.values())
+
+    def population(self, partnership: str, year: int) -> float | None:
+        p = self.params.get(partnership)
+        if p is not None and not p.population.from_districts:
+            found = p.population.for_year(year)
+            return None if found is None else float(found)
+        value = self.store.population(partnership, year)
+        return None if value is None else float(value)
+
+    def waves(self, partnership: str, measure: Measure) -> list[SurveyWave] | None:
+        if measure.source != "survey":
+            return None
+        from cdrp_lib.errors import NotFoundError
+
+        try:
+            frame = self.store.survey_waves(partnership, measure.question)
+        except NotFoundError:  # a partnership the store does not hold has no waves
+            return []
+        out = []
+        for row in frame.to_dict("records"):
+            if any(_missing(row[k]) for k in ("n_eff", "weighted_n", "weighted_yes")):
+                continue  # a wave without its counts cannot be used
+            n_eff, weighted_n = float(row["n_eff"]), float(row["weighted_n"])
+            share = 0.0 if weighted_n <= 0 else float(row["weighted_yes"]) / weighted_n
+            out.append(SurveyWave(str(row["wave"]), str(row["month"]), share * n_eff, n_eff))
+        return out
+
+    def assess(self, m: Measure, target: AnyTarget | None, partnership: str, name: str,
+               source_id: str | None, settings: MethodSettings, synthetic: bool,
+               lag: int | None, *, peers: Sequence[str], sub_area: bool,
+               outcome_title: str | None) -> Assessment:
+        from cdrp_lib.stats.peers import population_year
+
+        values, dens = self.series(source_id, m.id) if source_id else ({}, {})
+        data = [Month.parse(k) for k, v in values.items() if v is not None]
+        year = population_year(max(data) if data else Month.parse(self.month))
+        peer_values = {pid: self.series(pid, m.id)[0] for pid in peers}
+        peer_dens = {pid: self.series(pid, m.id)[1] for pid in peers}
+        populations = {pid: self.population(pid, year) for pid in (source_id or partnership,
+                                                                     *peers)}
+        populations[partnership] = populations.get(source_id or partnership)
+        waves = self.waves(source_id, m) if source_id else None
+        return assess(values, target, self.month, measure=m, partnership=partnership,
+                      partnership_name=name, peers=peer_values or None,
+                      peer_denominators=peer_dens or None, populations=populations,
+                      settings=settings, denominators=dens, survey=waves,
+                      synthetic=synthetic, sub_area=sub_area, max_lag_months=lag,
+                      outcome_title=outcome_title)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or is_nan(value)
