@@ -38,9 +38,10 @@ demo: $(VENV)/.runtime ## the main job: demo data -> ingest -> batch for the lat
 	$(CDRP) run --month latest --partnership $(DEMO_PARTNERSHIPS) --store $(STORE) --workers $(WORKERS)
 	@echo "The demo bulletins: $(CURDIR)/outputs/site/index.html"
 
-test: $(VENV)/.test ## install the test extras and run ruff, mypy and the whole test suite
+test: $(VENV)/.test ## install the test extras and run ruff, mypy, the import layers and the whole test suite
 	$(BIN)/ruff check cdrp_lib tests benchmarks
 	$(BIN)/mypy cdrp_lib
+	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/pytest
 
 lab: $(VENV)/.runtime ## start JupyterLab on the project (the notebooks' defaults need `make demo` first)
