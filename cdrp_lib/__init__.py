@@ -7,4 +7,4 @@ figures and sentences, and ``batch``/``render``/``site`` publish the bulletins.
 Heavy modules are imported lazily so that ``cdrp --help`` and kernels start fast.
 """
 
-__version__ = "0.2.0"
+from cdrp_lib.version import __version__ as __version__

@@ -38,12 +38,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import cdrp_lib
 from cdrp_lib.areas import slugify
 from cdrp_lib.assessment import Assessment
 from cdrp_lib.errors import NotFoundError
 from cdrp_lib.periods import MONTH_NAMES, Month
 from cdrp_lib.stats.disclosure import SENSITIVE_THEMES
+from cdrp_lib.version import __version__
 
 if TYPE_CHECKING:
     from cdrp_lib.charts import Chart
@@ -477,7 +477,7 @@ def _long_date(iso: str) -> str:
 
 def _page_foot(b: _Builder, produced_on: str, marking: str) -> None:
     b.add(f'<p class="page-foot">Produced on {_e(_long_date(produced_on))} with cdrp_lib '
-          f"{_e(cdrp_lib.__version__)}. Figures for every chart and table can be downloaded "
+          f"{_e(__version__)}. Figures for every chart and table can be downloaded "
           "as CSV beside it.</p>")
     b.add(_marking(marking))
 

@@ -34,7 +34,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import cdrp_lib
 from cdrp_lib.assessment import Assessment, AssessmentPart
 from cdrp_lib.narrative import PEER_RATE_UNIT, RATE_DECIMALS
 from cdrp_lib.periods import Month
@@ -63,6 +62,7 @@ from cdrp_lib.stats.rounding import (
     fmt_signed_pct,
     round_half_up_int,
 )
+from cdrp_lib.version import __version__
 
 __all__ = [
     "NOT_APPLICABLE",
@@ -714,7 +714,7 @@ class BulletinMeta:
     status: str
     security_marking: str
     organisation: str | None = None
-    version: str = cdrp_lib.__version__
+    version: str = __version__
     synthetic: bool = False
 
 

@@ -61,7 +61,6 @@ def test_the_contract_names_every_module_and_fires_when_reversed(tmp_path: Path)
     config = project_config()
     (contract,) = config["contracts"]
     assert contract["type"] == "layers" and contract["exhaustive"] is True
-    assert contract["layers"][-1] == "errors" and contract["layers"][1] == "cli"
     reversed_config = {**config, "contracts": [{**contract,
                                                 "layers": contract["layers"][::-1]}]}
     path = tmp_path / "reversed.toml"

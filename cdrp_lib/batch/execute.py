@@ -25,7 +25,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from cdrp_lib import __version__
 from cdrp_lib.batch.jobs import (
     BULLETIN_FILE,
     FIGURES_FILE,
@@ -40,6 +39,7 @@ from cdrp_lib.batch.jobs import (
     page_file,
 )
 from cdrp_lib.errors import InputError, Problem
+from cdrp_lib.version import __version__
 
 # Set by every batch worker process (local or dask) and so inherited by its
 # kernels: the worker's pid.  A notebook can tell it runs under the batch, and

@@ -18,7 +18,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from cdrp_lib import __version__
 from cdrp_lib.batch.jobs import (
     BULLETIN_FILE,
     BatchSettings,
@@ -27,6 +26,7 @@ from cdrp_lib.batch.jobs import (
     JobStatus,
     PageResult,
 )
+from cdrp_lib.version import __version__
 
 MANIFEST_DIR = "manifests"
 RAG_KEYS = ("G", "A", "R", "none")

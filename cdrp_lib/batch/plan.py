@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import cdrp_lib
 from cdrp_lib.batch.jobs import (
     BULLETIN_FILE,
     SUMMARY,
@@ -40,6 +39,7 @@ from cdrp_lib.batch.jobs import (
 )
 from cdrp_lib.errors import InputError, NotFoundError, Problem
 from cdrp_lib.periods import Month
+from cdrp_lib.version import __version__
 
 LATEST = "latest"
 # Tables of the store that notebooks never read: raw LSOA counts (series are
@@ -242,7 +242,7 @@ def plan_jobs(
     shared = {
         "store": facts.digest,
         "params": params_digest(settings.params_dir),
-        "cdrp_lib": cdrp_lib.__version__,
+        "cdrp_lib": __version__,
         "renderer": settings.renderer,
         "kernel": settings.kernel_name,
         **{f"notebook:{t}": _sha256_bytes(notebooks[t].read_bytes()) for t in pages},

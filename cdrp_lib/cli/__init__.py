@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from cdrp_lib import __version__
+from cdrp_lib.version import __version__
 
 # name -> module in cdrp_lib.cli; the order is the order of `cdrp --help`.
 COMMANDS: dict[str, str] = {

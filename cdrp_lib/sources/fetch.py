@@ -47,10 +47,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, TextIO
 
-from cdrp_lib import __version__
 from cdrp_lib.areas import slugify
 from cdrp_lib.errors import CdrpError, InputError, Problem
 from cdrp_lib.periods import Month
+from cdrp_lib.version import __version__
 
 DEFAULT_BASE_URL = "https://data.police.uk"
 DEFAULT_DEST = Path("data/raw/police_uk")
