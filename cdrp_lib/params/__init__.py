@@ -73,6 +73,12 @@ from cdrp_lib.params.files import (
     MEASURES_FILE,
     PARTNERSHIPS_DIR,
 )
+
+# The YAML machinery under the public names other params-layer readers use
+# (cdrp_lib.commentary): one way to read, parse and place a problem in a params file.
+from cdrp_lib.params.files import line_finder as yaml_line_finder
+from cdrp_lib.params.files import parse_yaml as parse_params_yaml
+from cdrp_lib.params.files import read_text as read_params_text
 from cdrp_lib.params.loaders import (
     load_bulletin,
     load_measures,
@@ -180,6 +186,9 @@ __all__ = [
     "load_partnership",
     "load_partnerships",
     "method_settings",
+    "parse_params_yaml",
     "problems_from_validation",
     "read_lsoa_lookup",
+    "read_params_text",
+    "yaml_line_finder",
 ]
