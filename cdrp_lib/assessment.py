@@ -238,6 +238,9 @@ class Assessment:
     rag: Rag | None = None
     rag_computed: Rag | None = None  # before any override in params
     rag_override_reason: str | None = None
+    rag_override_by: str | None = None  # who set an override in force (a name or role)
+    # an override whose `until` has passed: it no longer applies, and this says so
+    rag_override_expired: str | None = None
     not_assessed_reason: NotAssessedReason | None = None
     reasons: Mapping[AssessmentPart, NotAssessedReason] = field(default_factory=_empty_reasons)
 
@@ -254,6 +257,14 @@ class Assessment:
     @property
     def is_proportion(self) -> bool:
         return self.kind == "proportion"
+
+    @property
+    def rag_override_text(self) -> str | None:
+        """An override's reason as printed beside the rating, with who set it when known."""
+        if not self.rag_override_reason:
+            return None
+        by = f" (set by {self.rag_override_by})" if self.rag_override_by else ""
+        return self.rag_override_reason + by
 
     def reason(self, part: AssessmentPart) -> NotAssessedReason | None:
         """Why ``part`` was not computed, or ``None`` when it was."""

@@ -25,6 +25,7 @@ from cdrp_lib.assess import SurveyWave, assess
 from cdrp_lib.assessment import AssessmentPart, TrendDirection, assessment_from_json
 from cdrp_lib.cli.assess import render_text
 from cdrp_lib.narrative import narrate_outcome
+from cdrp_lib.overrides import expired_overrides
 from cdrp_lib.pages import public_json
 from cdrp_lib.params import Measure, load_measures, load_partnerships
 from cdrp_lib.params import Target as TargetSpec
@@ -684,6 +685,49 @@ def test_rag_override_keeps_the_computed_rating_and_the_reason() -> None:
                measure=measure(id="burglary", name="Burglary"))
     assert (a.rag, a.rag_computed, a.rag_override_reason) == (
         Rag.AMBER, Rag.RED, "Recording change in 2024")
+
+
+def _overridden(month: str, **override: str) -> Any:
+    """The Red burglary assessment above, for ``month``, with an Amber override."""
+    spec = target("level", value=900, strategy={"start": "2024-04", "end": "2026-03"},
+                  rag_override={"rating": "A", "reason": "Recording change in 2024",
+                                **override})
+    monthly = monthly_for_rolling(TREND_R)
+    return assess(series_from(Month(2025, 3) - (len(monthly) - 1), monthly), spec, month,
+                  measure=measure(id="burglary", name="Burglary"), partnership="ashcombe")
+
+
+def test_rag_override_in_force_until_its_month_says_who_set_it() -> None:
+    a = _overridden("2025-03", until="2025-03", by="the Community Safety Manager")
+    assert (a.rag, a.rag_computed, a.rag_override_by, a.rag_override_expired) == (
+        Rag.AMBER, Rag.RED, "the Community Safety Manager", None)
+    assert a.rag_override_text == \
+        "Recording change in 2024 (set by the Community Safety Manager)"
+    assert expired_overrides([a]) == []
+    assert _overridden("2025-03").rag_override_text == "Recording change in 2024"
+
+
+def test_rag_override_past_its_until_month_stops_and_says_so() -> None:
+    a = _overridden("2025-04", until="2025-03", by="the Community Safety Manager")
+    assert (a.rag, a.rag_computed, a.rag_override_reason, a.rag_override_by) == (
+        Rag.RED, Rag.RED, None, None)
+    assert a.rag_override_text is None
+    assert a.rag_override_expired == (
+        "the partnership's rating (Amber, set by the Community Safety Manager) applied until "
+        "March 2025 and has expired; the rating shown is computed")
+    assert expired_overrides([a, a]) == [
+        "ashcombe, target t1, April 2025 bulletin: the partnership's rating (Amber, set by the "
+        "Community Safety Manager) applied until March 2025 and has expired; the rating shown "
+        "is computed (extend its `until` or remove it in partnerships/ashcombe.yaml)"]
+    unsigned = _overridden("2025-04", until="2025-03")
+    assert unsigned.rag_override_expired is not None
+    assert unsigned.rag_override_expired.startswith("the partnership's rating (Amber) applied")
+
+
+def test_override_fields_survive_the_json_round_trip() -> None:
+    for a in (_overridden("2025-03", by="the Board"), _overridden("2025-04", until="2025-03")):
+        j = json.loads(json.dumps(a.to_json()))
+        assert assessment_from_json(j) == a
 
 
 def test_no_target_and_monitor_only() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -344,6 +345,26 @@ def test_rag_override_needs_a_reason(params_dir: Path, override: dict[str, str],
 def test_rag_override_rating_is_a_letter(params_dir: Path) -> None:
     write(params_dir, "x", "", targets=target(rag_override={"rating": "Green", "reason": "r"}))
     one(params_dir, "targets[0].rag_override.rating", "must be one of 'G', 'A', 'R', got 'Green'")
+
+
+def test_rag_override_until_and_by(params_dir: Path) -> None:
+    override = {"rating": "G", "reason": "r", "until": "2025-11", "by": "the CSP manager"}
+    write(params_dir, "x", "", targets=target(rag_override=override))
+    got = load_partnership(params_dir, "x").targets[0].rag_override
+    assert got is not None and (got.until, got.by) == ("2025-11", "the CSP manager")
+    assert got.applies_in("2025-11") and not got.applies_in("2025-12")
+
+
+@pytest.mark.parametrize(("changes", "key", "says"), [
+    ({"until": "2025-13"}, "until", "must be a month 'YYYY-MM', got '2025-13'"),
+    ({"until": date(2025, 11, 30)}, "until", "got the full date 2025-11-30"),
+    ({"by": " "}, "by", "`by` must not be empty"),
+])
+def test_rag_override_until_is_a_month_and_by_is_text(
+        params_dir: Path, changes: dict[str, object], key: str, says: str) -> None:
+    write(params_dir, "x", "", targets=target(rag_override={"rating": "G", "reason": "r",
+                                                            **changes}))
+    one(params_dir, f"targets[0].rag_override.{key}", says)
 
 
 def test_a_full_date_is_rejected_clearly(params_dir: Path) -> None:

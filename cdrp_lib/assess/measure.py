@@ -281,7 +281,7 @@ def assess(
         rag = measure_rag(polarity, target_achieved=out.get("target_achieved"),
                           trajectory=status, trend_sufficient=out.get("trend_sufficient"),
                           reason=rag_reason)
-    out.update(rating_part(rag, target, reasons))
+    out.update(rating_part(rag, target, reasons, bulletin_month))
 
     out["history"] = history_part(levels, waves, resolved, s.tolerance, is_survey)
     out["settings"] = s

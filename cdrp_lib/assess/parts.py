@@ -30,6 +30,7 @@ from cdrp_lib.assessment import (
     SpcPoint,
     TrendDirection,
 )
+from cdrp_lib.overrides import expired_note, live_override
 from cdrp_lib.params import (
     SetTarget,
 )
@@ -254,12 +255,14 @@ def survey_part(waves: Sequence[SurveyWave], target: AnyTarget | None, s: Method
 
 
 def rating_part(rag: RagResult, target: AnyTarget | None,
-            reasons: dict[AssessmentPart, NotAssessedReason]) -> dict[str, Any]:
-    """§11: the computed rating, the analyst's override (with its reason) and the headline."""
+                reasons: dict[AssessmentPart, NotAssessedReason], month: Month) -> dict[str, Any]:
+    """§11: the computed rating, the analyst's override (with its reason, unless it has
+    expired by ``month``) and the headline."""
     result = rag
     override = getattr(target, "rag_override", None)
-    if override is not None:
-        result = apply_override(rag, Rag(override.rating), override.reason)
+    live = live_override(override, month)
+    if live is not None:
+        result = apply_override(rag, Rag(live.rating), live.reason)
     headline: NotAssessedReason | None = None
     if result.rating is None:
         reasons[AssessmentPart.RAG] = result.reason or NotAssessedReason.INSUFFICIENT_DATA
@@ -267,7 +270,9 @@ def rating_part(rag: RagResult, target: AnyTarget | None,
             AssessmentPart.RAG]}
         headline = next((r for r in _HEADLINE_ORDER if r in found), reasons[AssessmentPart.RAG])
     return {"rag": result.rating, "rag_computed": rag.rating,
-            "rag_override_reason": result.override_reason, "not_assessed_reason": headline}
+            "rag_override_reason": result.override_reason, "not_assessed_reason": headline,
+            "rag_override_by": live.by if live is not None else None,
+            "rag_override_expired": expired_note(override, month)}
 
 
 def history_part(levels: Levels, waves: Sequence[SurveyWave], resolved: Resolved,

@@ -114,10 +114,22 @@ class Baseline(Period):
 
 
 class RagOverride(Frozen):
-    """An analyst's rating in place of the computed one; the bulletin prints the reason."""
+    """An analyst's rating in place of the computed one; the bulletin prints the reason.
+
+    ``until`` (a month) ends it: for a later bulletin month the computed rating
+    is shown again, and the run says the override has expired.  ``by`` names who
+    set it (a person or a role), printed beside the reason.
+    """
 
     rating: RagRating
     reason: Text
+    until: MonthStr | None = None
+    by: Text | None = None
+
+    def applies_in(self, month: str | Month) -> bool:
+        """Whether the override still applies to a bulletin for ``month``."""
+        m = month if isinstance(month, Month) else Month.parse(month)
+        return self.until is None or m <= Month.parse(self.until)
 
 
 class SubArea(Frozen):
