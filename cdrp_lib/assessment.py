@@ -160,6 +160,8 @@ class Assessment:
     target_too_small: bool = False
     target_achieved: bool | None = None
     reduction_required_pct: float | None = None  # change still needed; None when achieved
+    monitor_reason: str | None = None  # a monitor target's own reason for having no target
+    plan_target: str | None = None  # a monitor target's target as the plan words it
 
     # ---- §1 position and trajectory ------------------------------------------
     rolling_12: float | None = None

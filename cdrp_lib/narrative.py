@@ -65,6 +65,7 @@ class Fact(StrEnum):
     PEERS = "peers"
     SURVEY = "survey"
     SURVEY_TARGET = "survey_target"
+    MONITOR = "monitor"  # a monitor-only target: its own reason and the plan's wording
     NOT_ASSESSED = "not_assessed"
 
 
@@ -340,8 +341,30 @@ def _not_assessed(a: Assessment) -> Iterable[Sentence]:
         yield Sentence(Fact.NOT_ASSESSED, reason.sentence)
 
 
+def _own_words(text: str) -> str:
+    """A params text as one clause: on one line, without its final full stop."""
+    return " ".join(text.split()).rstrip(".")
+
+
+def _monitor(a: Assessment) -> Iterable[Sentence]:
+    """A monitor-only target in its own words: why it has no target, and the plan's target."""
+    if a.monitor_reason:
+        yield Sentence(Fact.MONITOR,
+                       f"This target is monitored only: {_own_words(a.monitor_reason)}.")
+    if a.plan_target:
+        yield Sentence(Fact.MONITOR, f"The plan's target: {_own_words(a.plan_target)}.")
+
+
+def _monitor_or_not_assessed(a: Assessment) -> Iterable[Sentence]:
+    """The reasons worth a sentence, a monitor target's own words replacing the generic one."""
+    own = tuple(_monitor(a))
+    generic = NotAssessedReason.MONITOR_ONLY.sentence
+    yield from own
+    yield from (s for s in _not_assessed(a) if not (own and s.text == generic))
+
+
 _RULES = (_target, _baseline_change, _position, _achieved, _projection, _past_month,
-          _comparison, _peers, _survey, _survey_target, _not_assessed)
+          _comparison, _peers, _survey, _survey_target, _monitor_or_not_assessed)
 
 
 def sentences(a: Assessment) -> tuple[Sentence, ...]:
@@ -358,6 +381,8 @@ def _outcome_reason_sentence(a: Assessment) -> str | None:
     if (a.rag is not None or a.not_assessed_reason is None
             or a.not_assessed_reason is NotAssessedReason.NOT_APPLICABLE):
         return None
+    if a.not_assessed_reason is NotAssessedReason.MONITOR_ONLY and a.monitor_reason:
+        return f"{a.measure_name} is monitored only: {_own_words(a.monitor_reason)}."
     sentence = a.not_assessed_reason.sentence
     return f"For {a.measure_name}, {sentence[0].lower()}{sentence[1:]}"
 

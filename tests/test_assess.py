@@ -737,7 +737,9 @@ def test_no_target_and_monitor_only() -> None:
     assert none.rolling_12 == 900
     monitor = assess(s, target("monitor"), "2025-03", measure=measure())
     assert monitor.not_assessed_reason is NotAssessedReason.MONITOR_ONLY
-    assert NotAssessedReason.MONITOR_ONLY.sentence in monitor.narrative
+    assert (monitor.monitor_reason, monitor.plan_target) == ("data unreliable", None)
+    assert "This target is monitored only: data unreliable." in monitor.narrative
+    assert NotAssessedReason.MONITOR_ONLY.sentence not in monitor.narrative
 
 
 def test_data_to_is_the_latest_month_with_data() -> None:

@@ -172,3 +172,25 @@ def test_assess_partnership_lists_targets_then_untargeted_measures(demo: dict[st
     for a in found:
         assert a.partnership == "ashcombe" and a.synthetic
         assert (a.rag is None) == (a.not_assessed_reason is not None)
+
+
+def test_monitor_targets_of_the_seed_plans_print_their_own_words(demo: dict[str, Any]) -> None:
+    """A measured one (Ashcombe's ASB) and one no extract holds (Ashford's night-time economy)."""
+    from cdrp_lib.assess import assess_partnership
+    from cdrp_lib.store import Store
+
+    with Store(demo["store"]) as store:
+        asb = assess_partnership(store, PARAMS, "ashcombe", MONTH, theme="asb")
+        nte = assess_partnership(store, PARAMS, "ashford", MONTH, theme="violence")
+    measured = next(a for a in asb if a.target_id == "anti-social-behaviour")
+    assert measured.measure == "anti-social-behaviour" and measured.rolling_12 is not None
+    assert ("This target is monitored only: Police ASB recording changed during 2023/24, so "
+            "the partnership monitors ASB incidents without a target until a full year is "
+            "recorded the new way.") in measured.narrative
+    unheld = next(a for a in nte if a.target_id == "night-time-economy-violence")
+    assert unheld.measure == ""
+    assert unheld.narrative == (
+        "This target is monitored only: Alcohol or drug related offences cannot be identified "
+        "in data.police.uk, and the hotspots are not defined as LSOAs.",
+        "The plan's target: 5% reduction in night-time economy alcohol/drug related violent "
+        "offences in hotspots, including town centres.")

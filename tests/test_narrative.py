@@ -629,3 +629,41 @@ def test_real_assessments_never_contradict_their_narrative(
     for s in a.narrative:
         check_grammar(s)
     assert a.narrative == narrate(a)
+
+
+# --------------------------------------------------------------------------- monitor targets
+
+
+def monitored(**changes: Any) -> Assessment:
+    return base(target_id="asb", target_kind="monitor", measure="anti-social-behaviour",
+                measure_name="Anti-social behaviour", not_assessed_reason=(
+                    NotAssessedReason.MONITOR_ONLY),
+                reasons={AssessmentPart.RAG: NotAssessedReason.MONITOR_ONLY}, **changes)
+
+
+def test_a_monitor_target_says_why_and_the_plans_target_in_its_own_words() -> None:
+    a = monitored(monitor_reason="Police ASB recording changed during 2023/24,\nso no target.",
+                  plan_target="40 a year")
+    said = [(s.fact, s.text) for s in sentences(a) if s.fact in (Fact.MONITOR,
+                                                                 Fact.NOT_ASSESSED)]
+    assert said == [
+        (Fact.MONITOR, "This target is monitored only: Police ASB recording changed during "
+                       "2023/24, so no target."),
+        (Fact.MONITOR, "The plan's target: 40 a year.")]
+    assert narrate_outcome([a]).startswith(
+        "Anti-social behaviour is monitored only: Police ASB recording changed during "
+        "2023/24, so no target. The outcome is not rated")
+
+
+def test_a_monitor_target_keeps_its_other_reasons_and_without_a_plan_target_says_only_why(
+        ) -> None:
+    a = monitored(monitor_reason="No public data", suppressed=True)
+    said = [s.text for s in sentences(a) if s.fact in (Fact.MONITOR, Fact.NOT_ASSESSED)]
+    assert said == ["This target is monitored only: No public data.",
+                    NotAssessedReason.SUPPRESSED.sentence]
+
+
+def test_without_its_own_reason_the_generic_sentence_stays() -> None:
+    a = monitored()
+    assert NotAssessedReason.MONITOR_ONLY.sentence in narrate(a)
+    assert not [s for s in sentences(a) if s.fact is Fact.MONITOR]

@@ -32,7 +32,7 @@ from cdrp_lib.assess.parts import (
     survey_part,
     trend_part,
 )
-from cdrp_lib.assess.targets import AnyTarget, resolve
+from cdrp_lib.assess.targets import AnyTarget, monitor_words, resolve
 from cdrp_lib.assessment import (
     Assessment,
     AssessmentPart,
@@ -187,6 +187,8 @@ def assess(
                             target_by=target.strategy.end, strategy_start=target.strategy.start)
         elif target.strategy is not None:
             identity.update(target_by=target.strategy.end, strategy_start=target.strategy.start)
+        own_reason, plan = monitor_words(target)
+        identity.update(monitor_reason=own_reason, plan_target=plan)
     not_applicable = _not_applicable(kind, is_survey)
     disclose_with_care = (requires_suppression(identity["theme"], sub_area)
                           or measure.source in _DISCLOSURE_SOURCES)

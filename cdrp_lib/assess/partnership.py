@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from cdrp_lib.assess.levels import SurveyWave, is_nan
 from cdrp_lib.assess.measure import assess
-from cdrp_lib.assess.targets import AnyTarget
+from cdrp_lib.assess.targets import AnyTarget, monitor_words
 from cdrp_lib.assessment import (
     Assessment,
     AssessmentPart,
@@ -165,13 +165,15 @@ def _measureless(target: AnyTarget, partnership: str, name: str, month: str,
     No part can be computed without data, so every part carries "monitor only".
     """
     reasons = dict.fromkeys(AssessmentPart, NotAssessedReason.MONITOR_ONLY)
+    reason, plan = monitor_words(target)
     a = Assessment(
         partnership=partnership, partnership_name=name, measure="", measure_name=target.title,
         theme=target.theme, kind="count", polarity=target.polarity, month=month,
         synthetic=synthetic, target_id=target.id, target_kind=target.kind,
         target_title=target.title, outcome_code=target.outcome,
         outcome_title=outcome_title or target.outcome_title, lead_agency=target.lead,
-        not_assessed_reason=NotAssessedReason.MONITOR_ONLY, reasons=reasons, settings=settings)
+        not_assessed_reason=NotAssessedReason.MONITOR_ONLY, reasons=reasons, settings=settings,
+        monitor_reason=reason, plan_target=plan)
     return dataclasses.replace(a, narrative=narrate(a))
 
 

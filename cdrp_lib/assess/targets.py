@@ -66,6 +66,13 @@ _ROUNDING = {
 AnyTarget = SetTarget | MonitorTarget
 
 
+def monitor_words(target: AnyTarget) -> tuple[str | None, str | None]:
+    """A monitor target's own reason and the plan's wording, for the narrative to print."""
+    if not isinstance(target, MonitorTarget):
+        return None, None
+    return target.reason, target.plan_target
+
+
 
 # --------------------------------------------------------------------------- targets
 
