@@ -61,6 +61,7 @@ __all__ = [
     "commentary_html",
     "commentary_path",
     "load_commentary",
+    "safe_link",
 ]
 
 COMMENTARY_DIR = "commentary"
