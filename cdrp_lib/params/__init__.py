@@ -13,6 +13,7 @@ Layout of a params folder::
     bulletin.yaml                  bulletin-wide defaults (themes, methods, suppression)
     partnerships/<id>.yaml         one partnership: area, population, peers, targets
     reference/*.csv                LSOA code -> district lookups (boundary changes)
+    commentary/<id>/<YYYY-MM>.yaml the month's commentary (cdrp_lib.commentary)
 
 Months are strings ``YYYY-MM`` everywhere (PyYAML's safe loader keeps
 ``2019-01`` a string; a full date such as ``2019-01-01`` is rejected with a
