@@ -4,8 +4,9 @@ Each sentence states one fact of the :class:`~cdrp_lib.assessment.Assessment`
 and prints its numbers with the same display helpers as the tables
 (:mod:`cdrp_lib.stats.rounding`: ROUND_HALF_UP, thousands separators, one
 decimal for percentages, "fewer"/"more" rather than negative counts).  A fact
-that is unavailable gives no sentence; a figure flagged by disclosure control
-(§9) is never printed; a part that could not be computed says why with its
+that is unavailable gives no sentence; a figure withheld by disclosure control
+(§9) is not in the public view it reads (:func:`cdrp_lib.public.public_view`), so it
+cannot be printed; a part that could not be computed says why with its
 :class:`~cdrp_lib.stats.enums.NotAssessedReason` sentence, once per reason.
 
 Wording follows the reference bulletin.  Positions ("above the target
@@ -28,8 +29,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cdrp_lib.assessment import Assessment, AssessmentPart, TrendDirection
+from cdrp_lib.assessment import AssessmentPart, TrendDirection
 from cdrp_lib.periods import Month
+from cdrp_lib.public import PublicAssessment, public_view
 from cdrp_lib.stats.enums import (
     NotAssessedReason,
     PastMonth,
@@ -85,7 +87,7 @@ OUTCOME_ORDER: tuple[tuple[Fact, ...], ...] = (
     (Fact.PAST_MONTH,), (Fact.PEERS,))
 
 
-def _count(a: Assessment, x: Number) -> str:
+def _count(a: PublicAssessment, x: Number) -> str:
     """``1,650 crimes`` / ``1 crime``: a count with its noun, singular when it shows 1."""
     shown = fmt_number(x)
     noun = a.count_noun
@@ -94,17 +96,13 @@ def _count(a: Assessment, x: Number) -> str:
     return f"{shown} {noun}"
 
 
-def _level(a: Assessment, x: Number) -> str:
+def _level(a: PublicAssessment, x: Number) -> str:
     """A level as the tables print it: a count with its noun, or a percentage."""
     return fmt_pct(x, PERCENT_DECIMALS) if a.is_proportion else _count(a, x)
 
 
-def _bare_level(a: Assessment, x: Number) -> str:
+def _bare_level(a: PublicAssessment, x: Number) -> str:
     return fmt_pct(x, PERCENT_DECIMALS) if a.is_proportion else fmt_number(x)
-
-
-def _hidden(a: Assessment, *names: str) -> bool:
-    return any(a.is_suppressed(n) for n in names)
 
 
 def _article(shown: str) -> str:
@@ -121,15 +119,15 @@ def _is_zero(x: Number, decimals: int) -> bool:
     return round_half_up(x, decimals) == 0
 
 
-def _is_survey(a: Assessment) -> bool:
+def _is_survey(a: PublicAssessment) -> bool:
     """A survey measure: it has a wave, or a survey part that applies but failed."""
     reason = a.reason(AssessmentPart.SURVEY)
     return a.survey_wave is not None or (
         reason is not None and reason is not NotAssessedReason.NOT_APPLICABLE)
 
 
-def _target(a: Assessment) -> Iterable[Sentence]:
-    if a.baseline_value is None or _hidden(a, "baseline_value"):
+def _target(a: PublicAssessment) -> Iterable[Sentence]:
+    if a.baseline_value is None:
         return
     noun = "" if a.is_proportion else " recorded"
     level = _level(a, a.baseline_value)
@@ -137,22 +135,21 @@ def _target(a: Assessment) -> Iterable[Sentence]:
         level = level.replace(" ", noun + " ", 1)
     label = a.baseline_label or "baseline"
     text = f"The {label} baseline for {a.measure_name} was {level}."
-    if a.target_text and not _hidden(a, "target_text"):
+    if a.target_text:
         text += f" The target is {a.target_text}."
     yield Sentence(Fact.TARGET, text)
 
 
-def _baseline_change(a: Assessment) -> Iterable[Sentence]:
+def _baseline_change(a: PublicAssessment) -> Iterable[Sentence]:
     """Change from baseline: percentage points for a proportion, a percentage for a count."""
     if a.is_proportion:
-        if (a.rolling_12 is None or a.baseline_value is None
-                or _hidden(a, "rolling_12", "baseline_value")):
+        if a.rolling_12 is None or a.baseline_value is None:
             return
         change = a.rolling_12 - a.baseline_value
         shown = fmt_number(abs(change), PERCENT_DECIMALS)
         size = f"{shown} percentage point"
     else:
-        if a.change_from_baseline_pct is None or _hidden(a, "change_from_baseline_pct"):
+        if a.change_from_baseline_pct is None:
             return
         change = a.change_from_baseline_pct
         shown = size = fmt_pct(abs(change), PERCENT_DECIMALS)
@@ -173,26 +170,27 @@ _POSITION_WORDS = {
 }
 
 
-def _position(a: Assessment) -> Iterable[Sentence]:
+def _position(a: PublicAssessment) -> Iterable[Sentence]:
     if a.trajectory_status is None or _is_survey(a):
         return
     yield Sentence(Fact.POSITION, f"The current position for {a.measure_name} is "
                    f"{_POSITION_WORDS[a.trajectory_status]} the target trajectory.")
 
 
-def _achieved(a: Assessment) -> Iterable[Sentence]:
+def _achieved(a: PublicAssessment) -> Iterable[Sentence]:
     if a.target_achieved and not _is_survey(a):  # a survey says so in its target sentence
         yield Sentence(Fact.ACHIEVED, f"The {a.measure_name} target is currently met.")
 
 
-def _past_target_date(a: Assessment) -> bool:
+def _past_target_date(a: PublicAssessment) -> bool:
     return a.target_by is not None and a.data_to is not None and \
         Month.parse(a.data_to) >= Month.parse(a.target_by)
 
 
-def _projection(a: Assessment) -> Iterable[Sentence]:
-    if (a.trend_projection is None or a.trend_direction is None or _past_target_date(a)
-            or _is_survey(a)):
+def _projection(a: PublicAssessment) -> Iterable[Sentence]:
+    withheld = a.is_withheld("trend_projection")
+    if ((a.trend_projection is None and not withheld) or a.trend_direction is None
+            or _past_target_date(a) or _is_survey(a)):
         return
     with_target = a.target_by is not None and a.trend_sufficient is not None
     flat = a.trend_direction is TrendDirection.FLAT
@@ -200,7 +198,7 @@ def _projection(a: Assessment) -> Iterable[Sentence]:
         when = f"{'until' if flat else 'by'} {Month.parse(a.target_by).label}"
     else:
         when = "over the next twelve months"
-    if _hidden(a, "rolling_12"):
+    if a.trend_projection is None:  # withheld with the position it starts from
         to = ""
     elif flat:
         to = f" at {_bare_level(a, a.trend_projection)}"
@@ -216,12 +214,12 @@ def _projection(a: Assessment) -> Iterable[Sentence]:
     yield Sentence(Fact.PROJECTION, text + ".")
 
 
-def _past_month(a: Assessment) -> Iterable[Sentence]:
+def _past_month(a: PublicAssessment) -> Iterable[Sentence]:
     if a.past_month is None or a.past_month is PastMonth.IN_LINE:
         return
     word = "above" if a.past_month is PastMonth.ABOVE else "below"
     when = Month.parse(a.data_to).label if a.data_to else "the latest month"
-    if a.month_value is None or _hidden(a, "month_value"):
+    if a.month_value is None:
         yield Sentence(Fact.PAST_MONTH, f"The {when} figure for {a.measure_name} was {word} "
                        "the expected level.")
         return
@@ -232,9 +230,8 @@ def _past_month(a: Assessment) -> Iterable[Sentence]:
     yield Sentence(Fact.PAST_MONTH, text + ".")
 
 
-def _comparison(a: Assessment) -> Iterable[Sentence]:
-    if a.rolling_12 is None or a.change_12m is None or _hidden(
-            a, "rolling_12", "change_12m", "previous_rolling_12"):
+def _comparison(a: PublicAssessment) -> Iterable[Sentence]:
+    if a.rolling_12 is None or a.change_12m is None:
         return
     if a.is_proportion:
         pp = a.change_12m_pp if a.change_12m_pp is not None else a.change_12m
@@ -268,13 +265,15 @@ _PEER_WORDS = {
 }
 
 
-def _peers(a: Assessment) -> Iterable[Sentence]:
-    if a.peer_position is None or a.peer_rate is None or a.peer_average is None:
+def _peers(a: PublicAssessment) -> Iterable[Sentence]:
+    if a.peer_position is None:
         return
     where = _PEER_WORDS[a.peer_position]
-    if _hidden(a, "rolling_12", "rolling_12_numerator"):
+    if a.is_withheld("peer_rate", "peer_average"):
         yield Sentence(Fact.PEERS, f"The {a.measure_name} rate is {where} the most similar "
                        "group average.")
+        return
+    if a.peer_rate is None or a.peer_average is None:
         return
     if a.is_proportion:
         yield Sentence(Fact.PEERS, f"The {a.measure_name} of {fmt_pct(a.peer_rate)} is {where} "
@@ -285,7 +284,7 @@ def _peers(a: Assessment) -> Iterable[Sentence]:
                    f"{where} the most similar group average of {avg}.")
 
 
-def _survey(a: Assessment) -> Iterable[Sentence]:
+def _survey(a: PublicAssessment) -> Iterable[Sentence]:
     if a.survey_percent is None or a.survey_ci_low is None or a.survey_ci_high is None:
         return
     level = fmt_pct(a.settings.survey_level * PERCENT_SCALE, 0)
@@ -306,15 +305,14 @@ _SURVEY_TARGET_WORDS = {
 }
 
 
-def _survey_target(a: Assessment) -> Iterable[Sentence]:
+def _survey_target(a: PublicAssessment) -> Iterable[Sentence]:
     """Whether the latest wave meets the target, allowing for its 95% interval (§6, §11).
 
     Only for a target in force: before the strategy starts there is nothing to meet.
     """
     if (not _is_survey(a) or a.target_value is None or a.survey_percent is None
             or a.survey_ci_low is None or a.survey_ci_high is None
-            or a.reason(AssessmentPart.TARGET) is not None
-            or _hidden(a, "target_value", "target_text")):
+            or a.reason(AssessmentPart.TARGET) is not None):
         return
     position = survey_target_position(a.polarity, percent=a.survey_percent,
                                       ci_low=a.survey_ci_low, ci_high=a.survey_ci_high,
@@ -323,7 +321,7 @@ def _survey_target(a: Assessment) -> Iterable[Sentence]:
                    f"{a.measure_name} {_SURVEY_TARGET_WORDS[position]}.")
 
 
-def _not_assessed_reasons(a: Assessment) -> list[NotAssessedReason]:
+def _not_assessed_reasons(a: PublicAssessment) -> list[NotAssessedReason]:
     """The reasons worth a sentence: the rating's, the peers' and suppression, once each."""
     found: list[NotAssessedReason] = []
     if a.rag is None and a.not_assessed_reason is not None:
@@ -336,7 +334,7 @@ def _not_assessed_reasons(a: Assessment) -> list[NotAssessedReason]:
     return [r for r in dict.fromkeys(found) if r is not NotAssessedReason.NOT_APPLICABLE]
 
 
-def _not_assessed(a: Assessment) -> Iterable[Sentence]:
+def _not_assessed(a: PublicAssessment) -> Iterable[Sentence]:
     for reason in _not_assessed_reasons(a):
         yield Sentence(Fact.NOT_ASSESSED, reason.sentence)
 
@@ -346,7 +344,7 @@ def _own_words(text: str) -> str:
     return " ".join(text.split()).rstrip(".")
 
 
-def _monitor(a: Assessment) -> Iterable[Sentence]:
+def _monitor(a: PublicAssessment) -> Iterable[Sentence]:
     """A monitor-only target in its own words: why it has no target, and the plan's target."""
     if a.monitor_reason:
         yield Sentence(Fact.MONITOR,
@@ -355,7 +353,7 @@ def _monitor(a: Assessment) -> Iterable[Sentence]:
         yield Sentence(Fact.MONITOR, f"The plan's target: {_own_words(a.plan_target)}.")
 
 
-def _monitor_or_not_assessed(a: Assessment) -> Iterable[Sentence]:
+def _monitor_or_not_assessed(a: PublicAssessment) -> Iterable[Sentence]:
     """The reasons worth a sentence, a monitor target's own words replacing the generic one."""
     own = tuple(_monitor(a))
     generic = NotAssessedReason.MONITOR_ONLY.sentence
@@ -367,17 +365,18 @@ _RULES = (_target, _baseline_change, _position, _achieved, _projection, _past_mo
           _comparison, _peers, _survey, _survey_target, _monitor_or_not_assessed)
 
 
-def sentences(a: Assessment) -> tuple[Sentence, ...]:
+def sentences(a: PublicAssessment) -> tuple[Sentence, ...]:
     """Every sentence of ``a`` with the fact it states, in bulletin order."""
-    return tuple(s for rule in _RULES for s in rule(a))
+    view = public_view(a)
+    return tuple(s for rule in _RULES for s in rule(view))
 
 
-def narrate(assessment: Assessment) -> tuple[str, ...]:
+def narrate(assessment: PublicAssessment) -> tuple[str, ...]:
     """The sentences of one measure's narrative (methods §12)."""
     return tuple(s.text for s in sentences(assessment))
 
 
-def _outcome_reason_sentence(a: Assessment) -> str | None:
+def _outcome_reason_sentence(a: PublicAssessment) -> str | None:
     if (a.rag is not None or a.not_assessed_reason is None
             or a.not_assessed_reason is NotAssessedReason.NOT_APPLICABLE):
         return None
@@ -387,7 +386,7 @@ def _outcome_reason_sentence(a: Assessment) -> str | None:
     return f"For {a.measure_name}, {sentence[0].lower()}{sentence[1:]}"
 
 
-def narrate_outcome(assessments: Sequence[Assessment]) -> str:
+def narrate_outcome(assessments: Sequence[PublicAssessment]) -> str:
     """One paragraph for an outcome: its measures' key sentences, then the outcome rating.
 
     Key sentences come in the fixed order position, projection, notable month,
@@ -396,6 +395,7 @@ def narrate_outcome(assessments: Sequence[Assessment]) -> str:
     The rating is :func:`cdrp_lib.stats.rag.outcome_rag`.
     """
     parts: list[str] = []
+    assessments = [public_view(a) for a in assessments]
     by_measure = [sentences(a) for a in assessments]
     for slot in OUTCOME_ORDER:
         for found in by_measure:

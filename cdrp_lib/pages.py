@@ -42,6 +42,7 @@ from cdrp_lib.areas import slugify
 from cdrp_lib.assessment import Assessment
 from cdrp_lib.errors import NotFoundError
 from cdrp_lib.periods import MONTH_NAMES, Month
+from cdrp_lib.public import public_view
 from cdrp_lib.stats.disclosure import SENSITIVE_THEMES
 from cdrp_lib.version import __version__
 
@@ -220,40 +221,10 @@ def _produced_on(text: str) -> str:
 # ----------------------------------------------------------------------------- disclosure
 
 
-def _small(x: Any, threshold: int) -> bool:
-    return isinstance(x, (int, float)) and 0 < x < threshold
-
-
 def public_json(a: Assessment) -> dict[str, Any]:
-    """:meth:`Assessment.to_json` with every figure disclosure control withholds blanked.
-
-    The fields assess() flagged (``suppressed_fields``) become ``null``; so do
-    the monthly values of flagged history and SPC months and, for a sensitive
-    theme's counts, any month of 1 to threshold-1 (methods §9: what charts and
-    tables never show is not published in the JSON either).
-    """
-    doc = a.to_json()
-    hidden = set(a.suppressed_fields)
-    for name in hidden - {"history", "spc_points"}:
-        if name in doc:
-            doc[name] = None
-    k = a.settings.suppression_threshold
-    sensitive_counts = a.kind == "count" and (a.suppressed or a.theme in SENSITIVE_THEMES)
-    hidden_months: set[str] = set()
-    for point in doc["history"]:
-        small = sensitive_counts and (_small(point["value"], k) or _small(point["rolling_12"], k))
-        if point["suppressed"] or small:
-            hidden_months.add(point["month"])
-            point["value"] = None
-            point["rolling_12"] = None
-        elif point["rolling_suppressed"]:  # its 12 months include a hidden one
-            point["rolling_12"] = None
-    if "spc_points" in hidden or hidden_months or sensitive_counts:
-        for point in doc["spc_points"]:
-            if (point["month"] in hidden_months or (sensitive_counts and _small(point["value"], k))
-                    or ("spc_points" in hidden and a.kind == "proportion")):
-                point["value"] = None
-    return doc
+    """The figures.json record of ``a``: its public view (methods §9), every withheld
+    figure ``null`` (:meth:`cdrp_lib.public.PublicAssessment.to_json`)."""
+    return public_view(a).to_json()
 
 
 # ----------------------------------------------------------------------------- fragments
@@ -300,7 +271,7 @@ def _rag_badge(a: Assessment) -> str:
 def _facts(a: Assessment) -> tuple[Sentence, ...]:
     from cdrp_lib.narrative import sentences
 
-    return sentences(a)
+    return sentences(public_view(a))
 
 
 def _paragraph(texts: Sequence[str], css: str = "", strong: bool = False) -> str:
@@ -394,19 +365,21 @@ def _measure_section(b: _Builder, a: Assessment, ctx: ThemeContext,
     if source == SOURCE_SURVEY:
         series = _chart_waves(waves, a)
         b.add("<h3>Survey results</h3>")
-        b.figure(charts.survey_chart(series), key, "survey-chart")
-        b.figure(tables.survey_table(series[-SURVEY_WAVES_IN_TABLE:]), key, "survey-table")
+        b.figure(charts.survey_chart([public_view(w) for w in series]), key, "survey-chart")
+        b.figure(tables.survey_table([public_view(w) for w in series[-SURVEY_WAVES_IN_TABLE:]]),
+                 key, "survey-table")
     else:
         b.add("<h3>Position against the target</h3>")
+        view = public_view(a)
         if a.is_proportion and ctx.theme in SENSITIVE_THEMES:
-            b.figure(charts.repeat_rate_chart(a), key, "repeat-rate-chart")
-            b.figure(tables.performance_table(a), key, "performance-table")
-            b.figure(tables.repeat_table([a]), key, "repeat-table")
+            b.figure(charts.repeat_rate_chart(view), key, "repeat-rate-chart")
+            b.figure(tables.performance_table(view), key, "performance-table")
+            b.figure(tables.repeat_table([view]), key, "repeat-table")
         else:
-            b.figure(charts.performance_chart(a), key, "performance-chart")
-            b.figure(tables.performance_table(a), key, "performance-table")
+            b.figure(charts.performance_chart(view), key, "performance-chart")
+            b.figure(tables.performance_table(view), key, "performance-table")
         b.add("<h3>Month by month</h3>")
-        b.figure(charts.control_chart(a), key, "control-chart")
+        b.figure(charts.control_chart(view), key, "control-chart")
     rest = [s.text for s in facts if s.fact not in shown_above]
     if rest:
         b.add("<h3>Summary of performance</h3>")
@@ -433,7 +406,8 @@ def _monitoring_section(b: _Builder, indicators: Sequence[Assessment],
               if not a.is_proportion and _source(a, measures) != SOURCE_SURVEY]
     others = [a for a in indicators if a not in counts]
     if counts:
-        b.figure(charts.small_multiple(counts), "monitoring", "small-multiples")
+        b.figure(charts.small_multiple([public_view(a) for a in counts]), "monitoring",
+                 "small-multiples")
         lines = []
         for a in counts:
             said = [s.text for s in _facts(a) if s.fact is Fact.COMPARISON]
@@ -446,12 +420,12 @@ def _monitoring_section(b: _Builder, indicators: Sequence[Assessment],
         key = _key(a)
         b.add(f'<h3 id="{_e(_heading_id(a))}">{_e(a.measure_name)}</h3>')
         if _source(a, measures) == SOURCE_SURVEY:
-            series = _chart_waves(waves.get(key, ()), a)
+            series = [public_view(w) for w in _chart_waves(waves.get(key, ()), a)]
             b.figure(charts.survey_chart(series), key, "survey-chart")
             b.figure(tables.survey_table(series[-SURVEY_WAVES_IN_TABLE:]), key, "survey-table")
         else:
-            b.figure(charts.repeat_rate_chart(a), key, "repeat-rate-chart")
-            b.figure(tables.repeat_table([a]), key, "repeat-table")
+            b.figure(charts.repeat_rate_chart(public_view(a)), key, "repeat-rate-chart")
+            b.figure(tables.repeat_table([public_view(a)]), key, "repeat-table")
         said = [s.text for s in _facts(a) if s.fact in (Fact.COMPARISON, Fact.SURVEY,
                                                          Fact.PAST_MONTH)]
         b.add(_paragraph(said, "narrative"))
@@ -503,8 +477,9 @@ def compose_theme_page(assessments: Sequence[Assessment], ctx: ThemeContext,
     else:
         from cdrp_lib import tables
 
-        b.figure(tables.targets_table(targeted, caption=f"{ctx.theme_title}: targets at a "
-                                      "glance"), "targets")
+        b.figure(tables.targets_table([public_view(a) for a in targeted],
+                                      caption=f"{ctx.theme_title}: targets at a glance"),
+                 "targets")
     for a in targeted:
         _measure_section(b, a, ctx, waves.get(_key(a), ()))
     _monitoring_section(b, indicators, ctx.measures, waves)
@@ -597,7 +572,7 @@ def compose_summary_page(assessments: Sequence[Assessment], ctx: SummaryContext)
     b.add('<h2 id="executive-summary">Executive summary</h2>')
     shown = False
     for theme in bulletin.themes:
-        rows = tables.outcome_rows([a for a in targeted if a.theme == theme.id])
+        rows = tables.outcome_rows([public_view(a) for a in targeted if a.theme == theme.id])
         if not rows:
             continue
         shown = True
@@ -607,8 +582,9 @@ def compose_summary_page(assessments: Sequence[Assessment], ctx: SummaryContext)
         b.add("<p>The partnership has set no targets, so there is nothing to rate.</p>")
     b.add('<h2 id="targets">All targets</h2>')
     if targeted:
-        b.figure(tables.targets_table(targeted, caption="All targets: baseline, current "
-                                      "position, status and rating"), "targets")
+        b.figure(tables.targets_table([public_view(a) for a in targeted],
+                                      caption="All targets: baseline, current position, "
+                                      "status and rating"), "targets")
     else:
         b.add("<p>No targets are set in this partnership's params.</p>")
     indicators = [a for a in assessments if a.target_id is None and a.theme == SUMMARY]

@@ -44,15 +44,25 @@ from cdrp_lib.params import (
     Measure,
     MonitorTarget,
     SetTarget,
+    SuppressionParams,
 )
 from cdrp_lib.periods import Month
-from cdrp_lib.stats.disclosure import hidden_totals, requires_suppression, window_months
+from cdrp_lib.public import public_view
+from cdrp_lib.stats.disclosure import (
+    hidden_totals,
+    requires_suppression,
+    suppress_table,
+    window_months,
+    withheld_closure,
+)
 from cdrp_lib.stats.enums import (
     NotAssessedReason,
+    Suppression,
     TrajectoryStatus,
 )
 from cdrp_lib.stats.rag import measure_rag, survey_rag
 from cdrp_lib.stats.rolling import MONTHS_IN_YEAR
+from cdrp_lib.stats.rounding import round_half_up_int
 from cdrp_lib.stats.settings import MethodSettings
 from cdrp_lib.stats.trajectory import (
     change_from_baseline_pct,
@@ -66,7 +76,6 @@ if TYPE_CHECKING:
 
 
 
-_DISCLOSURE_SOURCES = frozenset({"domestic_abuse"})
 
 
 def count_noun(measure: Measure) -> str:
@@ -143,6 +152,7 @@ def assess(
     sub_area: bool = False,
     max_lag_months: int | None = None,
     outcome_title: str | None = None,
+    suppression: SuppressionParams | None = None,
 ) -> Assessment:
     """Assess one measure's series against its target at ``month`` (methods §0-§13).
 
@@ -153,7 +163,9 @@ def assess(
     itself); ``populations`` maps every member, this one included, to its
     population for the year of the 12 months assessed.  Never raises for short,
     gappy or all-zero data: whatever cannot be computed is ``None`` with a
-    reason in ``reasons``.
+    reason in ``reasons``.  ``suppression`` (bulletin.yaml's settings; its defaults
+    when None) says whether the measure is under disclosure control (§9): a
+    sensitive source, or a ``sub_area`` when breakdowns below a partnership are.
     """
     s = settings or MethodSettings()
     bulletin_month = Month.parse(month)
@@ -190,13 +202,14 @@ def assess(
         own_reason, plan = monitor_words(target)
         identity.update(monitor_reason=own_reason, plan_target=plan)
     not_applicable = _not_applicable(kind, is_survey)
-    disclose_with_care = (requires_suppression(identity["theme"], sub_area)
-                          or measure.source in _DISCLOSURE_SOURCES)
+    sup = suppression or SuppressionParams()
+    disclose_with_care = requires_suppression(measure.source, sub_area, sup.sources,
+                                              sup.below_partnership)
     if late or t is None:
         late_a = _late(identity, target, s, all_levels, not_applicable)
         if disclose_with_care:
             late_a = _suppress(late_a, all_levels, None, None, s)
-        return dataclasses.replace(late_a, narrative=narrate(late_a))
+        return dataclasses.replace(late_a, narrative=narrate(public_view(late_a)))
 
     levels = build_levels(values, dens, kind, t)
     population = (populations or {}).get(partnership)
@@ -292,7 +305,7 @@ def assess(
     if disclose_with_care:
         baseline_end = target.baseline.last if isinstance(target, SetTarget) else None
         assessment = _suppress(assessment, levels, t, baseline_end, s)
-    return dataclasses.replace(assessment, narrative=narrate(assessment))
+    return dataclasses.replace(assessment, narrative=narrate(public_view(assessment)))
 
 
 def _first_reason(reasons: Mapping[AssessmentPart, NotAssessedReason],
@@ -332,6 +345,23 @@ def _small(x: float | None, threshold: int) -> bool:
     return x is not None and 0 < x < threshold
 
 
+def _hidden_cases(a: Assessment, threshold: int) -> set[str]:
+    """A rate's repeats and cases as the repeat table publishes them (§9 worked example):
+    the repeats of 1-4, and a second cell or the total whenever the hidden one could
+    otherwise be worked out (:func:`cdrp_lib.stats.disclosure.suppress_table`)."""
+    num, den = a.rolling_12_numerator, a.rolling_12_denominator
+    if num is None or den is None:
+        return set()
+    repeats, total = round_half_up_int(num), round_half_up_int(den)
+    published = suppress_table([("repeats", repeats), ("others", total - repeats)], threshold)
+    hidden = set()
+    if published.cells[0].status is not Suppression.SHOWN:
+        hidden.add("rolling_12_numerator")
+    if published.total.status is not Suppression.SHOWN:
+        hidden.add("rolling_12_denominator")
+    return hidden
+
+
 def _suppress(a: Assessment, levels: Levels, t: Month | None, baseline_end: Month | None,
               s: MethodSettings) -> Assessment:
     """§9: flag every figure that would disclose a count of 1-4 or a % of fewer than 10 cases.
@@ -341,8 +371,10 @@ def _suppress(a: Assessment, levels: Levels, t: Month | None, baseline_end: Mont
     (:func:`cdrp_lib.stats.disclosure.hidden_totals`): every total that adds up a
     hidden month (a rolling 12 months in the chart, the current or previous
     12 months, the baseline year) is hidden, since beside the months shown it would
-    give the hidden one back.  The figures stay in the Assessment (the rating uses
-    them); tables, charts and narrative must not show the flagged ones.  ``t`` is
+    give the hidden one back; the field rules are
+    :data:`cdrp_lib.stats.disclosure.WITHHELD_WITH`.  The figures stay in the
+    Assessment (the rating uses them): :func:`cdrp_lib.public.public_view` blanks the
+    flagged ones, and tables, charts, narrative and figures.json read only that view.  ``t`` is
     None when the data is late: then only the history is flagged.
     """
     k, min_den = s.suppression_threshold, s.min_denominator
@@ -374,17 +406,8 @@ def _suppress(a: Assessment, levels: Levels, t: Month | None, baseline_end: Mont
         for name, den in checks.items():
             if getattr(a, name) is not None and (den is None or den < min_den):
                 hidden.add(name)
-        for name in ("rolling_12_numerator", "rolling_12_denominator"):
-            if _small(getattr(a, name), k):
-                hidden.add(name)
-    if hidden & {"rolling_12", "previous_rolling_12"}:
-        hidden |= {"change_12m", "change_12m_pct", "change_12m_pp"}
-    if hidden & {"rolling_12", "rolling_12_numerator"}:  # a rate on a public population
-        hidden |= {"peer_rate", "peer_distance", "peer_distance_pct", "peer_excess"}
-    if hidden & {"rolling_12", "baseline_value"}:
-        hidden |= {"change_from_baseline_pct", "reduction_required_pct"}
-    if "baseline_value" in hidden:
-        hidden |= {"target_value", "required_change", "target_text"}
+        hidden |= _hidden_cases(a, k)
+    hidden = set(withheld_closure(hidden))
     history = []
     for p in a.history:
         m = Month.parse(p.month)

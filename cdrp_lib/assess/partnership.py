@@ -27,8 +27,10 @@ from cdrp_lib.params import (
     BulletinParams,
     Measure,
     Partnership,
+    SuppressionParams,
 )
 from cdrp_lib.periods import Month
+from cdrp_lib.public import public_view
 from cdrp_lib.stats.enums import (
     NotAssessedReason,
 )
@@ -75,7 +77,8 @@ def assess_partnership(
     settings = method_settings(bulletin, p) if bulletin is not None else MethodSettings()
     name = p.name if p is not None else names.get(partnership, partnership)
     synthetic = p.synthetic if p is not None else False
-    context = _StoreContext(store, params, month)
+    context = _StoreContext(store, params, month,
+                            bulletin.suppression if bulletin is not None else None)
     out: list[Assessment] = []
     targeted: set[str] = set()
     for target in (p.targets if p is not None else ()):
@@ -174,16 +177,18 @@ def _measureless(target: AnyTarget, partnership: str, name: str, month: str,
         outcome_title=outcome_title or target.outcome_title, lead_agency=target.lead,
         not_assessed_reason=NotAssessedReason.MONITOR_ONLY, reasons=reasons, settings=settings,
         monitor_reason=reason, plan_target=plan)
-    return dataclasses.replace(a, narrative=narrate(a))
+    return dataclasses.replace(a, narrative=narrate(public_view(a)))
 
 
 class _StoreContext:
     """Reads what :func:`assess` needs from the store, each series once."""
 
-    def __init__(self, store: Store, params: Mapping[str, Any], month: str) -> None:
+    def __init__(self, store: Store, params: Mapping[str, Any], month: str,
+                 suppression: SuppressionParams | None = None) -> None:
         self.store = store
         self.params = params
         self.month = month
+        self.suppression = suppression
         self._frames: dict[tuple[str, str], tuple[dict[str, float | None],
                                                   dict[str, float | None]]] = {}
         self._loaded: set[str] = set()
@@ -254,7 +259,7 @@ class _StoreContext:
                       peer_denominators=peer_dens or None, populations=populations,
                       settings=settings, denominators=dens, survey=waves,
                       synthetic=synthetic, sub_area=sub_area, max_lag_months=lag,
-                      outcome_title=outcome_title)
+                      outcome_title=outcome_title, suppression=self.suppression)
 
 
 def _missing(value: Any) -> bool:

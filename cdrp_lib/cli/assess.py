@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cdrp_lib.assessment import Assessment
+    from cdrp_lib.public import PublicAssessment
 
 HELP = "assess one measure of one partnership for a month (figures, statuses, RAG, narrative)"
 DEFAULT_STORE = Path("outputs/store.duckdb")
@@ -32,13 +32,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--params", type=Path, default=DEFAULT_PARAMS,
                         help=f"params folder (default {DEFAULT_PARAMS})")
     parser.add_argument("--json", action="store_true",
-                        help="print the Assessment as JSON instead of a table")
+                        help="print the Assessment as JSON instead of a table (as figures.json "
+                             "publishes it: figures withheld by disclosure control are null)")
 
 
 def run(args: argparse.Namespace) -> int:
     from cdrp_lib.assess import assess_partnership, cached_params
     from cdrp_lib.errors import NotFoundError
     from cdrp_lib.periods import Month
+    from cdrp_lib.public import public_view
     from cdrp_lib.store import Store
 
     month = str(Month.parse(args.month))
@@ -57,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         chosen = [a for a in found if a.target_id not in sub_area_targets] or found
     if not chosen:
         raise NotFoundError(f"nothing to assess for {args.measure!r} in {args.partnership!r}")
-    assessment = chosen[0]
+    assessment = public_view(chosen[0])
     if args.json:
         print(json.dumps(assessment.to_json(), indent=2, allow_nan=False))
     else:
@@ -69,53 +71,55 @@ def _row(label: str, text: str) -> str:
     return f"  {label:<{LABEL_WIDTH}}{text}"
 
 
-def render_text(a: Assessment) -> str:
+def render_text(a: PublicAssessment) -> str:
     """A short human-readable summary: the key figures, the rating and the narrative.
 
-    Figures flagged by disclosure control print as the suppression mark, as in tables.
+    Reads the public view (an Assessment passed instead is viewed first): a figure
+    withheld by disclosure control prints as the suppression mark.
     """
     from cdrp_lib.periods import Month
-    from cdrp_lib.stats.disclosure import primary_mark
+    from cdrp_lib.public import public_view
     from cdrp_lib.stats.rag import NOT_ASSESSED_MARK
     from cdrp_lib.stats.rounding import fmt_number, fmt_pct, fmt_signed, fmt_signed_pct
 
-    hidden = primary_mark(a.settings.suppression_threshold)
+    a = public_view(a)
+    hidden = a.count_mark
 
     def shown(name: str, x: float | None, decimals: int = 0) -> str:
-        return hidden if x is not None and a.is_suppressed(name) else fmt_number(x, decimals)
+        return hidden if a.is_withheld(name) else fmt_number(x, decimals)
 
     def level(name: str, x: float | None) -> str:
-        if x is not None and a.is_suppressed(name):
+        if a.is_withheld(name):
             return hidden
         return fmt_pct(x) if a.is_proportion else fmt_number(x)
 
     data_to = Month.parse(a.data_to).label if a.data_to else "no data"
     lines = [f"{a.measure_name}: {a.partnership_name}, {Month.parse(a.month).label} "
              f"(data to {data_to})" + ("  [SYNTHETIC]" if a.synthetic else "")]
-    if a.target_text and not a.is_suppressed("target_text"):
+    if a.target_text:
         baseline = level("baseline_value", a.baseline_value)
         lines.append(_row("Target", f"{a.target_text} (baseline {a.baseline_label}: "
                           f"{baseline})"))
     change = ""
-    if a.change_12m is not None and not a.is_suppressed("change_12m"):
+    if a.change_12m is not None:
         unit = " pp" if a.is_proportion else ""
         change = f"; change {fmt_signed(a.change_12m, 1 if a.is_proportion else 0)}{unit}"
         if a.change_12m_pct is not None and not a.is_proportion:
             change += f", {fmt_signed_pct(a.change_12m_pct)}"
-    if a.rolling_12 is not None or a.survey_percent is None:
+    if a.rolling_12 is not None or a.is_withheld("rolling_12") or a.survey_percent is None:
         lines.append(_row("Rolling 12 months", f"{level('rolling_12', a.rolling_12)} (previous "
                           f"{level('previous_rolling_12', a.previous_rolling_12)}{change})"))
     if a.trajectory_status is not None:
-        # the limits are drawn from the baseline: hidden with it, as on the chart
         lines.append(_row("Trajectory", f"{a.trajectory_status.words} (month "
                           f"{a.trajectory_month_index} of {a.trajectory_months}: limits "
-                          f"{shown('target_value', a.trajectory_lower, 1)} to "
-                          f"{shown('target_value', a.trajectory_upper, 1)})"))
+                          f"{shown('trajectory_lower', a.trajectory_lower, 1)} to "
+                          f"{shown('trajectory_upper', a.trajectory_upper, 1)})"))
     if a.past_month is not None:
         lines.append(_row("Past month", f"{a.past_month.words}: "
                           f"{level('month_value', a.month_value)} (expected "
                           f"{fmt_number(a.expected_low)} to {fmt_number(a.expected_high)})"))
-    if a.trend_projection is not None and a.trend_method is not None:
+    if ((a.trend_projection is not None or a.is_withheld("trend_projection"))
+            and a.trend_method is not None):
         verdict = {True: "sufficient", False: "not sufficient", None: "no target"}[
             a.trend_sufficient]
         lines.append(_row(f"Trend ({a.trend_method.value})",
@@ -123,7 +127,8 @@ def render_text(a: Assessment) -> str:
                           f"{verdict}"))
     if a.peer_position is not None:
         lines.append(_row("Most similar group", f"{a.peer_position.words}: "
-                          f"{shown('peer_rate', a.peer_rate, 1)} vs {fmt_number(a.peer_average, 1)}"
+                          f"{shown('peer_rate', a.peer_rate, 1)} vs "
+                          f"{shown('peer_average', a.peer_average, 1)}"
                           f" (phi {fmt_number(a.peer_phi, 2)})"))
     if a.survey_percent is not None:
         lines.append(_row("Survey", f"{fmt_pct(a.survey_percent)} ({fmt_pct(a.survey_ci_low)}"

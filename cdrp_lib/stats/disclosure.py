@@ -39,11 +39,41 @@ from cdrp_lib.stats.settings import DEFAULT_MIN_DENOMINATOR, DEFAULT_SUPPRESSION
 
 SECONDARY_MARK = "[c]"
 SENSITIVE_THEMES = frozenset({"domestic_abuse"})
+#: The sources whose counts are under disclosure control when params say nothing
+#: (bulletin.yaml ``suppression.sources`` replaces it).
+SENSITIVE_SOURCES = frozenset({"domestic_abuse"})
 PERCENT = 100
+
+#: The field rules of §9 (secondary suppression across the figures of one measure):
+#: when any field of the left set is withheld, every field of the right set is withheld
+#: too, because beside the figures left shown it would give the withheld one back.
+WITHHELD_WITH: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
+    # a rate and the cases it rests on give back the count of repeats (and vice versa)
+    (frozenset({"rolling_12_numerator", "rolling_12_denominator"}), frozenset({"rolling_12"})),
+    # a change whose either end is hidden differences back to it
+    (frozenset({"rolling_12", "previous_rolling_12"}),
+     frozenset({"change_12m", "change_12m_pct", "change_12m_pp"})),
+    # a rate per 1,000 on a public population is the total in disguise, and the pooled
+    # group average (with its funnel limits) adds this partnership's total to its peers'
+    (frozenset({"rolling_12", "rolling_12_numerator"}),
+     frozenset({"peer_rate", "peer_distance", "peer_distance_pct", "peer_excess",
+                "peer_average", "peer_lower", "peer_upper"})),
+    (frozenset({"rolling_12", "baseline_value"}),
+     frozenset({"change_from_baseline_pct", "reduction_required_pct"})),
+    # the projection starts from the current position it extends
+    (frozenset({"rolling_12"}), frozenset({"trend_projection"})),
+    # the target is the baseline less a published percentage
+    (frozenset({"baseline_value"}), frozenset({"target_value", "required_change", "target_text"})),
+    # the trajectory runs from the baseline to the target: two of its points give both
+    (frozenset({"baseline_value", "target_value", "target_text"}),
+     frozenset({"trajectory_target", "trajectory_lower", "trajectory_upper", "spc_target"})),
+)
 
 __all__ = [
     "SECONDARY_MARK",
+    "SENSITIVE_SOURCES",
     "SENSITIVE_THEMES",
+    "WITHHELD_WITH",
     "Cell",
     "SuppressedTable",
     "disclosed_months",
@@ -54,6 +84,7 @@ __all__ = [
     "show_percentage",
     "suppress_table",
     "window_months",
+    "withheld_closure",
 ]
 
 
@@ -62,9 +93,28 @@ def primary_mark(threshold: int = DEFAULT_SUPPRESSION_THRESHOLD) -> str:
     return f"<{threshold}"
 
 
-def requires_suppression(theme: str, below_csp: bool) -> bool:
-    """Whether a figure needs disclosure control: sensitive themes, or any sub-CSP breakdown."""
-    return below_csp or theme in SENSITIVE_THEMES
+def requires_suppression(source: str, below_csp: bool,
+                         sources: Collection[str] = SENSITIVE_SOURCES,
+                         below_partnership: bool = True) -> bool:
+    """Whether a measure's counts need disclosure control: those of a sensitive source,
+    or any breakdown below a partnership.
+
+    ``sources`` and ``below_partnership`` are bulletin.yaml's ``suppression`` settings.
+    """
+    return (below_partnership and below_csp) or source in sources
+
+
+def withheld_closure(names: Iterable[str]) -> frozenset[str]:
+    """``names`` with every field :data:`WITHHELD_WITH` withholds alongside them."""
+    out = set(names)
+    grew = True
+    while grew:
+        grew = False
+        for when, then in WITHHELD_WITH:
+            if out & when and not then <= out:
+                out |= then
+                grew = True
+    return frozenset(out)
 
 
 def _count(n: int, what: str) -> int:
