@@ -372,7 +372,7 @@ def test_survey_chart_draws_every_wave_and_states_the_latest_interval(
 
 def _drawn_figure(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """Keep each figure a chart draws (it is closed once encoded)."""
-    from cdrp_lib import charts
+    from cdrp_lib.charts import base as charts  # where every chart encodes its PNG
 
     figures: list[object] = []
     encode = charts._png

@@ -1,0 +1,246 @@
+"""The performance chart: the rolling 12-month position against the target trajectory (§1)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from cdrp_lib import palette
+from cdrp_lib.assessment import AssessmentPart, HistoryPoint
+from cdrp_lib.charts.base import (
+    BASELINE_MARKER,
+    BASELINE_YEAR_MONTHS,
+    DEFAULT_MONTHS,
+    LINE_WIDTH,
+    MARKER_SIZE,
+    MAX_MONTHS,
+    RECENT_MONTHS,
+    STATUS_MARKERS,
+    WIDE_SIZE,
+    Chart,
+    _chart,
+    _csv,
+    _csv_number,
+    _drop_leading_gaps,
+    _figure,
+    _floor_at_zero,
+    _hidden_sentence,
+    _hidden_totals_sentence,
+    _is_rate,
+    _label,
+    _legend,
+    _level,
+    _level_with_noun,
+    _month_axis,
+    _nan,
+    _no_data,
+    _rolling_csv,
+    _sentence,
+    _style,
+    _target_hidden,
+    _until,
+    _value_axis,
+    _why,
+)
+from cdrp_lib.periods import Month
+from cdrp_lib.public import PublicAssessment, public_view
+from cdrp_lib.stats.enums import (
+    Polarity,
+    TrajectoryStatus,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+
+# ----------------------------------------------------------------------------- performance
+
+
+def _good_status(polarity: Polarity) -> TrajectoryStatus:
+    return (TrajectoryStatus.ABOVE if polarity is Polarity.HIGHER_IS_BETTER
+            else TrajectoryStatus.BELOW)
+
+
+def _status_label(status: TrajectoryStatus, polarity: Polarity) -> str:
+    """Legend wording: which side is better depends on the polarity."""
+    words = _sentence(status.words)
+    if status is TrajectoryStatus.ON:
+        return f"{words} (within the limits)"
+    return f"{words} ({'better' if status is _good_status(polarity) else 'worse'})"
+
+
+def _status_colour(status: TrajectoryStatus, polarity: Polarity) -> str:
+    if status is TrajectoryStatus.ON:
+        return palette.ON_TARGET
+    return palette.BETTER if status is _good_status(polarity) else palette.WORSE
+
+
+_POSITION_WORDS: dict[TrajectoryStatus, str] = {
+    TrajectoryStatus.BELOW: "below the target trajectory",
+    TrajectoryStatus.ON: "in line with the target trajectory",
+    TrajectoryStatus.ABOVE: "above the target trajectory",
+}
+
+
+def _window(a: PublicAssessment) -> list[HistoryPoint]:
+    """The months a performance chart shows (see DEFAULT_MONTHS and MAX_MONTHS)."""
+    end = Month.parse(a.month)
+    start = end - (DEFAULT_MONTHS - 1)
+    if a.strategy_start is not None:
+        start = min(start, Month.parse(a.strategy_start) - BASELINE_YEAR_MONTHS)
+    start = max(start, end - (MAX_MONTHS - 1))
+    return _drop_leading_gaps([p for p in _until(a) if p.month >= str(start)])
+
+
+def _baseline_month(a: PublicAssessment) -> str | None:
+    return None if a.strategy_start is None else str(Month.parse(a.strategy_start) - 1)
+
+
+def _performance_alt(a: PublicAssessment, points: Sequence[HistoryPoint], hidden: int,
+                     totals_only: int = 0) -> str:
+    parts: list[str] = []
+    status = a.trajectory_status
+    if a.is_withheld("rolling_12"):
+        text = f"The rolling 12-month figure for {a.measure_name} in {_label(a.month)} is " \
+               "not shown to protect the people involved"
+        if status is not None:
+            text += f"; it is {_POSITION_WORDS[status]}"
+        parts.append(text + ".")
+    elif a.rolling_12 is None:
+        parts.append(f"No rolling 12-month figure for {a.measure_name} is available for "
+                     f"{_label(a.month)}.")
+    else:
+        what = "rate" if _is_rate(a) else "total"
+        text = f"{a.measure_name}: the rolling 12-month {what} was " \
+               f"{_level_with_noun(a, a.rolling_12)} in {_label(a.month)}"
+        if status is not None and (a.trajectory_target is not None
+                                   or a.is_withheld("trajectory_target")):
+            text += f", {_POSITION_WORDS[status]}"
+            if not _target_hidden(a):
+                text += f" of {_level(a, a.trajectory_target)}"
+                if a.trajectory_lower is not None and a.trajectory_upper is not None:
+                    text += (f" (limits {_level(a, a.trajectory_lower)} to "
+                             f"{_level(a, a.trajectory_upper)})")
+        parts.append(text)
+    if status is not None:
+        recent = [p.trajectory_status for p in points if p.trajectory_status is not None]
+        recent = recent[-RECENT_MONTHS:]
+        if recent:
+            same = sum(1 for st in recent if st is status)
+            lead = "; " if parts[-1][-1] != "." else " "
+            verb = "was" if same == 1 else "were"
+            sentence = f"{same} of the last {len(recent)} months {verb} {status.words}."
+            parts[-1] += lead + (sentence if lead == "; " else _sentence(sentence))
+    if parts and not parts[-1].endswith("."):
+        parts[-1] += "."
+    if a.target_achieved:
+        parts.append("The target is currently met.")
+    if a.target_value is not None and not _target_hidden(a):
+        by = f" by {_label(a.target_by)}" if a.target_by else ""
+        target = f"The target is {_level_with_noun(a, a.target_value)}{by}"
+        if a.baseline_value is not None:
+            base = f"the {a.baseline_label} baseline" if a.baseline_label else "the baseline"
+            target += f"; {base} was {_level(a, a.baseline_value)}"
+        parts.append(target + ".")
+    reason = _why(a, AssessmentPart.TARGET, AssessmentPart.TRAJECTORY)
+    if reason is not None:
+        parts.append(reason.sentence)
+    if hidden:
+        parts.append(_hidden_sentence(a, hidden))
+    if totals_only:
+        parts.append(_hidden_totals_sentence(totals_only))
+    return " ".join(parts)
+
+
+def performance_chart(a: PublicAssessment) -> Chart:
+    """The rolling 12-month position against the target trajectory and its limits (§1).
+
+    Each month with a trajectory is marked by shape and colour: triangle down
+    below, circle on, triangle up above target; the legend says which side is
+    better for the measure's polarity.  The baseline is a diamond at the last
+    month of the baseline year (a dotted line when that month is off the chart)
+    and the target level a dash-dot line.
+    """
+    a = public_view(a)
+    points = _window(a)
+    hidden = sum(1 for p in points if p.suppressed)
+    totals_only = sum(1 for p in points if p.rolling_suppressed and not p.suppressed)
+    months = [p.month for p in points]
+    title = f"{a.measure_name}: rolling 12-month position against the target trajectory"
+    alt = _performance_alt(a, points, hidden, totals_only)
+    mark = a.mark
+    show_target = not _target_hidden(a)
+    rows = [
+        [p.month,
+         mark if p.suppressed else _csv_number(p.value),
+         _rolling_csv(a, p),
+         *([_csv_number(p.trajectory_target), _csv_number(p.trajectory_lower),
+            _csv_number(p.trajectory_upper)] if show_target else [mark] * 3),
+         "" if p.trajectory_status is None else p.trajectory_status.value]
+        for p in points
+    ]
+    table = _csv(["month", "monthly_value", "rolling_12", "trajectory", "lower_limit",
+                  "upper_limit", "status"], rows)
+    with _style():
+        fig = _figure(WIDE_SIZE)
+        ax = fig.add_subplot()
+        if not any(p.rolling_12 is not None for p in points):
+            _no_data(ax, "No rolling 12-month figures can be shown.")
+        else:
+            _draw_performance(ax, a, points, show_target)
+            _month_axis(ax, months)
+            _value_axis(ax, a)
+            _floor_at_zero(ax)
+            _legend(fig)
+        return _chart(fig, title, alt, table, months)
+
+
+def _draw_performance(ax: Axes, a: PublicAssessment, points: Sequence[HistoryPoint],
+                      show_target: bool) -> None:
+    xs = list(range(len(points)))
+    band = [i for i, p in enumerate(points)
+            if p.trajectory_lower is not None and p.trajectory_upper is not None]
+    if band and show_target:
+        lower = [_nan(points[i].trajectory_lower) for i in band]
+        upper = [_nan(points[i].trajectory_upper) for i in band]
+        ax.fill_between(band, lower, upper, color=palette.BAND, linewidth=0,
+                        label="Tolerance band")
+        ax.plot(band, upper, color=palette.LIMIT, linestyle=":", linewidth=1.2,
+                label="Upper and lower limits")
+        ax.plot(band, lower, color=palette.LIMIT, linestyle=":", linewidth=1.2,
+                label="_lower limit")
+    trajectory = [i for i, p in enumerate(points) if p.trajectory_target is not None]
+    if trajectory and show_target:
+        ax.plot(trajectory, [_nan(points[i].trajectory_target) for i in trajectory],
+                color=palette.TARGET, linestyle="--", linewidth=1.4, label="Target trajectory")
+    if a.target_value is not None and show_target:
+        by = f" ({_label(a.target_by)})" if a.target_by else ""
+        ax.axhline(a.target_value, color=palette.TARGET, linestyle="-.", linewidth=1.2,
+                   label=f"Target{by}: {_level(a, a.target_value)}")
+    noun = "rate" if _is_rate(a) else a.count_noun
+    ax.plot(xs, [_nan(p.rolling_12) for p in points], color=palette.INK,
+            linewidth=LINE_WIDTH, label=f"Rolling 12-month {noun}")
+    months = [p.month for p in points]
+    baseline_at = _baseline_month(a) if a.baseline_value is not None and show_target else None
+    for status, marker in STATUS_MARKERS.items():
+        # the baseline month (m = 0) is marked as the baseline, not by its status
+        idx = [i for i, p in enumerate(points)
+               if p.trajectory_status is status and p.rolling_12 is not None
+               and p.month != baseline_at]
+        ax.plot(idx, [_nan(points[i].rolling_12) for i in idx], linestyle="none",
+                marker=marker, markersize=MARKER_SIZE,
+                color=_status_colour(status, a.polarity), markeredgecolor=palette.WHITE,
+                markeredgewidth=0.6, label=_status_label(status, a.polarity))
+    if a.baseline_value is not None and show_target:
+        base = f"Baseline {a.baseline_label}" if a.baseline_label else "Baseline"
+        label = f"{base}: {_level(a, a.baseline_value)}"
+        month = _baseline_month(a)
+        if month in months:
+            ax.plot([months.index(month)], [a.baseline_value], linestyle="none",
+                    marker=BASELINE_MARKER, markersize=MARKER_SIZE + 1, color=palette.BASELINE,
+                    label=label)
+        else:
+            ax.axhline(a.baseline_value, color=palette.BASELINE, linestyle=(0, (1, 3)),
+                       linewidth=1.2, label=label)
+    ax.set_ylabel("Rate (%), rolling 12 months" if _is_rate(a)
+                  else f"{_sentence(noun)}, rolling 12 months")
