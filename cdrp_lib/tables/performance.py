@@ -1,0 +1,152 @@
+"""The reference bulletin's six-row performance table of one measure."""
+
+from __future__ import annotations
+
+from cdrp_lib.assessment import AssessmentPart
+from cdrp_lib.narrative import PEER_RATE_UNIT
+from cdrp_lib.public import PublicAssessment, public_view
+from cdrp_lib.stats.enums import (
+    Polarity,
+)
+from cdrp_lib.stats.rounding import (
+    fmt_number,
+    fmt_pct,
+    fmt_signed,
+    fmt_signed_pct,
+    round_half_up_int,
+)
+from cdrp_lib.tables.base import (
+    DECIMALS_PEER_RATE,
+    DECIMALS_PERCENT,
+    GOOD,
+    NOT_APPLICABLE,
+    Cell,
+    Table,
+    _first,
+    _judgement,
+    _label,
+    _level,
+    _level_noun,
+    _make_table,
+    _not_assessed,
+    _numeric,
+    _position_good,
+    _withheld,
+)
+
+ROW_REDUCTION = "Reduction required from current position to meet target"
+ROW_INCREASE = "Increase required from current position to meet target"
+ROW_TREND = "Long-term trend sufficient to meet target"
+ROW_PAST_MONTH = "Performance over the past month"
+ROW_COMPARISON = "Comparative performance over the past 12 months ending in current month"
+ROW_PEER_DISTANCE = "Distance away from MS group average"
+ROW_PEER_POSITION = "Position against MS group average"
+
+
+# ----------------------------------------------------------------------------- performance
+
+
+def _reduction_cell(a: PublicAssessment) -> Cell:
+    if a.is_withheld("reduction_required_pct"):
+        return _withheld()
+    if a.target_achieved:
+        return Cell(NOT_APPLICABLE, "target met", GOOD)
+    if a.reduction_required_pct is not None:
+        return _numeric(Cell(fmt_pct(a.reduction_required_pct, DECIMALS_PERCENT)))
+    return _not_assessed(_first(a, AssessmentPart.TARGET, AssessmentPart.ROLLING,
+                                AssessmentPart.TRAJECTORY))
+
+
+def _trend_cell(a: PublicAssessment) -> Cell:
+    if a.trend_sufficient is None:
+        reason = _first(a, AssessmentPart.TARGET, AssessmentPart.TREND)
+        return _not_assessed(reason)
+    note = ""
+    if a.trend_projection is not None:
+        by = f" by {_label(a.target_by)}" if a.target_by else ""
+        note = f"projected {_level(a, a.trend_projection)}{by}"
+    return Cell("Yes" if a.trend_sufficient else "No", note, _judgement(a.trend_sufficient))
+
+
+def _past_month_cell(a: PublicAssessment) -> Cell:
+    if a.past_month is None:
+        return _not_assessed(_first(a, AssessmentPart.PAST_MONTH))
+    note = ""
+    if a.month_value is not None:
+        when = f" in {_label(a.data_to)}" if a.data_to else ""
+        note = f"{_level_noun(a, a.month_value)}{when}"
+        if a.expected_low is not None and a.expected_high is not None:
+            note += f"; expected {fmt_number(a.expected_low)} to {fmt_number(a.expected_high)}"
+    return Cell(a.past_month.words, note, _judgement(_position_good(a.past_month, a.polarity)))
+
+
+def _comparison_cell(a: PublicAssessment) -> Cell:
+    if a.is_withheld("change_12m", "change_12m_pct", "change_12m_pp", "rolling_12"):
+        return _withheld()
+    if a.is_proportion:
+        pp = a.change_12m_pp if a.change_12m_pp is not None else a.change_12m
+        if pp is None:
+            return _not_assessed(_first(a, AssessmentPart.COMPARISON))
+        return _numeric(Cell(f"{fmt_signed(pp, DECIMALS_PERCENT)} percentage points",
+                             _significance_note(a)))
+    if a.change_12m is None:
+        return _not_assessed(_first(a, AssessmentPart.COMPARISON))
+    size = fmt_number(abs(a.change_12m))
+    word = "fewer" if a.change_12m < 0 else "more"
+    if a.change_12m_pct is None:
+        return _numeric(Cell("n/a", f"{size} {word} {a.count_noun}; none in the previous "
+                                    "12 months"))
+    note = f"{size} {word} {a.count_noun}" if round_half_up_int(a.change_12m) else ""
+    extra = _significance_note(a)
+    note = "; ".join(x for x in (note, extra) if x)
+    return _numeric(Cell(fmt_signed_pct(a.change_12m_pct, DECIMALS_PERCENT), note))
+
+
+def _significance_note(a: PublicAssessment) -> str:
+    if a.change_12m_significant is None:
+        return ""
+    return "statistically significant" if a.change_12m_significant else "not significant"
+
+
+def _peer_distance_cell(a: PublicAssessment) -> Cell:
+    if a.is_withheld("peer_distance_pct"):
+        return _withheld()
+    if a.peer_distance_pct is None:
+        return _not_assessed(_first(a, AssessmentPart.PEERS))
+    note = ""
+    if a.peer_rate is not None and a.peer_average is not None:
+        if a.is_proportion:
+            note = f"{fmt_pct(a.peer_rate)} against {fmt_pct(a.peer_average)}"
+        else:
+            note = (f"{fmt_number(a.peer_rate, DECIMALS_PEER_RATE)} {PEER_RATE_UNIT} against "
+                    f"{fmt_number(a.peer_average, DECIMALS_PEER_RATE)}")
+    return _numeric(Cell(fmt_signed_pct(a.peer_distance_pct, DECIMALS_PERCENT), note))
+
+
+def _peer_position_cell(a: PublicAssessment) -> Cell:
+    if a.peer_position is None:
+        return _not_assessed(_first(a, AssessmentPart.PEERS))
+    return Cell(a.peer_position.words, "",
+                _judgement(_position_good(a.peer_position, a.polarity)))
+
+
+def performance_table(a: PublicAssessment) -> Table:
+    """The reference bulletin's six-row performance table for one measure.
+
+    Reduction (or increase) required, long-term trend sufficient, performance
+    over the past month with the expected range, the 12-month comparison, and
+    the distance from and position against the most similar group average.
+    """
+    a = public_view(a)
+    first = ROW_INCREASE if a.polarity is Polarity.HIGHER_IS_BETTER else ROW_REDUCTION
+    rows = [
+        (Cell(first), _reduction_cell(a)),
+        (Cell(ROW_TREND), _trend_cell(a)),
+        (Cell(ROW_PAST_MONTH), _past_month_cell(a)),
+        (Cell(ROW_COMPARISON), _comparison_cell(a)),
+        (Cell(ROW_PEER_DISTANCE), _peer_distance_cell(a)),
+        (Cell(ROW_PEER_POSITION), _peer_position_cell(a)),
+    ]
+    when = _label(a.data_to or a.month)
+    caption = f"{a.measure_name}: performance summary, {when}"
+    return _make_table(caption, ("Measure", "Assessment"), rows, "performance-table")
