@@ -180,8 +180,8 @@ def public_view(a: Assessment) -> PublicAssessment:
         else PublicSpcPoint(p.month, p.value, p.point_type, p.rules)
         for p in a.spc_points)
 
-    def mark(name: str) -> str:
-        counted = a.kind == "count" or name in _RATE_COUNTS
+    def mark(name: str) -> str:  # "<5" only for a count of 1-4 itself
+        counted = (a.kind == "count" and name in _COUNT_LEVELS) or name in _RATE_COUNTS
         return primary_mark(k) if counted and _small(getattr(a, name), k) else SECONDARY_MARK
 
     values = {f.name: getattr(a, f.name) for f in dataclasses.fields(Assessment)}
