@@ -13,11 +13,20 @@ published.  Plain-text reprs, stdout/stderr (warnings) and tracebacks are droppe
 because they leak paths, user names and memory addresses.  ``text/html`` outputs
 are included as they are: the library escapes data before it builds HTML.
 
+The page is the notebook's cells in order: Markdown cells as they are (an
+analyst's note appears where it is in the notebook), and each code cell's rich
+outputs.  Cells are published according to the tags JupyterLab, Jupyter Book
+and nbconvert's ``TagRemovePreprocessor`` use (:func:`publishable`):
+``remove-cell`` publishes nothing of the cell, ``remove-output`` drops its
+outputs (also as a tag on one output), ``remove-input`` changes nothing since
+code is never published; papermill's ``injected-parameters`` cell is dropped.
+
 Alt text for a chart comes from the output's metadata, as IPython's
 ``display(..., metadata={"image/png": {"alt": "..."}})`` records it (a top-level
-``"alt"`` key also works).  An image without one is written with ``alt=""`` so
-that :func:`cdrp_lib.site.check_site` reports it, rather than inventing a
-description.
+``"alt"`` key also works; :mod:`cdrp_lib.analyst` puts a figure's title there).
+A published image without alt text, as an output, an ``<img>`` in an HTML
+output or an image in Markdown, fails the render with a :class:`RenderError`
+naming the notebook and the cell, rather than inventing a description.
 
 The page gets exactly one ``<h1>``: the notebook's own first-level heading if it
 has one, otherwise the ``title``.  The same notebook always gives byte-identical
@@ -26,15 +35,18 @@ HTML: no timestamps, random ids, cell metadata or absolute paths are written.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import logging
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,7 +70,9 @@ __all__ = [
     "RenderError",
     "RenderResult",
     "bulletin_css",
+    "check_alt_text",
     "notebook_to_html",
+    "publishable",
     "render_page",
     "write_text_atomic",
 ]
@@ -76,6 +90,16 @@ DROPPED_MIMETYPES = (
     "text/plain", "text/latex", "text/vnd.mermaid", "application/javascript",
     "application/vnd.jupyter.widget-view+json", "application/pdf",
 )
+
+# Cell tags (as Jupyter Book and nbconvert's TagRemovePreprocessor name them).
+REMOVE_CELL = "remove-cell"
+REMOVE_OUTPUT = "remove-output"
+REMOVE_INPUT = "remove-input"  # code is never published, so it changes nothing
+INJECTED_PARAMETERS = "injected-parameters"  # papermill's cell: not part of the notebook
+IMAGE_MIMETYPES = ("image/svg+xml", "image/png", "image/jpeg")
+# A Markdown image with no alt text: ![](chart.png) or ![ ](chart.png "title").
+_MD_IMAGE_NO_ALT = re.compile(r"!\[\s*\]\(")
+SOURCE_LINE_CHARS = 60
 
 _H1_MARKER = "<!--cdrp:h1-->"
 _H1_TAG = re.compile(r"<h1[\s>]", re.IGNORECASE)
@@ -120,6 +144,116 @@ def _exporter() -> HTMLExporter:
     )
 
 
+def _tags(node: Any) -> set[str]:
+    tags = node.get("metadata", {}).get("tags", [])
+    return {str(t) for t in tags} if isinstance(tags, list) else set()
+
+
+def publishable(nb: NotebookNode) -> NotebookNode:
+    """A copy of ``nb`` holding only what may be published, by the cells' tags.
+
+    ``remove-cell`` and papermill's ``injected-parameters`` cells are left out;
+    ``remove-output`` (on a cell, or on one output) drops outputs.  The notebook
+    given is not modified.
+    """
+    out = copy.deepcopy(nb)
+    cells = []
+    for cell in out.cells:
+        tags = _tags(cell)
+        if REMOVE_CELL in tags or INJECTED_PARAMETERS in tags:
+            continue
+        if cell.get("cell_type") == "code":
+            if REMOVE_OUTPUT in tags:
+                cell.outputs = []
+            else:
+                cell.outputs = [o for o in cell.get("outputs", []) if REMOVE_OUTPUT not in _tags(o)]
+        cells.append(cell)
+    out.cells = cells
+    return out
+
+
+class _Images(HTMLParser):
+    """Counts ``<img>`` tags with no alt text in an HTML fragment."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.without_alt = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img" and not (dict(attrs).get("alt") or "").strip():
+            self.without_alt += 1
+
+
+def _html_images_without_alt(text: str) -> int:
+    parser = _Images()
+    parser.feed(text)
+    parser.close()
+    return parser.without_alt
+
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value or "")
+
+
+def _output_lacks_alt(output: Any) -> bool:
+    """Whether the output's published representation is an image without alt text."""
+    if output.get("output_type") not in ("display_data", "execute_result"):
+        return False
+    data = output.get("data", {})
+    chosen = next((m for m in PUBLISHED_MIMETYPES if m in data), None)
+    if chosen in IMAGE_MIMETYPES:
+        metadata = output.get("metadata", {})
+        per_type = metadata.get(chosen)
+        alt = per_type.get("alt") if isinstance(per_type, dict) else None
+        alt = alt or metadata.get("alt")
+        return not (isinstance(alt, str) and alt.strip())
+    if chosen == "text/html":
+        return _html_images_without_alt(_text(data[chosen])) > 0
+    if chosen == "text/markdown":
+        text = _text(data[chosen])
+        return bool(_MD_IMAGE_NO_ALT.search(text)) or _html_images_without_alt(text) > 0
+    return False
+
+
+def _first_line(source: str) -> str:
+    line = next((ln.strip() for ln in source.splitlines() if ln.strip()), "")
+    return line if len(line) <= SOURCE_LINE_CHARS else line[:SOURCE_LINE_CHARS - 3] + "..."
+
+
+def check_alt_text(nb: NotebookNode, name: str) -> None:
+    """Raise :class:`RenderError` if anything ``nb`` publishes is an image without alt text.
+
+    The message names the notebook (``name``) and each such cell by its number
+    (counting from 1, leaving out papermill's injected cell) and its first line,
+    and says how to give the chart alt text.
+    """
+    from cdrp_lib.analyst import HOW_TO_GIVE_ALT
+
+    found: list[str] = []
+    number = 0
+    for cell in nb.cells:
+        tags = _tags(cell)
+        if INJECTED_PARAMETERS in tags:
+            continue
+        number += 1
+        if REMOVE_CELL in tags:
+            continue
+        source = _text(cell.get("source", ""))
+        if cell.get("cell_type") == "markdown":
+            lacks = bool(_MD_IMAGE_NO_ALT.search(source)) or _html_images_without_alt(source) > 0
+        elif cell.get("cell_type") == "code" and REMOVE_OUTPUT not in tags:
+            lacks = any(_output_lacks_alt(o) for o in cell.get("outputs", [])
+                        if REMOVE_OUTPUT not in _tags(o))
+        else:
+            lacks = False
+        if lacks:
+            found.append(f"cell {number} ({json.dumps(_first_line(source), ensure_ascii=False)})")
+    if not found:
+        return
+    more = f" (and {', '.join(found[1:])})" if len(found) > 1 else ""
+    raise RenderError(f"{name} {found[0]}{more}: a chart has no alt text; {HOW_TO_GIVE_ALT}")
+
+
 def notebook_to_html(
     nb: NotebookNode,
     *,
@@ -133,7 +267,8 @@ def notebook_to_html(
     ``nav`` is a list of ``(label, relative href)``; the entry whose href equals
     ``current_name`` is marked ``aria-current="page"``.  ``base_dir`` is where
     images referenced by Markdown cells are looked up to be embedded; it is never
-    written into the page.  The notebook is not modified.
+    written into the page.  Only what :func:`publishable` keeps is rendered.
+    The notebook is not modified.
     """
     resources: dict[str, Any] = {
         "metadata": {"name": "bulletin", "path": str(base_dir) if base_dir else ""},
@@ -143,7 +278,7 @@ def notebook_to_html(
             "nav": nav_html(nav, current_name),
         },
     }
-    body, _ = _exporter().from_notebook_node(nb, resources=resources)
+    body, _ = _exporter().from_notebook_node(publishable(nb), resources=resources)
     heading = "" if _H1_TAG.search(body) else f"<h1>{escape(title)}</h1>"
     html: str = body.replace(_H1_MARKER, heading, 1)
     return html if html.endswith("\n") else html + "\n"
@@ -192,6 +327,21 @@ def _read_notebook(path: Path) -> NotebookNode:
     return nb
 
 
+def _quarto_page(nb: NotebookNode, name: str, out_html: Path, *, quarto: Path, title: str,
+                 nav: Sequence[tuple[str, str]]) -> None:
+    """quarto on a copy of what :func:`publishable` keeps, under the notebook's own name."""
+    import nbformat
+
+    private = Path(tempfile.mkdtemp(prefix="cdrp-quarto-"))
+    try:
+        copy_path = private / name
+        nbformat.write(publishable(nb), copy_path)  # type: ignore[no-untyped-call]
+        render_with_quarto(copy_path, out_html, quarto=quarto, title=title, nav=nav,
+                           current_name=out_html.name)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
 def render_page(
     executed_ipynb: Path,
     out_html: Path,
@@ -206,7 +356,9 @@ def render_page(
     and falls back to nbconvert otherwise, recording why in
     ``RenderResult.fallback_reason`` (and in the log).  A quarto that is present
     but fails raises :class:`RenderError` with quarto's own message: it is not
-    silently replaced.
+    silently replaced.  Either renderer gets only what :func:`publishable` keeps,
+    and a page showing an image without alt text is refused before either runs
+    (:func:`check_alt_text`).
     """
     if renderer not in RENDERERS:
         raise ValueError(f"renderer must be one of {', '.join(RENDERERS)}, got {renderer!r}")
@@ -215,17 +367,18 @@ def render_page(
     if not executed_ipynb.is_file():
         raise FileNotFoundError(f"{executed_ipynb}: no such notebook")
 
+    nb = _read_notebook(executed_ipynb)
+    check_alt_text(nb, executed_ipynb.name)
     fallback: str | None = None
     if renderer == "quarto":
         quarto = find_quarto()
         if quarto is not None:
-            render_with_quarto(executed_ipynb, out_html, quarto=quarto, title=title, nav=nav,
-                               current_name=out_html.name)
+            _quarto_page(nb, executed_ipynb.name, out_html, quarto=quarto, title=title,
+                         nav=nav)
             return RenderResult(out_html, renderer, "quarto")
         fallback = "quarto not found (install it or put it on PATH); rendered with nbconvert"
         log.warning("%s: %s", executed_ipynb.name, fallback)
 
-    nb = _read_notebook(executed_ipynb)
     html = notebook_to_html(nb, title=title, nav=nav, current_name=out_html.name,
                             base_dir=executed_ipynb.resolve().parent)
     write_text_atomic(out_html, html)

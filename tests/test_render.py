@@ -139,11 +139,118 @@ def test_html_wins_over_javascript_and_script_outputs_are_dropped(
     assert not [w for w in recwarn if "not able to be represented" in str(w.message)]
 
 
-def test_image_without_alt_gets_an_empty_alt_for_the_site_check(tmp_path: Path) -> None:
-    nb = _write(tmp_path / "a.ipynb", [new_code_cell("x", outputs=[
-        new_output("display_data", data={"image/png": PNG})])])
+def _first_line_cell(source: str, outputs: list[Any], **tags: Any) -> Any:
+    cell = new_code_cell(source, outputs=outputs)
+    cell.metadata.update(tags)
+    return cell
+
+
+def test_an_image_without_alt_text_fails_naming_the_notebook_and_cell(tmp_path: Path) -> None:
+    injected = new_code_cell('partnership = "x"', metadata={"tags": ["injected-parameters"]})
+    cells = [new_code_cell("partnership = 'a'", metadata={"tags": ["parameters"]}), injected,
+             new_markdown_cell("# Violence"),
+             new_code_cell("\nfig, ax = plt.subplots()\nax.plot(x)", outputs=[
+                 new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"})])]
+    nb = _write(tmp_path / "violence.ipynb", cells)
+    out = tmp_path / "violence.html"
+    with pytest.raises(render.RenderError) as info:
+        render_page(nb, out, title="T")
+    assert str(info.value) == (
+        'violence.ipynb cell 3 ("fig, ax = plt.subplots()"): a chart has no alt text; give it a '
+        'title or use cdrp_lib.analyst.show_chart(fig, alt="...")')
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("output", [
+    new_output("display_data", data={"image/png": PNG}, metadata={"image/png": {"alt": " "}}),
+    new_output("display_data", data={"image/svg+xml": SVG}),
+    new_output("display_data", data={"text/html": f'<img src="data:image/png;base64,{PNG}">'}),
+    new_output("display_data", data={"text/markdown": "![](chart.png)"}),
+])
+def test_every_kind_of_published_image_needs_alt_text(tmp_path: Path, output: Any) -> None:
+    nb = _write(tmp_path / "a.ipynb", [new_code_cell("show()", outputs=[output])])
+    with pytest.raises(render.RenderError, match=r'a\.ipynb cell 1 \("show\(\)"\)'):
+        render_page(nb, tmp_path / "a.html", title="T")
+
+
+def test_images_that_are_not_published_need_no_alt_text(tmp_path: Path) -> None:
+    html_wins = new_output("display_data", data={"text/html": "<p>table</p>", "image/png": PNG})
+    hidden = new_code_cell("x", outputs=[new_output("display_data", data={"image/png": PNG})],
+                           metadata={"tags": ["remove-output"]})
+    removed = new_code_cell("y", outputs=[new_output("display_data", data={"image/png": PNG})],
+                            metadata={"tags": ["remove-cell"]})
+    nb = _write(tmp_path / "a.ipynb", [new_code_cell("z", outputs=[html_wins]), hidden, removed])
     html = render_page(nb, tmp_path / "a.html", title="T").path.read_text(encoding="utf-8")
-    assert re.search(r'<img alt="" src="data:image/png', html)
+    assert "<p>table</p>" in html and "<img" not in html
+
+
+def test_markdown_image_without_alt_text_fails(tmp_path: Path) -> None:
+    nb = _write(tmp_path / "a.ipynb", [new_markdown_cell("Intro\n\n![](map.png)")])
+    with pytest.raises(render.RenderError, match=r'a\.ipynb cell 1 \("Intro"\)'):
+        render_page(nb, tmp_path / "a.html", title="T")
+
+
+def test_several_cells_without_alt_text_are_named_in_one_message(tmp_path: Path) -> None:
+    bare = new_output("display_data", data={"image/png": PNG})
+    nb = _write(tmp_path / "a.ipynb", [new_code_cell(f"chart_{i}()", outputs=[bare])
+                                       for i in range(3)])
+    with pytest.raises(render.RenderError) as info:
+        render_page(nb, tmp_path / "a.html", title="T")
+    assert str(info.value).startswith(
+        'a.ipynb cell 1 ("chart_0()") (and cell 2 ("chart_1()"), cell 3 ("chart_2()")): ')
+
+
+# ------------------------------------------------------------- cells and their tags
+
+def _block(text: str) -> Any:
+    return new_output("display_data", data={"text/html": f"<p>{text}</p>"})
+
+
+def _tagged(source: str, text: str, *tags: str) -> Any:
+    return new_code_cell(source, outputs=[_block(text)], metadata={"tags": list(tags)})
+
+
+def test_cells_are_published_in_notebook_order_with_markdown_in_place(tmp_path: Path) -> None:
+    nb = _write(tmp_path / "a.ipynb", [
+        _tagged("header()", "HEADER"),
+        new_markdown_cell("Operation *Lantern* began in November."),
+        _tagged("section()", "SECTION"),
+        new_markdown_cell("## Analyst's chart"),
+        _tagged("footer()", "FOOTER"),
+    ])
+    html = render_page(nb, tmp_path / "a.html", title="T").path.read_text(encoding="utf-8")
+    order = [html.index(s) for s in ("HEADER", "Operation <em>Lantern</em> began", "SECTION",
+                                     "<h2>Analyst's chart</h2>", "FOOTER")]
+    assert order == sorted(order)
+    assert html.index("FOOTER") < html.index("</main>")
+
+
+def test_remove_cell_and_remove_output_tags_are_honoured(tmp_path: Path) -> None:
+    removed_markdown = new_markdown_cell("ANALYST ONLY NOTE", metadata={"tags": ["remove-cell"]})
+    one_output = new_code_cell("two()", outputs=[_block("KEPT OUTPUT"), _block("DROPPED ONE")])
+    one_output.outputs[1].metadata["tags"] = ["remove-output"]
+    nb = _write(tmp_path / "a.ipynb", [
+        _tagged("frame()", "FRAME FOR THE ANALYST", "remove-cell"),
+        removed_markdown,
+        _tagged("quiet()", "NOT SHOWN", "remove-output"),
+        _tagged("SECRET_CODE = 1", "INPUT REMOVED, OUTPUT KEPT", "remove-input"),
+        one_output,
+        _tagged("x = 1", "INJECTED", "injected-parameters"),
+    ])
+    html = render_page(nb, tmp_path / "a.html", title="T").path.read_text(encoding="utf-8")
+    for gone in ("FRAME FOR THE ANALYST", "ANALYST ONLY NOTE", "NOT SHOWN", "SECRET_CODE",
+                 "DROPPED ONE", "INJECTED", "remove-"):
+        assert gone not in html
+    assert "INPUT REMOVED, OUTPUT KEPT" in html and "KEPT OUTPUT" in html
+
+
+def test_publishable_leaves_the_notebook_alone(tmp_path: Path) -> None:
+    nb = nbformat.read(_write(tmp_path / "a.ipynb", [_tagged("f()", "X", "remove-cell"),
+                                                     _tagged("g()", "Y", "remove-output")]),
+                       as_version=4)
+    kept = render.publishable(nb)
+    assert len(kept.cells) == 1 and kept.cells[0].outputs == []
+    assert len(nb.cells) == 2 and nb.cells[1].outputs
 
 
 def test_notebook_heading_is_the_only_h1(page: str) -> None:
@@ -249,14 +356,24 @@ def test_quarto_renderer_uses_quarto_when_installed(
         return out
 
     monkeypatch.setattr(render, "find_quarto", lambda: Path("/opt/quarto/bin/quarto"))
-    monkeypatch.setattr(render, "render_with_quarto", fake_quarto)
-    nb = _write(tmp_path / "a.ipynb", [])
+    seen: list[Any] = []
+
+    def fake_quarto_reading(ipynb: Path, out: Path, **kw: Any) -> Path:
+        seen.append(nbformat.read(ipynb, as_version=4))
+        return fake_quarto(ipynb, out, **kw)
+
+    monkeypatch.setattr(render, "render_with_quarto", fake_quarto_reading)
+    nb = _write(tmp_path / "a.ipynb", [_tagged("f()", "X", "remove-cell"), _tagged("g()", "Y")])
     nav = [("Summary", "index.html"), ("A", "a.html")]
     result = render_page(nb, tmp_path / "a.html", title="A", renderer="quarto", nav=nav)
     assert (result.renderer, result.fallback_reason) == ("quarto", None)
-    assert calls == [(nb, tmp_path / "a.html",
-                      {"quarto": Path("/opt/quarto/bin/quarto"), "title": "A", "nav": nav,
-                       "current_name": "a.html"})]
+    ((copy, out, kw),) = calls
+    assert copy.name == "a.ipynb" and copy != nb  # quarto gets what may be published
+    assert [c.source for c in seen[0].cells] == ["g()"]
+    assert not copy.exists()
+    assert (out, kw) == (tmp_path / "a.html",
+                         {"quarto": Path("/opt/quarto/bin/quarto"), "title": "A", "nav": nav,
+                          "current_name": "a.html"})
 
 
 def test_quarto_page_gets_the_same_navigation_bar_as_nbconvert(

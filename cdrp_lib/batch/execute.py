@@ -50,6 +50,8 @@ WORKER_ENV = "CDRP_BATCH_WORKER_PID"
 ASSESSMENT_KEYS = ("partnership", "measure", "rag", "not_assessed_reason")
 RAG_NONE = "none"
 RAG_VALUES = {"G": "G", "A": "A", "R": "R", None: RAG_NONE}
+# Loaded into every kernel: a matplotlib figure's title becomes its alt text.
+KERNEL_ARGUMENTS = ("--IPKernelApp.extra_extensions=cdrp_lib.analyst",)
 
 
 class KernelDied(Exception):
@@ -90,9 +92,11 @@ def _execute_page(job: Job, theme: str) -> tuple[Path, str]:
 
     s = job.settings
     executed = job.run_dir / f"{theme}.ipynb"
-    engine: dict[str, Any] = {}
+    engine: dict[str, Any] = {"extra_arguments": list(KERNEL_ARGUMENTS)}
+    fork = False
     if s.fork_kernels and current_zygote() is not None:
         engine["kernel_manager_class"] = forking_kernel_manager_class()
+        fork = True
     try:
         papermill.execute_notebook(
             str(s.notebooks_dir / f"{theme}.ipynb"),
@@ -110,7 +114,7 @@ def _execute_page(job: Job, theme: str) -> tuple[Path, str]:
     except DeadKernelError as exc:
         raise KernelDied(describe_failure(exc)) from exc
     # A zygote that failed is dropped and the kernel started the usual way.
-    return executed, "forked" if engine and current_zygote() is not None else "started"
+    return executed, "forked" if fork and current_zygote() is not None else "started"
 
 
 def _render_page(job: Job, theme: str, executed: Path) -> tuple[Path, str]:

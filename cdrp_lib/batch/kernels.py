@@ -18,8 +18,14 @@ code.  Where ``os.fork`` is missing (Windows), or the kernelspec is not
 ipykernel, or no zygote runs in this process, kernels start the usual way.
 
 The matplotlib backend is set to the inline one before matplotlib is imported,
-as ipykernel itself would do, and ``matplotlib.pyplot`` is never preloaded
-(its import must happen inside the kernel to hook into the IPython shell).
+as ipykernel itself would do.  Neither ``matplotlib.pyplot`` nor the inline
+backend module ``matplotlib_inline.backend_inline`` is preloaded: importing the
+backend module is what hooks it into the IPython shell (it registers the
+figure formatters and the ``flush_figures`` post-execute hook), and in the
+zygote there is no shell yet, so a preloaded backend module stayed unhooked and
+every ``plt.show()`` figure in a forked kernel was displayed as text only, which
+the page drops.  The kernel imports it at its first ``import matplotlib.pyplot``,
+as a kernel started the usual way does.
 """
 
 from __future__ import annotations
@@ -39,7 +45,6 @@ PRELOAD_MODULES: tuple[str, ...] = (
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
     "IPython.core.interactiveshell",
-    "matplotlib_inline.backend_inline",
     "numpy",
     "pandas",
     "duckdb",
@@ -59,6 +64,8 @@ PRELOAD_MODULES: tuple[str, ...] = (
     "cdrp_lib.params",
 )
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+# Must be imported inside the kernel, once its shell exists (see the module docstring).
+NOT_PRELOADED = ("matplotlib_inline.backend_inline", "matplotlib.pyplot")
 KERNEL_MODULE = "ipykernel_launcher"
 
 
@@ -116,8 +123,12 @@ def serve(preload: Sequence[str] = PRELOAD_MODULES) -> None:
     os.environ["JPY_PARENT_PID"] = str(os.getpid())
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
     for name in preload:
+        if name in NOT_PRELOADED:
+            continue
         with contextlib.suppress(Exception):
             importlib.import_module(name)
+    for name in NOT_PRELOADED:  # in case a preloaded module imported it after all
+        sys.modules.pop(name, None)
     signal.signal(signal.SIGCHLD, _reap)
     requests = sys.stdin
     replies.write(json.dumps({"ready": os.getpid()}) + "\n")
