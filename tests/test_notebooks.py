@@ -99,4 +99,3 @@ def test_every_notebook_runs_with_its_defaults_on_the_demo(demo: Demo, tmp_path:
     assert "passed" in done.stdout
     for theme in THEMES:
         assert (tmp_path / "out" / f"{theme}.figures.json").is_file(), theme
-    assert not list(NOTEBOOKS.glob(".ipynb_checkpoints")), "nbval left checkpoints behind"
