@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -47,7 +48,14 @@ from cdrp_lib.batch.execute import (
 )
 from cdrp_lib.batch.executors import Outcome, run_all
 from cdrp_lib.batch.manifest import published_records, rebuild_index
-from cdrp_lib.batch.plan import read_store_facts, store_digest, without_data
+from cdrp_lib.batch.plan import (
+    library_digest,
+    page_key,
+    params_digest,
+    read_store_facts,
+    store_digest,
+    without_data,
+)
 from cdrp_lib.cli import main
 from cdrp_lib.errors import InputError, InUseError, NotFoundError
 from cdrp_lib.locking import exclusive, outputs_lock_file
@@ -256,6 +264,73 @@ def test_key_is_stable_and_changes_with_each_input(project: BatchSettings) -> No
     assert _key(project) != first  # peers' series are inputs too
 
 
+def test_checkpoints_an_analyst_leaves_are_no_input(project: BatchSettings) -> None:
+    first = _key(project)
+    for folder in (project.notebooks_dir, project.params_dir):
+        checkpoints = folder / ".ipynb_checkpoints"
+        checkpoints.mkdir()
+        (checkpoints / "violence-checkpoint.ipynb").write_text("{}", encoding="utf-8")
+    assert _key(project) == first
+
+
+def test_key_follows_the_library_source_not_its_version(project: BatchSettings,
+                                                         tmp_path: Path) -> None:
+    import shutil
+
+    import cdrp_lib
+
+    package = tmp_path / "cdrp_lib"
+    shutil.copytree(Path(cdrp_lib.__file__).parent, package,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    first = library_digest(package)
+    assert first == library_digest(Path(cdrp_lib.__file__).parent) == library_digest()
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "render.cpython-311.pyc").write_bytes(b"bytecode")
+    (package / ".ipynb_checkpoints").mkdir()
+    (package / ".ipynb_checkpoints" / "render-checkpoint.py").write_text("x", encoding="utf-8")
+    assert library_digest(package) == first  # caches and checkpoints are not source
+    render = package / "render.py"
+    render.write_text(render.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    changed = library_digest(package)
+    assert changed != first
+    css = package / "templates" / "bulletin" / "static" / "bulletin.css"
+    css.write_text(css.read_text(encoding="utf-8") + "p {}\n", encoding="utf-8")
+    assert library_digest(package) not in (first, changed)
+    (job,) = plan_jobs(project, month="latest", partnerships=["ashcombe"], themes=["violence"])
+    assert dict(job.inputs)["cdrp_lib"] == first  # the installed package's source
+
+
+def test_a_commentary_file_is_an_input_of_its_own_bulletin_only(project: BatchSettings) -> None:
+    def keys() -> dict[str, str]:
+        return {j.partnership: j.key for j in plan_jobs(project, month="2025-12",
+                                                       partnerships=None, themes=["violence"])}
+
+    params = params_digest(project.params_dir)
+    before = keys()
+    commentary = project.params_dir / "commentary"
+    (commentary / "ashcombe").mkdir(parents=True)
+    (commentary / "brackenford").mkdir(parents=True)
+    mine = commentary / "ashcombe" / "2025-12.yaml"
+    mine.write_text("themes:\n  violence: Operation Lantern began.\n", encoding="utf-8")
+    (commentary / "brackenford" / "2025-12.yaml").write_text("themes: {}\n", encoding="utf-8")
+    (commentary / "ashcombe" / "2025-11.yaml").write_text("themes: {}\n", encoding="utf-8")
+    after = keys()
+    assert params_digest(project.params_dir) == params  # commentary is not a shared input
+    assert after["ashcombe"] != before["ashcombe"]
+    assert after["brackenford"] != before["brackenford"]
+    assert after["calder-vale"] == before["calder-vale"]
+
+    mine.write_text("themes:\n  violence: Operation Lantern ended.\n", encoding="utf-8")
+    edited = keys()
+    assert edited["ashcombe"] != after["ashcombe"]
+    assert {p: k for p, k in edited.items() if p != "ashcombe"} == {
+        p: k for p, k in after.items() if p != "ashcombe"}
+    (job,) = plan_jobs(project, month="2025-11", partnerships=["ashcombe"], themes=["violence"])
+    assert dict(job.inputs)["commentary"] != "none"
+    (job,) = plan_jobs(project, month="2025-10", partnerships=["ashcombe"], themes=["violence"])
+    assert dict(job.inputs)["commentary"] == "none"
+
+
 def test_store_digest_ignores_row_order_and_the_ingest_log(tmp_path: Path) -> None:
     a = write_store(tmp_path / "a.duckdb")
     b = write_store(tmp_path / "b.duckdb", dict(reversed(list(PARTNERSHIPS.items()))),
@@ -347,6 +422,9 @@ def test_bulletin_record_holds_key_and_counts_but_no_paths_or_times(
     record = bulletin_record(job, {"G": 1, "A": 0, "R": 0, "none": 0})
     text = json.dumps(record)
     assert record["key"] == job.key and record["themes"] == ["summary", "violence"]
+    assert record["pages"]["violence"]["key"] == page_key(job, "violence")
+    assert "notebook:summary" not in record["pages"]["violence"]["inputs"]
+    assert record["pages"]["violence"]["inputs"]["notebook:violence"]
     assert str(project.outputs_dir.parent) not in text
 
 
@@ -599,6 +677,94 @@ def test_end_to_end_one_worker_then_skip_then_force_byte_identical(
     assert main([*args, "--force"]) == 0
     assert "2 made" in capsys.readouterr().out
     assert site_bytes(project) == first
+
+
+def _run(settings: BatchSettings, themes: Sequence[str] | None,
+         force: bool = False) -> JobResult:
+    executor = InProcess()
+    report = run_batch(settings, month="latest", partnerships=["ashcombe"], themes=themes,
+                       force=force, executor_factory=lambda jobs: executor)
+    (result,) = report.results
+    return result
+
+
+def _nav(html: str) -> list[str]:
+    return re.findall(r'<li><a (?:aria-current="page" )?href="([^"]+)"', html)
+
+
+@pytest.mark.slow
+def test_themes_remakes_the_named_pages_and_keeps_the_rest_of_the_bulletin(
+        tmp_path: Path) -> None:
+    settings = make_project(tmp_path / "project", {
+        "summary": "writes_figures", "violence": "writes_figures", "asb": "writes_figures"})
+    folder = settings.site_dir / "ashcombe" / "2025-12"
+
+    first = _run(settings, ["violence"])  # nothing published yet: only these pages
+    assert first.status is JobStatus.OK and first.kept == ()
+    assert first.note is not None and first.note.startswith(
+        "the bulletin holds only summary, violence: no acquisitive_crime, asb, ")
+    assert sorted(p.name for p in folder.glob("*.html")) == ["index.html", "violence.html"]
+
+    second = _run(settings, ["asb"])  # violence is kept, its bar now links asb too
+    assert second.status is JobStatus.OK and second.kept == ("violence",)
+    assert [p.theme for p in second.pages] == ["asb", "summary"]
+    assert sorted(p.name for p in folder.glob("*.html")) == [
+        "asb.html", "index.html", "violence.html"]
+    violence = (folder / "violence.html").read_text(encoding="utf-8")
+    assert _nav(violence) == ["index.html", "violence.html", "asb.html"]
+    assert '<a aria-current="page" href="violence.html">' in violence
+    assert sorted(p.name for p in (folder / "data").iterdir()) == [
+        "asb.csv", "summary.csv", "violence.csv"]
+
+    full = _run(settings, ["violence", "asb"], force=True)  # the bulletin made in one run
+    assert full.kept == () and full.note is not None  # (the project has three pages only)
+    made_whole = site_bytes(settings)
+    assert made_whole["ashcombe/2025-12/violence.html"].decode("utf-8") == violence
+
+    again = _run(settings, ["violence"], force=True)
+    assert again.kept == ("asb",)
+    assert site_bytes(settings) == made_whole  # kept pages, figures and record merge exactly
+    record = json.loads((folder / "bulletin.json").read_text(encoding="utf-8"))
+    figures = json.loads((folder / "figures.json").read_text(encoding="utf-8"))
+    assert record["themes"] == ["summary", "violence", "asb"]
+    assert [figures[i]["measure"] for i in record["pages"]["asb"]["figures"]] == [
+        "asb-total", "asb-untargeted"]
+    assert record["pages"]["asb"]["files"] == ["data/asb.csv"]
+    assert [f["measure"] for f in figures] == [
+        "summary-total", "summary-untargeted", "violence-total", "violence-untargeted",
+        "asb-total", "asb-untargeted"]
+    assert _run(settings, ["violence"]).status is JobStatus.SKIPPED  # every page current
+    assert _run(settings, ["asb", "violence"]).status is JobStatus.SKIPPED
+
+    nb = settings.notebooks_dir / "violence.ipynb"  # a changed notebook re-makes its page
+    nb.write_bytes(nb.read_bytes().replace(b"Download the figures", b"Download figures"))
+    asb_record = record["pages"]["asb"]
+    changed = _run(settings, ["violence"])
+    assert changed.status is JobStatus.OK and changed.kept == ("asb",)
+    assert "Download figures (CSV)" in (folder / "violence.html").read_text(encoding="utf-8")
+    assert (folder / "asb.html").read_bytes() == made_whole["ashcombe/2025-12/asb.html"]
+    record = json.loads((folder / "bulletin.json").read_text(encoding="utf-8"))
+    assert record["pages"]["asb"]["key"] == asb_record["key"]
+    assert record["pages"]["violence"]["key"] != json.loads(
+        made_whole["ashcombe/2025-12/bulletin.json"])["pages"]["violence"]["key"]
+
+
+def test_themes_refuses_to_drop_pages_of_a_bulletin_with_no_page_records(
+        project: BatchSettings) -> None:
+    job = _job(project, themes=("summary",))
+    job.site_dir.mkdir(parents=True)
+    for name in ("index.html", "violence.html"):
+        (job.site_dir / name).write_text("<h1>old</h1>", encoding="utf-8")
+    (job.site_dir / "figures.json").write_text("[]", encoding="utf-8")
+    old = {k: v for k, v in bulletin_record(replace(job, themes=("summary", "violence")),
+                                            {}).items() if k != "pages"}
+    (job.site_dir / "bulletin.json").write_text(json.dumps(old), encoding="utf-8")
+    before = files_and_times(job.site_dir)
+    result = run_job(job)
+    assert result.status is JobStatus.FAILED and result.pages == ()
+    assert result.error is not None and "make the whole bulletin once (without --themes)" in (
+        result.error)
+    assert files_and_times(job.site_dir) == before
 
 
 @pytest.mark.slow

@@ -10,6 +10,17 @@ merges the pages' figures into ``figures.json``, records the bulletin's key in
 ``outputs/site/<partnership>/<month>/`` with :func:`cdrp_lib.site.publish_folder`
 (atomic: a failed bulletin leaves the published one as it was).
 
+A job may make only some pages (``cdrp run --themes``): the other pages of the
+bulletin published for that partnership and month are kept.  ``bulletin.json``
+records per page the key and inputs that made it, the files it wrote and
+which entries of ``figures.json`` are its own, so the kept pages' HTML, CSVs
+and figures are copied into the staging folder, their navigation bars list
+the pages of the new folder, and ``figures.json`` is merged again in page
+order before the whole folder is swapped in.
+
+:func:`run_page` (execute one notebook, render it) is also what
+``cdrp preview`` runs, so a preview is made exactly as the batch makes a page.
+
 A notebook that raises fails its page; the other pages still run so that one
 batch reports every broken page.  A kernel that dies is a failure of the
 machinery, not of the notebook: the job stops and asks to be run again.
@@ -18,10 +29,12 @@ machinery, not of the notebook: the job stops and asks to be run again.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from collections import Counter
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +43,7 @@ from cdrp_lib.batch.jobs import (
     FIGURES_FILE,
     PAGE_TITLES,
     SUMMARY,
+    THEMES,
     Job,
     JobResult,
     JobStatus,
@@ -52,6 +66,8 @@ RAG_NONE = "none"
 RAG_VALUES = {"G": "G", "A": "A", "R": "R", None: RAG_NONE}
 # Loaded into every kernel: a matplotlib figure's title becomes its alt text.
 KERNEL_ARGUMENTS = ("--IPKernelApp.extra_extensions=cdrp_lib.analyst",)
+# The navigation bar both renderers write (cdrp_lib.quarto.nav_html).
+_NAV = re.compile(r'<header class="site-header">.*?</header>', re.DOTALL)
 
 
 class KernelDied(Exception):
@@ -117,18 +133,30 @@ def _execute_page(job: Job, theme: str) -> tuple[Path, str]:
     return executed, "forked" if fork and current_zygote() is not None else "started"
 
 
-def _render_page(job: Job, theme: str, executed: Path) -> tuple[Path, str]:
+def bulletin_nav(themes: Sequence[str]) -> list[tuple[str, str]]:
+    """The navigation bar's links for a bulletin holding ``themes``, in page order."""
+    return [(PAGE_TITLES[t], page_file(t)) for t in THEMES if t in themes]
+
+
+def _render_page(job: Job, theme: str, executed: Path,
+                 nav_themes: Sequence[str]) -> tuple[Path, str]:
     """Render the executed notebook into the staging folder; returns the page and the renderer."""
     from cdrp_lib.render import render_page
 
-    nav = [(PAGE_TITLES[t], page_file(t)) for t in job.themes]
     out = job.staging_dir / page_file(theme)
     result = render_page(executed, out, title=job.title(theme), renderer=job.settings.renderer,
-                         nav=nav)
+                         nav=bulletin_nav(nav_themes))
     return result.path, result.renderer
 
 
-def _run_page(job: Job, theme: str) -> PageResult:
+def run_page(job: Job, theme: str, nav_themes: Sequence[str] | None = None) -> PageResult:
+    """Execute one page's notebook and render it into ``job.staging_dir``; never raises for
+    the notebook's or the render's failure (it is in the result), only :class:`KernelDied`.
+
+    ``nav_themes`` are the pages the navigation bar links (default: the job's).
+    The notebook writes its CSVs and figures file into the staging folder too.
+    """
+    nav_themes = job.themes if nav_themes is None else nav_themes
     t0 = time.perf_counter()
     try:
         executed, kernel = _execute_page(job, theme)
@@ -141,7 +169,7 @@ def _run_page(job: Job, theme: str) -> PageResult:
                           notebook=notebook if notebook.is_file() else None)
     t1 = time.perf_counter()
     try:
-        html, renderer = _render_page(job, theme, executed)
+        html, renderer = _render_page(job, theme, executed, nav_themes)
     except Exception as exc:
         return PageResult(theme, PageStatus.FAILED, t1 - t0, time.perf_counter() - t1,
                           error=f"{theme}: rendering failed: {describe_failure(exc)}",
@@ -150,14 +178,12 @@ def _run_page(job: Job, theme: str) -> PageResult:
                       renderer=renderer, kernel=kernel, notebook=executed, html=html)
 
 
-def merge_figures(job: Job) -> list[dict[str, Any]]:
-    """Every page's Assessments, in page order, checked against the notebook contract.
+def read_page_figures(job: Job) -> dict[str, list[dict[str, Any]]]:
+    """Each page's Assessments from its ``<theme>.figures.json``, checked against the contract.
 
-    Exact repeats (a summary page showing a theme's measure) are kept once.
     Raises :class:`InputError` naming each file and entry that breaks the contract.
     """
-    merged: list[dict[str, Any]] = []
-    seen: set[str] = set()
+    found: dict[str, list[dict[str, Any]]] = {}
     problems: list[Problem] = []
     for theme in job.themes:
         path = job.staging_dir / figures_file(theme)
@@ -176,6 +202,7 @@ def merge_figures(job: Job) -> list[dict[str, Any]]:
             problems.append(Problem(name, "figures file is not a list",
                                     "a JSON list of Assessments", type(entries).__name__))
             continue
+        found[theme] = []
         for i, entry in enumerate(entries):
             where = f"[{i}]"
             if not isinstance(entry, dict):
@@ -195,13 +222,42 @@ def merge_figures(job: Job) -> list[dict[str, Any]]:
             if entry["rag"] not in RAG_VALUES:
                 problems.append(Problem(name, "unknown RAG", "'G', 'A', 'R' or null",
                                         repr(entry["rag"]), column=f"{where}.rag"))
-            canonical = json.dumps(entry, sort_keys=True)
-            if canonical not in seen:
-                seen.add(canonical)
-                merged.append(entry)
+            found[theme].append(entry)
     if problems:
         raise InputError(problems)
-    return merged
+    return found
+
+
+def merge_page_figures(
+    per_page: dict[str, list[dict[str, Any]]],
+) -> tuple[list[dict[str, Any]], dict[str, list[int]]]:
+    """``figures.json`` in page order, exact repeats kept once; and each page's entries in it.
+
+    The second value maps each theme to the positions of its own entries in the
+    merged list (what ``bulletin.json`` records, so a later run that keeps the
+    page can take its figures back out).
+    """
+    merged: list[dict[str, Any]] = []
+    position: dict[str, int] = {}
+    refs: dict[str, list[int]] = {}
+    for theme in (t for t in THEMES if t in per_page):
+        refs[theme] = []
+        for entry in per_page[theme]:
+            canonical = json.dumps(entry, sort_keys=True)
+            if canonical not in position:
+                position[canonical] = len(merged)
+                merged.append(entry)
+            refs[theme].append(position[canonical])
+    return merged, refs
+
+
+def merge_figures(job: Job) -> list[dict[str, Any]]:
+    """Every page's Assessments, in page order, checked against the notebook contract.
+
+    Exact repeats (a summary page showing a theme's measure) are kept once.
+    Raises :class:`InputError` naming each file and entry that breaks the contract.
+    """
+    return merge_page_figures(read_page_figures(job))[0]
 
 
 def rag_counts(assessments: list[dict[str, Any]]) -> dict[str, int]:
@@ -215,23 +271,43 @@ def rag_counts(assessments: list[dict[str, Any]]) -> dict[str, int]:
     return {code: counts.get(code, 0) for code in ("G", "A", "R", RAG_NONE)}
 
 
-def bulletin_record(job: Job, counts: dict[str, int]) -> dict[str, Any]:
-    """``bulletin.json``: what the folder holds and the key it was made from.
+def page_record(job: Job, theme: str, files: Sequence[str] = (),
+                figures: Sequence[int] = ()) -> dict[str, Any]:
+    """What ``bulletin.json`` records of a page this job made: key, inputs, files, figures."""
+    from cdrp_lib.batch.plan import page_inputs, page_key
 
-    It carries the RAG counts so that the site index is rebuilt from these small
-    files alone, and no timings or run ids, so that a re-run writes the same bytes.
+    return {
+        "key": page_key(job, theme),
+        "inputs": page_inputs(job, theme),
+        "produced_on": job.settings.produced_on,
+        "files": sorted(files),
+        "figures": list(figures),
+    }
+
+
+def bulletin_record(job: Job, counts: dict[str, int],
+                    pages: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """``bulletin.json``: what the folder holds, and per page the key and inputs that made it.
+
+    ``pages`` defaults to a record of each page of the job.  The folder's
+    ``key`` is the digest of its pages' keys.  It carries the RAG counts so that
+    the site index is rebuilt from these small files alone, and no timings or
+    run ids, so that a re-run writes the same bytes.
     """
+    from cdrp_lib.batch.plan import bulletin_key
+
+    pages = pages if pages is not None else {t: page_record(job, t) for t in job.themes}
     return {
         "rag_counts": counts,
         "partnership": job.partnership,
         "partnership_name": job.partnership_name,
         "synthetic": job.synthetic,
         "month": job.month,
-        "themes": list(job.themes),
+        "themes": [t for t in THEMES if t in pages],
         "produced_on": job.settings.produced_on,
         "cdrp_lib_version": __version__,
-        "key": job.key,
-        "inputs": dict(job.inputs),
+        "key": bulletin_key({t: str(p["key"]) for t, p in pages.items()}),
+        "pages": pages,
     }
 
 
@@ -240,17 +316,118 @@ def _write_json(path: Path, doc: object) -> None:
                     encoding="utf-8")
 
 
-def _publish(job: Job) -> dict[str, int]:
-    """Merge figures, record the key, and swap the staging folder into the site."""
+class KeepError(InputError):
+    """The published bulletin's other pages cannot be kept (no per-page record, or damaged)."""
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What a job that makes some pages keeps of the published bulletin: pages and figures."""
+
+    pages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    figures: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def _safe_relative(rel: object) -> bool:
+    if not isinstance(rel, str) or not rel:
+        return False
+    parts = Path(rel).parts
+    return not Path(rel).is_absolute() and ".." not in parts and not parts[0].startswith(".")
+
+
+def kept_pages(job: Job) -> Kept:
+    """The pages of the published bulletin this job does not make, with their records.
+
+    Nothing when no bulletin is published (or the job makes every page it has).
+    Raises :class:`KeepError` when a page to keep has no per-page record (a
+    bulletin made before pages were recorded) or its record is unusable.
+    """
+    from cdrp_lib.batch.plan import published_record
+
+    record = published_record(job.site_dir)
+    if record is None:
+        return Kept()
+    others = [t for t in record["themes"] if t in THEMES and t not in job.themes]
+    if not others:
+        return Kept()
+    where = f"{job.partnership}/{job.month}/{BULLETIN_FILE}"
+    pages = record.get("pages")
+    try:
+        old = json.loads((job.site_dir / FIGURES_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        old = None
+    if not isinstance(pages, dict) or not isinstance(old, list):
+        raise KeepError([Problem(where, "no record of the published pages",
+                                 "a bulletin made with per-page records",
+                                 "an older bulletin"),
+                         ], summary=(f"{where}: the published bulletin does not record its "
+                                     "pages, so its other pages cannot be kept; make the "
+                                     "whole bulletin once (without --themes)"))
+    kept = Kept()
+    for theme in others:
+        page = pages.get(theme)
+        files = page.get("files") if isinstance(page, dict) else None
+        refs = page.get("figures") if isinstance(page, dict) else None
+        if (not isinstance(page, dict) or not isinstance(page.get("key"), str)
+                or not isinstance(files, list) or not all(map(_safe_relative, files))
+                or not isinstance(refs, list)
+                or not all(isinstance(i, int) and 0 <= i < len(old) for i in refs)):
+            raise KeepError([Problem(where, "unusable page record", "key, files, figures",
+                                     repr(page)[:80], column=f"pages.{theme}")])
+        kept.pages[theme] = page
+        kept.figures[theme] = [old[i] for i in refs]
+    return kept
+
+
+def _with_nav(html: str, nav: str) -> str:
+    """The page with its navigation bar replaced by ``nav``."""
+    return _NAV.sub(lambda _: nav, html, count=1)
+
+
+def _copy_kept(job: Job, kept: Kept, nav_themes: Sequence[str]) -> None:
+    """Copy the kept pages, their files and their navigation bars into the staging folder.
+
+    A file a page made now also wrote is the new one.  The kept pages' bars are
+    rewritten to list the pages of the new folder.
+    """
+    from cdrp_lib.quarto import nav_html
+    from cdrp_lib.render import write_text_atomic
+
+    nav = bulletin_nav(nav_themes)
+    for theme, page in kept.pages.items():
+        name = page_file(theme)
+        html = (job.site_dir / name).read_text(encoding="utf-8")
+        write_text_atomic(job.staging_dir / name, _with_nav(html, nav_html(nav, name)))
+        for rel in page["files"]:
+            src, dst = job.site_dir / rel, job.staging_dir / rel
+            if src.is_file() and not dst.exists():
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(src, dst)
+
+
+def _publish(job: Job, files: dict[str, list[str]] | None = None,
+             kept: Kept | None = None) -> dict[str, int]:
+    """Merge figures, record the pages' keys, and swap the staging folder into the site.
+
+    ``files`` are the files each page made now wrote; ``kept`` the pages of the
+    published bulletin to keep.
+    """
     from cdrp_lib.site import publish_folder
 
-    assessments = merge_figures(job)
+    files = files or {}
+    kept = kept or Kept()
+    per_page = {**read_page_figures(job), **kept.figures}
+    assessments, refs = merge_page_figures(per_page)
     counts = rag_counts(assessments)
+    themes = [t for t in THEMES if t in per_page]
+    _copy_kept(job, kept, themes)
     for theme in job.themes:  # merged into figures.json: one copy of each figure is published
         (job.staging_dir / figures_file(theme)).unlink(missing_ok=True)
+    pages = {t: {**kept.pages[t], "figures": refs[t]} if t in kept.pages
+             else page_record(job, t, files.get(t, ()), refs[t]) for t in themes}
     _write_json(job.staging_dir / FIGURES_FILE, assessments)
-    _write_json(job.staging_dir / BULLETIN_FILE, bulletin_record(job, counts))
-    required = [page_file(t) for t in job.themes] + [FIGURES_FILE, BULLETIN_FILE]
+    _write_json(job.staging_dir / BULLETIN_FILE, bulletin_record(job, counts, pages))
+    required = [page_file(t) for t in themes] + [FIGURES_FILE, BULLETIN_FILE]
     publish_folder(job.staging_dir, job.site_dir, required=required)
     shutil.rmtree(job.staging_dir, ignore_errors=True)
     return counts
@@ -261,19 +438,56 @@ def _execution_order(themes: tuple[str, ...]) -> list[str]:
     return [t for t in themes if t != SUMMARY] + [t for t in themes if t == SUMMARY]
 
 
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under ``folder``: relative name -> (size, mtime in ns)."""
+    out: dict[str, tuple[int, int]] = {}
+    for path in folder.rglob("*"):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_file() and _safe_relative(rel):
+            st = path.stat()
+            out[rel] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+def _written(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]],
+             theme: str) -> list[str]:
+    """The files a page wrote besides its HTML and figures file (those are recorded apart)."""
+    own = {page_file(theme), figures_file(theme)}
+    return sorted(rel for rel, stat in after.items() if before.get(rel) != stat and rel not in own)
+
+
+def _note(job: Job, themes: Sequence[str]) -> str | None:
+    """What to tell about a bulletin that does not hold every page."""
+    missing = [t for t in THEMES if t not in themes]
+    if not missing:
+        return None
+    return (f"the bulletin holds only {', '.join(themes)}: no {', '.join(missing)} page "
+            f"{'was' if len(missing) == 1 else 'were'} published for {job.label} to keep")
+
+
 def run_job(job: Job, attempt: int = 1) -> JobResult:
     """Make one bulletin and publish it if every page rendered; never raises for a bad page.
 
-    Returns a :class:`JobResult`; ``retriable`` is set when a kernel died, so the
-    caller may run the job once more.
+    Pages of the published bulletin that the job does not make are kept (see
+    the module docstring).  Returns a :class:`JobResult`; ``retriable`` is set
+    when a kernel died, so the caller may run the job once more.
     """
     t0 = time.perf_counter()
     shutil.rmtree(job.staging_dir, ignore_errors=True)
     job.staging_dir.mkdir(parents=True)
+    try:
+        kept = kept_pages(job)
+    except KeepError as exc:
+        return JobResult(job.partnership, job.month, JobStatus.FAILED, time.perf_counter() - t0,
+                         error=one_line(f"not made: {exc}"), attempts=attempt)
+    themes = tuple(t for t in THEMES if t in job.themes or t in kept.pages)
     pages: list[PageResult] = []
+    files: dict[str, list[str]] = {}
     try:
         for theme in _execution_order(job.themes):
-            pages.append(_run_page(job, theme))
+            before = _snapshot(job.staging_dir)
+            pages.append(run_page(job, theme, themes))
+            files[theme] = _written(before, _snapshot(job.staging_dir), theme)
     except KernelDied as exc:
         return JobResult(job.partnership, job.month, JobStatus.FAILED,
                          time.perf_counter() - t0, error=f"kernel died: {exc}",
@@ -287,7 +501,7 @@ def run_job(job: Job, attempt: int = 1) -> JobResult:
             f" (and {more} more page{'s' if more > 1 else ''})" if more else "")
     else:
         try:
-            counts = _publish(job)
+            counts = _publish(job, files, kept)
         except Exception as exc:
             error = f"not published: {describe_failure(exc)}"
     if error is not None:
@@ -295,4 +509,5 @@ def run_job(job: Job, attempt: int = 1) -> JobResult:
                          error=one_line(error), pages=tuple(pages), attempts=attempt)
     published = tuple(replace(p, html=job.site_dir / page_file(p.theme)) for p in pages)
     return JobResult(job.partnership, job.month, JobStatus.OK, time.perf_counter() - t0,
-                     pages=published, attempts=attempt, rag_counts=tuple(counts.items()))
+                     pages=published, attempts=attempt, rag_counts=tuple(counts.items()),
+                     kept=tuple(kept.pages), note=_note(job, themes))

@@ -185,6 +185,9 @@ class JobResult:
     ``retriable`` marks a failure of the machinery (a kernel or worker that
     died) rather than of the notebook: such a job is run once more.
     ``attempts`` counts runs of the job in this batch (0 for a skipped one).
+    ``kept`` are the pages of the published bulletin the job kept without
+    making them (``--themes``); ``note`` says what a reader of the summary
+    should know about a bulletin that was made (e.g. that it lacks pages).
     """
 
     partnership: str
@@ -196,3 +199,5 @@ class JobResult:
     attempts: int = 1
     retriable: bool = False
     rag_counts: tuple[tuple[str, int], ...] = field(default=())
+    kept: tuple[str, ...] = ()
+    note: str | None = None

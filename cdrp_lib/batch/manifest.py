@@ -73,6 +73,8 @@ def job_record(job: Job, result: JobResult) -> dict[str, Any]:
         "retries": max(result.attempts - 1, 0),
         "seconds": round(result.seconds, 3),
         "error": result.error,
+        "note": result.note,
+        "kept_pages": list(result.kept),
         "published": _relative(job.site_dir, outputs) if published else None,
         "executed_notebooks": _relative(job.run_dir, outputs),
         "pages": [_page_record(p, outputs) for p in result.pages],

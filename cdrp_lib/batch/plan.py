@@ -1,6 +1,6 @@
 """Planning a batch: which bulletins to make, and the hashes that say whether each is current.
 
-A bulletin's key is the digest of everything its pages depend on:
+A bulletin's inputs are the digests of everything its pages depend on:
 
 * ``store``: a content digest of the tables notebooks read (every table of the
   store except the raw ``police_counts`` and the ``input_files`` log).  It is
@@ -8,13 +8,23 @@ A bulletin's key is the digest of everything its pages depend on:
   compares its partnership with its most similar group: other partnerships'
   series are inputs too;
 * ``params``: every file under the params folder (targets, peer groups,
-  measures, method settings);
+  measures, method settings) except ``params/commentary/``;
+* ``commentary``: the bytes of this bulletin's own commentary file,
+  ``params/commentary/<partnership>/<YYYY-MM>.yaml`` (``none`` when there is
+  none), so that a commentary change re-makes exactly that bulletin;
 * ``notebook:<theme>``: the bytes of each page's notebook;
-* ``cdrp_lib``: the library version (a release that changes any figure bumps
-  it; a developer changing the library between releases re-makes bulletins
-  with ``--force``: hashing the source instead would re-make every bulletin
-  for an edited docstring);
+* ``cdrp_lib``: the library's source, every file of the installed package
+  (:func:`library_digest`, computed once per batch), so that any change to its
+  code, templates or stylesheet re-makes the bulletins without a version bump;
 * ``renderer`` and ``kernel``: how pages are executed and rendered.
+
+Each page has its own key (:func:`page_key`): the partnership, month, theme
+and those inputs with only its own notebook.  ``bulletin.json`` records the key
+and inputs that made each page it holds, so a run of some pages
+(``--themes``) keeps the others and a later run knows which pages are current;
+a bulletin is current when every page the job makes is (:func:`is_current`).
+A job's key (in the run manifest) and a folder's key (in its ``bulletin.json``)
+are the digest of their pages' keys (:func:`bulletin_key`).
 
 The date a page was produced on is an output, not an input: an unchanged
 bulletin is not re-made on a new day (``--force`` re-makes it).
@@ -39,12 +49,16 @@ from cdrp_lib.batch.jobs import (
 )
 from cdrp_lib.errors import InputError, NotFoundError, Problem
 from cdrp_lib.periods import Month
-from cdrp_lib.version import __version__
 
 LATEST = "latest"
 # Tables of the store that notebooks never read: raw LSOA counts (series are
 # built from them) and the ingest log (its timestamps change on a no-op ingest).
 STORE_TABLES_NOT_READ = frozenset({"police_counts", "input_files"})
+# params/commentary/<partnership>/<YYYY-MM>.yaml: each file is an input of its bulletin only.
+COMMENTARY_DIR = "commentary"
+NO_COMMENTARY = "none"
+# Package files that are not source: bytecode and build leftovers.
+NOT_SOURCE_SUFFIXES = frozenset({".pyc", ".pyo", ".so", ".pyd"})
 
 
 class PlanError(InputError):
@@ -99,10 +113,39 @@ def _visible_files(root: Path) -> list[Path]:
 
 
 def params_digest(params_dir: Path) -> str:
-    """Digest of every file under the params folder."""
+    """Digest of every file under the params folder except the commentary files.
+
+    Commentary belongs to one bulletin each (:func:`commentary_digest`), so
+    editing one re-makes that bulletin, not all of them.
+    """
     if not params_dir.is_dir():
         raise NotFoundError(f"{params_dir}: no such params folder")
-    return digest_files(params_dir, _visible_files(params_dir))
+    files = [p for p in _visible_files(params_dir)
+             if p.relative_to(params_dir).parts[0] != COMMENTARY_DIR]
+    return digest_files(params_dir, files)
+
+
+def commentary_file(params_dir: Path, partnership: str, month: str) -> Path:
+    """``params/commentary/<partnership>/<YYYY-MM>.yaml``: one bulletin's commentary."""
+    return params_dir / COMMENTARY_DIR / partnership / f"{month}.yaml"
+
+
+def commentary_digest(params_dir: Path, partnership: str, month: str) -> str:
+    """sha256 of the bulletin's commentary file, or ``none`` when it has none."""
+    path = commentary_file(params_dir, partnership, month)
+    return _sha256_bytes(path.read_bytes()) if path.is_file() else NO_COMMENTARY
+
+
+def library_digest(package_dir: Path | None = None) -> str:
+    """Digest of the library's source: every file of the package, by relative name and bytes.
+
+    ``package_dir`` defaults to the installed ``cdrp_lib``.  Python files,
+    templates, stylesheets and data files all count; bytecode, caches and
+    hidden files (editor and JupyterLab checkpoints) do not.
+    """
+    root = Path(package_dir) if package_dir is not None else Path(__file__).resolve().parents[1]
+    files = [p for p in _visible_files(root) if p.suffix not in NOT_SOURCE_SUFFIXES]
+    return digest_files(root, files)
 
 
 def store_digest(store: Path) -> str:
@@ -242,18 +285,20 @@ def plan_jobs(
     shared = {
         "store": facts.digest,
         "params": params_digest(settings.params_dir),
-        "cdrp_lib": __version__,
+        "cdrp_lib": library_digest(),
         "renderer": settings.renderer,
         "kernel": settings.kernel_name,
         **{f"notebook:{t}": _sha256_bytes(notebooks[t].read_bytes()) for t in pages},
     }
-    inputs = tuple(sorted(shared.items()))
-    return [
-        Job(partnership=p.id, partnership_name=p.name, synthetic=p.synthetic, month=resolved,
-            themes=pages, key=job_key(p.id, resolved, pages, inputs), inputs=inputs,
-            settings=settings)
-        for p in chosen
-    ]
+    jobs = []
+    for p in chosen:
+        own = {"commentary": commentary_digest(settings.params_dir, p.id, resolved)}
+        inputs = tuple(sorted({**shared, **own}.items()))
+        jobs.append(Job(partnership=p.id, partnership_name=p.name, synthetic=p.synthetic,
+                        month=resolved, themes=pages,
+                        key=bulletin_key({t: _page_key(p.id, resolved, t, inputs) for t in pages}),
+                        inputs=inputs, settings=settings))
+    return jobs
 
 
 def without_data(facts: StoreFacts) -> list[str]:
@@ -261,33 +306,63 @@ def without_data(facts: StoreFacts) -> list[str]:
     return sorted(p.id for p in facts.partnerships if not p.has_data)
 
 
-def job_key(partnership: str, month: str, themes: Sequence[str],
-            inputs: Sequence[tuple[str, str]]) -> str:
-    """The digest recorded with a published bulletin; equal keys mean nothing changed."""
-    doc = {"partnership": partnership, "month": month, "themes": list(themes),
-           "inputs": dict(inputs)}
+def _page_inputs(inputs: Iterable[tuple[str, str]], theme: str) -> dict[str, str]:
+    return {name: digest for name, digest in inputs
+            if not name.startswith("notebook:") or name == f"notebook:{theme}"}
+
+
+def _page_key(partnership: str, month: str, theme: str,
+              inputs: Iterable[tuple[str, str]]) -> str:
+    doc = {"partnership": partnership, "month": month, "theme": theme,
+           "inputs": _page_inputs(inputs, theme)}
     return _sha256_bytes(json.dumps(doc, sort_keys=True).encode("utf-8"))
 
 
-def published_key(job: Job) -> str | None:
-    """The key of the bulletin published for this job's partnership and month, if complete.
+def page_inputs(job: Job, theme: str) -> dict[str, str]:
+    """The job's inputs that one page depends on: all but the other pages' notebooks."""
+    return _page_inputs(job.inputs, theme)
 
-    ``None`` when there is none, its ``bulletin.json`` is unreadable, or a page
-    it lists is missing (a folder damaged by hand is re-made, not trusted).
+
+def page_key(job: Job, theme: str) -> str:
+    """The digest recorded with one published page; equal keys mean nothing it reads changed."""
+    return _page_key(job.partnership, job.month, theme, job.inputs)
+
+
+def bulletin_key(page_keys: dict[str, str]) -> str:
+    """The key of a bulletin: the digest of its pages' keys (a job's key, a folder's key)."""
+    return _sha256_bytes(json.dumps(page_keys, sort_keys=True).encode("utf-8"))
+
+
+def published_record(site_dir: Path) -> dict[str, Any] | None:
+    """The ``bulletin.json`` of a published bulletin folder, if it is complete.
+
+    ``None`` when there is none, it is unreadable, or a page it lists is
+    missing (a folder damaged by hand is re-made, not trusted).
     """
     try:
-        record = json.loads((job.site_dir / BULLETIN_FILE).read_text(encoding="utf-8"))
+        record = json.loads((site_dir / BULLETIN_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(record, dict) or not isinstance(record.get("key"), str):
         return None
     pages = record.get("themes")
     if not isinstance(pages, list) or not all(
-            isinstance(t, str) and (job.site_dir / page_file(t)).is_file() for t in pages):
+            isinstance(t, str) and (site_dir / page_file(t)).is_file() for t in pages):
         return None
-    return str(record["key"])
+    return record
+
+
+def published_page_keys(site_dir: Path) -> dict[str, str]:
+    """``{theme: key}`` of the pages of the bulletin published in ``site_dir`` (``{}``: none)."""
+    record = published_record(site_dir)
+    pages = record.get("pages") if record is not None else None
+    if not isinstance(pages, dict):
+        return {}
+    return {str(t): str(p["key"]) for t, p in pages.items()
+            if isinstance(p, dict) and isinstance(p.get("key"), str)}
 
 
 def is_current(job: Job) -> bool:
-    """True when the published bulletin was made from exactly this job's inputs."""
-    return published_key(job) == job.key
+    """True when every page of the job is published, made from exactly this job's inputs."""
+    published = published_page_keys(job.site_dir)
+    return all(published.get(t) == page_key(job, t) for t in job.themes)

@@ -213,7 +213,8 @@ def summary_table(report: BatchReport) -> str:
     interrupted = report.count(JobStatus.INTERRUPTED)
     if interrupted:
         totals += f", {interrupted} interrupted"
-    notes = [f"{totals} in {report.seconds:.1f} s"]
+    notes = [f"{r.partnership} {r.month}: {r.note}" for r in report.results if r.note]
+    notes.append(f"{totals} in {report.seconds:.1f} s")
     if report.left_out:
         notes.append(f"left out, no data in the store: {', '.join(report.left_out)}")
     return "\n".join([*lines, "", *notes])
