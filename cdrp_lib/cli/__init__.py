@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "export": "export",
     "assess": "assess",
     "run": "run",
+    "preview": "preview",
     "serve": "serve",
     "publish": "publish",
 }

@@ -32,11 +32,21 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _iso_date(text: str) -> str:
+def iso_date(text: str) -> str:
     try:
         return datetime.date.fromisoformat(text).isoformat()
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a date YYYY-MM-DD, got {text!r}") from None
+
+
+def add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--store``, ``--params`` and ``--notebooks``: what a page is made from (run, preview)."""
+    parser.add_argument("--store", type=Path, default=Path("outputs/store.duckdb"),
+                        help="the store (default: %(default)s)")
+    parser.add_argument("--params", type=Path, default=Path("params"),
+                        help="params folder (default: %(default)s)")
+    parser.add_argument("--notebooks", type=Path, default=Path("notebooks"),
+                        help="folder of the theme notebooks (default: %(default)s)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,12 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--themes", nargs="+", choices=THEME_NAMES, metavar="THEME",
                         help=f"pages to make (default all: {', '.join(THEME_NAMES)}); "
                              "the summary is always made")
-    parser.add_argument("--store", type=Path, default=Path("outputs/store.duckdb"),
-                        help="the store (default: %(default)s)")
-    parser.add_argument("--params", type=Path, default=Path("params"),
-                        help="params folder (default: %(default)s)")
-    parser.add_argument("--notebooks", type=Path, default=Path("notebooks"),
-                        help="folder of the theme notebooks (default: %(default)s)")
+    add_input_arguments(parser)
     parser.add_argument("--outputs", type=Path, default=Path("outputs"),
                         help="receives runs/ (executed notebooks, manifests) and site/ "
                              "(default: %(default)s)")
@@ -74,7 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="start every kernel from scratch instead of forking it from a "
                              "process that has imported pandas, matplotlib and cdrp_lib "
                              "(slower; for comparison)")
-    parser.add_argument("--produced-on", type=_iso_date, metavar="YYYY-MM-DD",
+    parser.add_argument("--produced-on", type=iso_date, metavar="YYYY-MM-DD",
                         help="the 'produced on' date printed on pages (default: today); "
                              "pin it for byte-identical re-runs")
 
