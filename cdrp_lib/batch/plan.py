@@ -54,8 +54,7 @@ LATEST = "latest"
 # Tables of the store that notebooks never read: raw LSOA counts (series are
 # built from them) and the ingest log (its timestamps change on a no-op ingest).
 STORE_TABLES_NOT_READ = frozenset({"police_counts", "input_files"})
-# params/commentary/<partnership>/<YYYY-MM>.yaml: each file is an input of its bulletin only.
-COMMENTARY_DIR = "commentary"
+# A bulletin without a commentary file (cdrp_lib.commentary) has this as its input.
 NO_COMMENTARY = "none"
 # Package files that are not source: bytecode and build leftovers.
 NOT_SOURCE_SUFFIXES = frozenset({".pyc", ".pyo", ".so", ".pyd"})
@@ -118,6 +117,8 @@ def params_digest(params_dir: Path) -> str:
     Commentary belongs to one bulletin each (:func:`commentary_digest`), so
     editing one re-makes that bulletin, not all of them.
     """
+    from cdrp_lib.commentary import COMMENTARY_DIR
+
     if not params_dir.is_dir():
         raise NotFoundError(f"{params_dir}: no such params folder")
     files = [p for p in _visible_files(params_dir)
@@ -125,14 +126,18 @@ def params_digest(params_dir: Path) -> str:
     return digest_files(params_dir, files)
 
 
-def commentary_file(params_dir: Path, partnership: str, month: str) -> Path:
-    """``params/commentary/<partnership>/<YYYY-MM>.yaml``: one bulletin's commentary."""
-    return params_dir / COMMENTARY_DIR / partnership / f"{month}.yaml"
-
-
 def commentary_digest(params_dir: Path, partnership: str, month: str) -> str:
-    """sha256 of the bulletin's commentary file, or ``none`` when it has none."""
-    path = commentary_file(params_dir, partnership, month)
+    """sha256 of the bulletin's commentary file, or ``none`` when it has none.
+
+    The file is :func:`cdrp_lib.commentary.commentary_path`; an id that could
+    not name one (not a slug) has none.
+    """
+    from cdrp_lib.commentary import commentary_path
+
+    try:
+        path = commentary_path(params_dir, partnership, month)
+    except ValueError:
+        return NO_COMMENTARY
     return _sha256_bytes(path.read_bytes()) if path.is_file() else NO_COMMENTARY
 
 
