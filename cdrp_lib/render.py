@@ -153,8 +153,10 @@ def publishable(nb: NotebookNode) -> NotebookNode:
     """A copy of ``nb`` holding only what may be published, by the cells' tags.
 
     ``remove-cell`` and papermill's ``injected-parameters`` cells are left out;
-    ``remove-output`` (on a cell, or on one output) drops outputs.  The notebook
-    given is not modified.
+    ``remove-output`` (on a cell, or on one output) drops outputs; every HTML output
+    is made as the site shows it (:func:`cdrp_lib.pages.part.publishable_html`: no
+    JupyterLab style block, links to their published targets), so a notebook run in
+    JupyterLab renders as one run by the batch.  The notebook given is not modified.
     """
     out = copy.deepcopy(nb)
     cells = []
@@ -167,6 +169,12 @@ def publishable(nb: NotebookNode) -> NotebookNode:
                 cell.outputs = []
             else:
                 cell.outputs = [o for o in cell.get("outputs", []) if REMOVE_OUTPUT not in _tags(o)]
+            for output in cell.outputs:
+                data = output.get("data", {})
+                if "text/html" in data:
+                    text = data["text/html"]
+                    data["text/html"] = publishable_html(text if isinstance(text, str)
+                                                         else "".join(text))
         cells.append(cell)
     out.cells = cells
     return out

@@ -6,4 +6,4 @@ root keeps them from depending on ``cdrp_lib/__init__.py``, which is the top
 of the layers (the public API) and imports what they are built into.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

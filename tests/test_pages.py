@@ -19,6 +19,8 @@ from cdrp_lib import pages
 from cdrp_lib.assess import assess_partnership
 from cdrp_lib.assessment import Assessment, HistoryPoint
 from cdrp_lib.errors import NotFoundError
+from cdrp_lib.pages.bulletin import SURVEY_CHART_WAVES
+from cdrp_lib.pages.theme import SURVEY_WAVES_IN_TABLE
 from cdrp_lib.stats.enums import Polarity
 from cdrp_lib.stats.rounding import fmt_number, fmt_signed_pct
 from cdrp_lib.store import Store
@@ -114,40 +116,110 @@ def store(demo: Demo) -> Iterator[Store]:
         yield st
 
 
-@pytest.fixture(scope="module")
-def violence(demo: Demo, store: Store, tmp_path_factory: pytest.TempPathFactory
-             ) -> tuple[pages.Page, Path]:
-    out = tmp_path_factory.mktemp("violence")
-    return pages.theme_page(store, demo.params, "ashcombe", DEMO_MONTH, "violence", out,
-                            PRODUCED_ON), out
+@dataclasses.dataclass(frozen=True)
+class Published:
+    """A page as published (its notebook executed by Papermill and rendered) beside the
+    same page made in-process, whose Assessments and downloads the tests compare with."""
+
+    html: str
+    page: pages.ThemePage | pages.SummaryPage
+    out: Path
+
+    @property
+    def assessments(self) -> tuple[Assessment, ...]:
+        return self.page.assessments
+
+
+def publish(demo: Demo, theme: str, out: Path, partnership: str = "ashcombe") -> Published:
+    """Execute ``notebooks/<theme>.ipynb`` as the batch does and render it as published."""
+    import papermill
+
+    from cdrp_lib.render import render_page
+
+    executed = out / f"{theme}.ipynb"
+    papermill.execute_notebook(
+        str(PROJECT / "notebooks" / f"{theme}.ipynb"), str(executed),
+        parameters={"partnership": partnership, "month": DEMO_MONTH, "store": str(demo.store),
+                    "params_dir": str(demo.params), "output_dir": str(out),
+                    "produced_on": PRODUCED_ON},
+        cwd=str(PROJECT / "notebooks"), progress_bar=False, kernel_name="python3")
+    html = render_page(executed, out / f"{theme}.html", title=theme).path.read_text("utf-8")
+    bulletin = pages.open_bulletin(partnership, DEMO_MONTH, store=demo.store,
+                                   params_dir=demo.params, output_dir=out / "in-process",
+                                   produced_on=PRODUCED_ON)
+    page = bulletin.summary() if theme == "summary" else bulletin.theme(theme)
+    page.parts()
+    return Published(html, page, out)
+
+
+def whole(demo: Demo, theme: str, tmp_path: Path, partnership: str = "ashcombe",
+          params: Path | None = None, produced_on: str = PRODUCED_ON
+          ) -> pages.ThemePage | pages.SummaryPage:
+    """The page made in-process, every part in its default order (no notebook)."""
+    bulletin = pages.open_bulletin(partnership, DEMO_MONTH, store=demo.store,
+                                   params_dir=params or demo.params, output_dir=tmp_path,
+                                   produced_on=produced_on)
+    return bulletin.summary() if theme == "summary" else bulletin.theme(theme)
 
 
 @pytest.fixture(scope="module")
-def summary(demo: Demo, store: Store, tmp_path_factory: pytest.TempPathFactory
-            ) -> tuple[pages.Page, Path]:
-    out = tmp_path_factory.mktemp("summary")
-    return pages.summary_page(store, demo.params, "ashcombe", DEMO_MONTH, out,
-                              PRODUCED_ON), out
+def violence(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Published:
+    return publish(demo, "violence", tmp_path_factory.mktemp("violence"))
+
+
+@pytest.fixture(scope="module")
+def summary(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Published:
+    return publish(demo, "summary", tmp_path_factory.mktemp("summary"))
 
 
 # ----------------------------------------------------------------------------- theme page
 
 
-def test_theme_page_has_one_h1_and_headings_in_order(violence: tuple[pages.Page, Path]) -> None:
-    page, _ = violence
-    levels = [level for level, _ in parse(page.html).headings]
+def _text(html: str) -> str:
+    """The words of some HTML, in order, with the alt text of its images."""
+    out: list[str] = []
+
+    class Words(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            out.extend(v or "" for k, v in attrs if tag == "img" and k == "alt")
+
+        def handle_data(self, data: str) -> None:
+            out.append(data)
+
+    Words(convert_charrefs=True).feed(html)
+    return " ".join(" ".join(out).split())
+
+
+def test_theme_page_has_one_h1_and_headings_in_order(violence: Published) -> None:
+    levels = [level for level, _ in parse(violence.html).headings]
     assert levels[0] == 1 and levels.count(1) == 1
     assert all(b <= a + 1 for a, b in itertools.pairwise(levels))
-    assert page._repr_html_() == page.html
+
+
+def test_the_published_page_is_the_notebooks_parts_in_order(violence: Published) -> None:
+    """Every part the notebook shows is on the page, as the part's own HTML, in order;
+    the notebook's Markdown is between them; the code and the analyst's cells are not."""
+    html = violence.html
+    text, at = _text(html), 0
+    for part in violence.page.parts():
+        if part:
+            found = text.find(_text(part.html), at)
+            assert found >= 0, f"part {part.name} is not on the page (or out of order)"
+            at = found + len(_text(part.html))
+    assert "Targets at a glance" in [t for _, t in parse(html).headings]
+    for hidden in ("page.header()", "open_bulletin", "For the analyst", "remove-cell",
+                   "data-cdrp", "<style data-cdrp-lab>"):
+        assert hidden not in html
 
 
 def test_theme_page_shows_every_target_in_params_order_with_its_parts(
-        violence: tuple[pages.Page, Path]) -> None:
-    page, _ = violence
+        violence: Published) -> None:
+    page = violence
     parsed = parse(page.html)
     targeted = [a for a in page.assessments if a.target_id]
     h2 = [text for level, text in parsed.headings if level == 2]
-    assert [t for t in h2 if t != "Monitoring indicators"] == [
+    assert [t for t in h2 if t not in ("Targets at a glance", "Monitoring indicators",
+                                       "Comparison with similar areas")] == [
         f"{a.outcome_code}: {a.target_title}" for a in targeted]
     for a in targeted:
         alts = [img["alt"] for img in parsed.images]
@@ -161,9 +233,8 @@ def test_theme_page_shows_every_target_in_params_order_with_its_parts(
     assert "Monitoring indicators" in h2
 
 
-def test_theme_page_figures_agree_with_the_assessment(
-        violence: tuple[pages.Page, Path]) -> None:
-    page, _ = violence
+def test_theme_page_figures_agree_with_the_assessment(violence: Published) -> None:
+    page = violence
     parsed = parse(page.html)
     a = next(a for a in page.assessments if a.target_id == "violent-crime")
     perf = table(parsed, f"{a.measure_name}: performance summary")
@@ -174,48 +245,46 @@ def test_theme_page_figures_agree_with_the_assessment(
 
 
 def test_every_image_has_alt_text_and_every_table_a_caption_and_headers(
-        violence: tuple[pages.Page, Path]) -> None:
-    parsed = parse(violence[0].html)
+        violence: Published) -> None:
+    parsed = parse(violence.html)
     assert parsed.images and all(img.get("alt", "").strip() for img in parsed.images)
     assert all(img["src"].startswith("data:image/png;base64,") for img in parsed.images)
     assert parsed.tables and all(t["caption"] and t["th_col"] for t in parsed.tables)
 
 
-def test_downloads_are_written_and_linked_relatively(violence: tuple[pages.Page, Path]) -> None:
-    page, out = violence
-    parsed = parse(page.html)
+def test_downloads_are_written_and_linked_relatively(violence: Published) -> None:
+    parsed = parse(violence.html)
     data_links = [h for h in parsed.links if h.startswith("data/")]
-    assert sorted(data_links) == sorted(d.href for d in page.downloads)
+    downloads = [d for part in violence.page.parts() for d in part.downloads]
+    assert sorted(data_links) == sorted(d.href for d in downloads)
     assert len(set(data_links)) == len(data_links)
-    for d in page.downloads:
-        assert (out / d.href).read_text(encoding="utf-8") == d.csv
+    for d in downloads:
+        assert (violence.out / d.href).read_text(encoding="utf-8") == d.csv
     others = set(parsed.links) - set(data_links)
-    assert others == {pages.SITE_INDEX, pages.FRONT_PAGE}
+    assert others == {pages.SITE_INDEX, pages.FRONT_PAGE, "#main"}  # and the skip link
 
 
-def test_figures_json_is_the_public_json_of_the_assessments_shown(
-        violence: tuple[pages.Page, Path]) -> None:
-    page, out = violence
-    written = json.loads((out / "violence.figures.json").read_text(encoding="utf-8"))
+def test_figures_json_is_the_public_json_of_the_assessments_shown(violence: Published) -> None:
+    page = violence
+    written = json.loads((page.out / "violence.figures.json").read_text(encoding="utf-8"))
     assert written == [pages.public_json(a) for a in page.assessments]
     assert {d["theme"] for d in written} == {"violence"}
     assert all(d["partnership"] == "ashcombe" for d in written)
 
 
-def test_page_shows_security_marking_and_synthetic_banner(
-        violence: tuple[pages.Page, Path]) -> None:
-    html = violence[0].html
+def test_page_shows_security_marking_and_synthetic_banner(violence: Published) -> None:
+    html = violence.html
     assert html.count('class="security-marking"') == 2
     assert "SYNTHETIC DATA" in html
     assert "15 January 2026" in html
 
 
-def test_composition_is_pure_and_deterministic(demo: Demo, store: Store) -> None:
+def test_composition_is_pure_and_deterministic(demo: Demo, store: Store, tmp_path: Path) -> None:
     assessments = assess_partnership(store, demo.params, "ashcombe", DEMO_MONTH, theme="asb")
     before = [a.to_json() for a in assessments]
-    ctx = pages.ThemeContext("asb", "ASB", "OFFICIAL", "Ashcombe", DEMO_MONTH, PRODUCED_ON)
-    first = pages.compose_theme_page(assessments, ctx)
-    second = pages.compose_theme_page(assessments, ctx)
+    config = dataclasses.replace(whole(demo, "asb", tmp_path).config, synthetic=False)
+    first = pages.ThemePage("asb", config, assessments, {}, tmp_path).whole()
+    second = pages.ThemePage("asb", config, assessments, {}, tmp_path).whole()
     assert first == second
     assert [a.to_json() for a in assessments] == before
     assert "SYNTHETIC DATA" not in first.html
@@ -223,19 +292,18 @@ def test_composition_is_pure_and_deterministic(demo: Demo, store: Store) -> None
 
 def test_perception_page_draws_each_wave_with_its_own_interval(
         demo: Demo, store: Store, tmp_path: Path) -> None:
-    page = pages.theme_page(store, demo.params, "ashcombe", DEMO_MONTH, "perception", tmp_path,
-                            PRODUCED_ON)
-    parsed = parse(page.html)
+    page = whole(demo, "perception", tmp_path)
+    parsed = parse(page.whole().html)
     target = next(a for a in page.assessments if a.target_id)
     survey = table(parsed, f"Survey results: {target.measure_name}")
     waves = [r[0] for r in survey["rows"][1:]]
-    assert len(waves) == pages.SURVEY_WAVES_IN_TABLE
+    assert len(waves) == SURVEY_WAVES_IN_TABLE
     assert waves[-1] == target.survey_wave
-    drawn = next(d for d in page.downloads
+    drawn = next(d for d in page.whole().downloads
                  if d.name.endswith(f"{target.target_id}-survey-chart.csv"))
     with_interval = [line for line in drawn.csv.splitlines()[1:] if line.split(",")[3]]
     drawn_rows = drawn.csv.splitlines()[1:]
-    assert len(drawn_rows) == min(len(target.history), pages.SURVEY_CHART_WAVES)
+    assert len(drawn_rows) == min(len(target.history), SURVEY_CHART_WAVES)
     assert len(with_interval) == len(drawn_rows)  # every wave drawn has its own interval
     assert "Monitoring indicators" in [t for _, t in parsed.headings]
     # figures.json holds the bulletin month only, not the earlier waves
@@ -244,9 +312,7 @@ def test_perception_page_draws_each_wave_with_its_own_interval(
 
 def test_domestic_abuse_page_shows_repeat_rates_under_disclosure_control(
         demo: Demo, store: Store, tmp_path: Path) -> None:
-    page = pages.theme_page(store, demo.params, "ashcombe", DEMO_MONTH, "domestic_abuse",
-                            tmp_path, PRODUCED_ON)
-    parsed = parse(page.html)
+    parsed = parse(whole(demo, "domestic_abuse", tmp_path).whole().html)
     repeat = [t for t in parsed.tables if t["caption"].startswith("Repeat victimisation")]
     assert len(repeat) == 2  # the targeted repeat rate and the MARAC repeat rate
     assert all("<5" in t["caption"] for t in repeat)
@@ -257,29 +323,31 @@ def test_every_theme_composes_for_a_partnership_with_no_data(
     # kettering is in the project's params (with monitor-only targets on data no extract
     # holds) but the demo store has no data for it: every page still composes, unrated.
     for theme in THEMES:
-        page = pages.theme_page(store, PROJECT / "params", "kettering", DEMO_MONTH, theme,
-                                tmp_path, PRODUCED_ON)
+        page = whole(demo, theme, tmp_path, "kettering", PROJECT / "params")
         assert all(a.rag is None for a in page.assessments)
-        assert "SYNTHETIC DATA" not in page.html
-    front = pages.summary_page(store, PROJECT / "params", "kettering", DEMO_MONTH, tmp_path,
-                               PRODUCED_ON)
+        assert "SYNTHETIC DATA" not in page.whole().html
+    front = whole(demo, "summary", tmp_path, "kettering", PROJECT / "params")
+    html = front.whole().html
     assert front.assessments and all(a.rag is None for a in front.assessments)
-    assert "Not assessed" in front.html
-    assert "with no police recorded crime available for the month yet" in front.html
-    sources = table(parse(front.html), "Data sources")
+    assert "Not assessed" in html
+    assert "with no police recorded crime available for the month yet" in html
+    sources = table(parse(html), "Data sources")
     assert [r[1] for r in sources["rows"][1:]] == ["– no data yet"] * 3
 
 
 # ----------------------------------------------------------------------------- escaping
 
 
-def test_text_from_params_and_data_is_escaped(demo: Demo, store: Store) -> None:
+def test_text_from_params_and_data_is_escaped(demo: Demo, store: Store, tmp_path: Path) -> None:
     real = assess_partnership(store, demo.params, "ashcombe", DEMO_MONTH, theme="violence")
     hostile = [dataclasses.replace(a, partnership_name=XSS, measure_name=XSS,
                                    target_title=XSS if a.target_id else None,
                                    outcome_title=XSS, lead_agency=XSS) for a in real]
-    ctx = pages.ThemeContext("violence", XSS, XSS, XSS, DEMO_MONTH, PRODUCED_ON)
-    html = pages.compose_theme_page(hostile, ctx).html
+    config = whole(demo, "violence", tmp_path).config
+    bulletin = config.bulletin.model_copy(update={"security_marking": XSS, "themes": tuple(
+        t.model_copy(update={"title": XSS}) for t in config.bulletin.themes)})
+    hostile_config = dataclasses.replace(config, name=XSS, bulletin=bulletin)
+    html = pages.ThemePage("violence", hostile_config, hostile, {}, tmp_path).whole().html
     assert "<script" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
@@ -287,8 +355,8 @@ def test_text_from_params_and_data_is_escaped(demo: Demo, store: Store) -> None:
 # ----------------------------------------------------------------------------- summary page
 
 
-def test_summary_page_reproduces_the_front_pages(summary: tuple[pages.Page, Path]) -> None:
-    page, out = summary
+def test_summary_page_reproduces_the_front_pages(summary: Published) -> None:
+    page, out = summary, summary.out
     parsed = parse(page.html)
     h2 = [t for level, t in parsed.headings if level == 2]
     assert h2 == ["Executive summary", "All targets", "Data sources", "Caveats",
@@ -312,23 +380,22 @@ def test_summary_page_reproduces_the_front_pages(summary: tuple[pages.Page, Path
             "assessed.") in page.html
 
 
-def test_summary_sources_say_the_latest_month_each_covers(
-        summary: tuple[pages.Page, Path]) -> None:
-    parsed = parse(summary[0].html)
+def test_summary_sources_say_the_latest_month_each_covers(summary: Published) -> None:
+    parsed = parse(summary.html)
     sources = table(parsed, "Data sources")
     assert [r[1] for r in sources["rows"][1:]] == ["December 2025"] * 3
 
 
-def test_summary_metadata_block_and_caveats(summary: tuple[pages.Page, Path]) -> None:
+def test_summary_metadata_block_and_caveats(summary: Published) -> None:
     import cdrp_lib
 
-    html = summary[0].html
+    html = summary.html
     meta = html[html.index('<dl class="metadata">'):]
     for text in ("Performance Improvement Bulletin", "Ashcombe Community Safety Partnership",
                  "December 2025", "15 January 2026", f"cdrp_lib {cdrp_lib.__version__}",
                  "Final", "OFFICIAL", "SYNTHETIC"):
         assert text in meta
-    caveats = html[html.index('id="caveats"'):html.index('id="metadata"')]
+    caveats = html[html.index(">Caveats</h2>"):html.index(">About this bulletin</h2>")]
     assert "SYNTHETIC DATA" in caveats
     assert "Sexual offences cannot be separated" in caveats
 
@@ -390,44 +457,48 @@ def test_without_a_project_folder_paths_are_read_from_the_working_folder(
 
 def test_produced_on_defaults_to_today_and_must_be_a_date(demo: Demo, store: Store,
                                                           tmp_path: Path) -> None:
-    page = pages.theme_page(store, demo.params, "ashcombe", DEMO_MONTH, "asb", tmp_path, "")
+    page = whole(demo, "asb", tmp_path, produced_on="")
     today = datetime.date.today()
-    assert f"Produced on {today.day} " in page.html
+    assert f"Produced on {today.day} " in page.footer().html
     with pytest.raises(ValueError, match=r"`produced_on` must be a date YYYY-MM-DD.*'15/01/2026'"):
-        pages.theme_page(store, demo.params, "ashcombe", DEMO_MONTH, "asb", tmp_path,
-                         "15/01/2026")
+        whole(demo, "asb", tmp_path, produced_on="15/01/2026")
 
 
 def test_unknown_theme_partnership_and_bad_month_are_reported(demo: Demo, store: Store,
                                                                tmp_path: Path) -> None:
     with pytest.raises(NotFoundError, match=r"no theme 'summary'.*known: violence"):
-        pages.theme_page(store, demo.params, "ashcombe", DEMO_MONTH, "summary", tmp_path)
+        pages.open_bulletin("ashcombe", DEMO_MONTH, store=demo.store,
+                            params_dir=demo.params).theme("summary")
     with pytest.raises(NotFoundError, match="no partnership 'nowhere'"):
-        pages.theme_page(store, demo.params, "nowhere", DEMO_MONTH, "asb", tmp_path)
+        whole(demo, "asb", tmp_path, "nowhere")
     with pytest.raises(ValueError, match="month must be YYYY-MM, got '2025-13'"):
-        pages.summary_page(store, demo.params, "ashcombe", "2025-13", tmp_path)
+        pages.open_bulletin("ashcombe", "2025-13", store=demo.store, params_dir=demo.params)
+    with pytest.raises(NotFoundError, match=r"no target 'nope' on the asb page \(targets: "):
+        whole(demo, "asb", tmp_path).target("nope")
 
 
 def test_a_missing_store_is_reported(demo: Demo, tmp_path: Path) -> None:
-    with pytest.raises(NotFoundError, match="no store at"):
-        pages.summary_page(tmp_path / "none.duckdb", demo.params, "ashcombe", DEMO_MONTH,
-                           tmp_path)
+    with pytest.raises(NotFoundError, match=r"none\.duckdb: no store; run `cdrp ingest`"):
+        pages.open_bulletin("ashcombe", DEMO_MONTH, store=tmp_path / "none.duckdb",
+                            params_dir=demo.params)
 
 
-def test_download_names_stay_unique() -> None:
+def test_download_names_stay_unique(demo: Demo, tmp_path: Path) -> None:
     from cdrp_lib.tables import SourceRow, sources_table
 
-    b = pages._Builder("asb")
+    page = whole(demo, "asb", tmp_path)
     t = sources_table([SourceRow("Police", "2025-12", 2)])
-    b.figure(t, "sources")
-    b.figure(t, "sources")
-    assert [d.name for d in b.downloads] == ["asb-sources.csv", "asb-sources-2.csv"]
-    assert 'href="data/asb-sources-2.csv"' in b.blocks[1]
+    first = page._figures("one", "", lambda: [(t, ("sources",))])
+    second = page._figures("two", "", lambda: [(t, ("sources",))])
+    again = page._figures("one", "", lambda: [(t, ("sources",))])
+    assert [d.name for d in (*first.downloads, *second.downloads)] == [
+        "asb-sources.csv", "asb-sources-2.csv"]
+    assert again is first  # a part shown twice registers its CSV once
+    assert 'href="data/asb-sources-2.csv"' in second.html
 
 
 def test_summary_shows_the_summary_themes_untargeted_measures_as_indicators(
         demo: Demo, store: Store, tmp_path: Path) -> None:
-    page = pages.summary_page(store, demo.params, "ashcombe-town-centre", DEMO_MONTH, tmp_path,
-                              PRODUCED_ON)
+    page = whole(demo, "summary", tmp_path, "ashcombe-town-centre")
     assert any(a.measure == "all-crime" and a.target_id is None for a in page.assessments)
-    assert "Monitoring indicators" in [t for _, t in parse(page.html).headings]
+    assert "Monitoring indicators" in [t for _, t in parse(page.whole().html).headings]

@@ -1,0 +1,232 @@
+"""Open one partnership's bulletin for one month, once: config, store, every assessment.
+
+This is where a notebook starts::
+
+    import cdrp_lib as cdrp
+    bulletin = cdrp.open_bulletin("ashcombe", "2025-12")
+    page = bulletin.theme("violence")
+    page.header()
+
+:func:`open_bulletin` reads params once into a frozen :class:`BulletinConfig`,
+opens the store read-only just long enough to assess every measure of the
+month once, and hands out pages (:meth:`Bulletin.theme`, :meth:`Bulletin.summary`)
+that compose those Assessments into parts.  Relative paths are read from the
+project folder, so the same call works in JupyterLab (working folder
+``notebooks/``) and in the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cdrp_lib.errors import NotFoundError
+from cdrp_lib.pages.fragments import produced_on as checked_date
+from cdrp_lib.pages.paths import resolve_path
+from cdrp_lib.periods import Month
+
+if TYPE_CHECKING:
+    from cdrp_lib.assessment import Assessment
+    from cdrp_lib.commentary import Commentary
+    from cdrp_lib.pages.summary import SummaryPage
+    from cdrp_lib.pages.theme import ThemePage
+    from cdrp_lib.params import BulletinParams, Measure
+    from cdrp_lib.store import Store
+
+SUMMARY = "summary"
+SOURCE_SURVEY = "survey"
+#: Survey waves on a survey chart, each with its own 95% interval (one Assessment
+#: each): three years of quarterly waves, the window of the performance charts.
+SURVEY_CHART_WAVES = 12
+DEFAULT_STORE = "outputs/store.duckdb"
+DEFAULT_PARAMS = "params"
+DEFAULT_OUTPUT = "outputs/scratch"
+
+
+@dataclass(frozen=True)
+class BulletinConfig:
+    """Everything a bulletin's pages read from params, read once."""
+
+    params_dir: Path
+    bulletin: BulletinParams
+    measures: Mapping[str, Measure]
+    partnership: str
+    name: str
+    synthetic: bool
+    month: str
+    produced_on: str
+    #: Targets' ``caveats`` (for readers); their ``notes`` record provenance and stay out.
+    target_notes: Mapping[str, tuple[str, ...]]
+    commentary: Commentary
+    #: Every partnership's name by id (peer groups name their members).
+    partnership_names: Mapping[str, str]
+
+    def source_of(self, a: Assessment) -> str | None:
+        m = self.measures.get(a.measure)
+        return m.source if m is not None else None
+
+
+@contextmanager
+def opened_store(store: Store | Path | str) -> Iterator[Store]:
+    """``store`` itself when already open, else the store file opened read-only."""
+    from cdrp_lib.store import Store
+
+    if isinstance(store, Store):
+        yield store
+        return
+    path = resolve_path(store)
+    if not path.is_file():
+        raise NotFoundError(f"{path}: no store; run `cdrp ingest` (or `make demo`) first")
+    with Store(path, read_only=True) as opened:
+        yield opened
+
+
+def read_config(st: Store, params_dir: Path, partnership: str, month: str,
+                produced_on: str) -> BulletinConfig:
+    from cdrp_lib.assess import cached_params
+    from cdrp_lib.commentary import load_commentary
+    from cdrp_lib.params import load_bulletin
+
+    measures, partnerships, cached_bulletin = cached_params(params_dir)
+    # A page needs bulletin.yaml: without it load_bulletin raises, naming the file.
+    bulletin = cached_bulletin if cached_bulletin is not None else load_bulletin(params_dir)
+    p = partnerships.get(partnership)
+    row = st.con.execute("SELECT name, synthetic FROM partnerships WHERE id = ?",
+                         [partnership]).fetchone()
+    if p is None and row is None:
+        raise NotFoundError(f"no partnership {partnership!r} in the store or in params")
+    name = p.name if p is not None else str(row[0]) if row else partnership
+    synthetic = bool(p.synthetic if p is not None else (row[1] if row else False))
+    targets = tuple(t.id for t in p.targets) if p is not None else ()
+    commentary = load_commentary(params_dir, partnership, month,
+                                 themes=bulletin.theme_order, targets=targets)
+    return BulletinConfig(
+        params_dir=params_dir, bulletin=bulletin, measures=measures, partnership=partnership,
+        name=name, synthetic=synthetic, month=month, produced_on=produced_on,
+        target_notes={t.id: tuple(t.caveats) for t in p.targets} if p is not None else {},
+        commentary=commentary,
+        partnership_names={**dict(st.partnerships()),
+                           **{i: q.name for i, q in partnerships.items()}})
+
+
+def _key(a: Assessment) -> str:
+    from cdrp_lib.pages.fragments import key
+
+    return key(a)
+
+
+def recent_waves(st: Store, config: BulletinConfig, latest: Sequence[Assessment]
+                 ) -> dict[str, list[Assessment]]:
+    """One Assessment per wave (the last SURVEY_CHART_WAVES) of every survey measure
+    shown, oldest first, so each wave is drawn with its own interval."""
+    from cdrp_lib.assess import assess_partnership
+
+    survey = [a for a in latest
+              if config.source_of(a) == SOURCE_SURVEY and a.data_to is not None]
+    months: set[str] = set()
+    for a in survey:
+        done = [p.month for p in a.history if p.value is not None
+                and p.month <= str(a.data_to)]
+        months.update(done[-SURVEY_CHART_WAVES:])
+    out: dict[str, list[Assessment]] = {_key(a): [] for a in survey}
+    themes = {a.theme for a in survey}
+    for month in sorted(months):
+        found = {_key(x): x for theme in sorted(themes)
+                 for x in assess_partnership(st, config.params_dir, config.partnership, month,
+                                             theme=theme)}
+        for a in survey:
+            x = found.get(_key(a))
+            if x is not None and x.survey_percent is not None and x.data_to == month:
+                out[_key(a)].append(x)
+    return out
+
+
+class Bulletin:
+    """One partnership's bulletin for one month: its config, Assessments and pages.
+
+    Made by :func:`open_bulletin`.  Pages are made once each and share the
+    Assessments, so a figure cannot differ between the front page and a theme page.
+    """
+
+    def __init__(self, config: BulletinConfig, assessments: Sequence[Assessment],
+                 store: Store | Path | str, output_dir: Path) -> None:
+        self.config = config
+        self.assessments = tuple(assessments)
+        self.output_dir = output_dir
+        self._store = store
+        self._pages: dict[str, ThemePage | SummaryPage] = {}
+
+    def _waves(self, latest: Sequence[Assessment]) -> dict[str, list[Assessment]]:
+        """Earlier survey waves, read only for a page that draws a survey chart."""
+        if not any(self.config.source_of(a) == SOURCE_SURVEY for a in latest):
+            return {}
+        with opened_store(self._store) as st:
+            return recent_waves(st, self.config, latest)
+
+    @property
+    def partnership(self) -> str:
+        return self.config.partnership
+
+    @property
+    def month(self) -> str:
+        return self.config.month
+
+    @property
+    def themes(self) -> tuple[str, ...]:
+        """The theme pages of this bulletin, in bulletin.yaml's order."""
+        return tuple(t for t in self.config.bulletin.theme_order if t != SUMMARY)
+
+    def __repr__(self) -> str:
+        return (f"<Bulletin {self.config.name} {Month.parse(self.month).label}: "
+                f"{len(self.assessments)} assessments; themes {', '.join(self.themes)}>")
+
+    def theme(self, theme: str) -> ThemePage:
+        """The page of one theme (its targets, then its monitoring indicators)."""
+        from cdrp_lib.pages.theme import ThemePage
+
+        if theme not in self.themes:
+            raise NotFoundError(f"no theme {theme!r} in {self.config.params_dir / 'bulletin.yaml'}"
+                                f" (known: {', '.join(self.themes)})")
+        page = self._pages.get(theme)
+        if page is None:
+            latest = [a for a in self.assessments if a.theme == theme]
+            page = ThemePage(theme, self.config, latest, self._waves(latest), self.output_dir)
+            self._pages[theme] = page
+        assert isinstance(page, ThemePage)
+        return page
+
+    def summary(self) -> SummaryPage:
+        """The front page: executive summary, all targets, sources, caveats, metadata."""
+        from cdrp_lib.pages.summary import SummaryPage
+
+        page = self._pages.get(SUMMARY)
+        if page is None:
+            page = SummaryPage(self.config, self.assessments, self.output_dir)
+            self._pages[SUMMARY] = page
+        assert isinstance(page, SummaryPage)
+        return page
+
+
+def open_bulletin(partnership: str, month: str, *, store: Store | Path | str = DEFAULT_STORE,
+                  params_dir: Path | str = DEFAULT_PARAMS,
+                  output_dir: Path | str = DEFAULT_OUTPUT, produced_on: str = "") -> Bulletin:
+    """Open the bulletin of ``partnership`` for ``month`` (``YYYY-MM``).
+
+    Reads params once, opens the store read-only, and assesses every measure
+    of the month once.
+    ``output_dir`` is where pages write their CSVs and figures JSON;
+    ``produced_on`` (``YYYY-MM-DD``, default today) is printed on every page.
+    """
+    from cdrp_lib.assess import assess_partnership
+
+    params = resolve_path(params_dir)
+    month = str(Month.parse(month))
+    day = checked_date(produced_on)
+    with opened_store(store) as st:
+        config = read_config(st, params, partnership, month, day)
+        assessments = assess_partnership(st, params, partnership, month)
+    kept = resolve_path(store) if isinstance(store, (str, Path)) else store
+    return Bulletin(config, assessments, kept, resolve_path(output_dir))

@@ -1,0 +1,135 @@
+"""What every page (a theme page, the front page) has in common: parts made once, their
+CSVs registered, and one call that writes what the batch publishes.
+
+A part is made the first time it is asked for and kept, so showing it twice
+(or a cell run again in JupyterLab) registers its CSV once, under the same name.
+``write()`` writes the CSV of every part made so far and ``<page>.figures.json``,
+the public JSON of every Assessment the page is about (methods §9: figures
+disclosure control withholds are blank there, as on the page).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cdrp_lib.areas import slugify
+from cdrp_lib.pages.part import Download, Part, join
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from cdrp_lib.assessment import Assessment
+    from cdrp_lib.charts import Chart
+    from cdrp_lib.pages.bulletin import BulletinConfig
+    from cdrp_lib.tables import Table
+
+
+def figures_doc(assessments: Sequence[Assessment], config: BulletinConfig) -> list[dict[str, Any]]:
+    """The public JSON of each Assessment, with the commentary shown beside it."""
+    from cdrp_lib.pages.disclosure import public_json
+
+    out = []
+    for a in assessments:
+        doc = public_json(a)
+        notes = {k: v for k, v in (("theme", config.commentary.for_theme(a.theme)),
+                                   ("target", config.commentary.for_target(a.target_id or "")))
+                 if v}
+        if notes:
+            doc["commentary"] = notes
+        out.append(doc)
+    return out
+
+
+class PageBase:
+    """Parts of one page, made once each, with their downloads registered in order."""
+
+    def __init__(self, page_id: str, config: BulletinConfig, output_dir: Path) -> None:
+        self.id = page_id
+        self.config = config
+        self.output_dir = output_dir
+        self._parts: dict[str, Part] = {}
+        self._names: dict[str, Download] = {}
+
+    # ---- making parts -------------------------------------------------------------
+
+    def _part(self, name: str, make: Callable[[], Part]) -> Part:
+        if name not in self._parts:
+            self._parts[name] = make()
+        return self._parts[name]
+
+    def _html(self, name: str, html: str, records: Sequence[dict[str, Any]] = ()) -> Part:
+        return self._part(name, lambda: Part(name, html, (), tuple(records), self.output_dir))
+
+    def _download(self, item: Chart | Table, *stem_parts: str) -> Download:
+        stem = "-".join(filter(None, map(slugify, (self.id, *stem_parts))))
+        name, n = f"{stem}.csv", 2
+        while name in self._names:
+            name, n = f"{stem}-{n}.csv", n + 1
+        download = Download(name, item.csv)
+        self._names[name] = download
+        return download
+
+    def _figure_html(self, item: Chart | Table, *stem_parts: str) -> tuple[str, Download]:
+        download = self._download(item, *stem_parts)
+        return item.to_html(download.href), download
+
+    def _figures(self, name: str, heading: str,
+                 items: Callable[[], Sequence[tuple[Chart | Table, tuple[str, ...]]]]) -> Part:
+        """A part of one or more charts/tables (each with its CSV) under an optional heading."""
+        def make() -> Part:
+            blocks = [heading] if heading else []
+            downloads = []
+            for item, stem in items():
+                block, download = self._figure_html(item, *stem)
+                blocks.append(block)
+                downloads.append(download)
+            return Part(name, "\n".join(blocks), tuple(downloads), (), self.output_dir)
+        return self._part(name, make)
+
+    # ---- the page -------------------------------------------------------------------
+
+    @property
+    def assessments(self) -> tuple[Assessment, ...]:
+        raise NotImplementedError
+
+    def parts(self) -> tuple[Part, ...]:
+        """The parts of the page in their default order (what the page's notebook shows)."""
+        raise NotImplementedError
+
+    def whole(self) -> Part:
+        """Every default part as one (for a quick look, or a test of the whole page)."""
+        return join(self.id, self.parts())
+
+    def frame(self) -> pd.DataFrame:
+        """One row per Assessment on the page: its public figures (nested lists left out)."""
+        import pandas as pd
+
+        rows = [{k: v for k, v in doc.items() if not isinstance(v, (list, dict))}
+                for doc in figures_doc(self.assessments, self.config)]
+        return pd.DataFrame(rows)
+
+    def figures_json(self) -> str:
+        """``<page>.figures.json``: the public JSON of every Assessment shown, in page order."""
+        doc = figures_doc(self.assessments, self.config)
+        return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+    def write(self) -> None:
+        """Write the CSV of every part made so far and the figures JSON into the output folder.
+
+        File names come from slugs, so they cannot leave the output folder.  Returns
+        nothing, so a notebook cell ending with it shows nothing.
+        """
+        data = self.output_dir / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        for d in self._names.values():
+            (data / d.name).write_text(d.csv, encoding="utf-8", newline="\n")
+        (self.output_dir / f"{self.id}.figures.json").write_text(
+            self.figures_json(), encoding="utf-8", newline="\n")
+
+    def written(self) -> tuple[Path, ...]:
+        """The files :meth:`write` writes, in order."""
+        return (*(self.output_dir / "data" / n for n in self._names),
+                self.output_dir / f"{self.id}.figures.json")

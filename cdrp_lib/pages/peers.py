@@ -1,0 +1,63 @@
+"""Comparison with similar areas: each measure of a page against its most similar group.
+
+The group is named member by member (a reader should know who "similar areas"
+are), and the figures are the Assessment's own (methods §5), so this table
+cannot disagree with the performance tables above it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from cdrp_lib.pages import fragments as f
+from cdrp_lib.pages.part import Part
+
+if TYPE_CHECKING:
+    from cdrp_lib.assessment import Assessment
+    from cdrp_lib.pages.page import PageBase
+    from cdrp_lib.tables import Table
+
+HEADING = '<h2 id="similar-areas">Comparison with similar areas</h2>'
+
+
+def _compared(assessments: Sequence[Assessment]) -> list[Assessment]:
+    return [a for a in assessments if a.measure and (a.peer_members or a.peer_position)]
+
+
+def peers_table(assessments: Sequence[Assessment], caption: str) -> Table:
+    """One row per measure: distance from the group average and the position (§5)."""
+    from cdrp_lib import tables
+
+    rows = [(tables.Cell(a.target_title or a.measure_name), tables._peer_distance_cell(a),
+             tables._peer_position_cell(a)) for a in assessments]
+    return tables._make_table(caption, ("Measure", "Difference from the group average",
+                                        "Position"), rows)
+
+
+def _members(page: PageBase, ids: Sequence[str]) -> str:
+    names = [page.config.name if i == page.config.partnership else page.config.partnership_names
+             .get(i, i) for i in ids]
+    return ", ".join(names)
+
+
+def peers_part(page: PageBase, assessments: Sequence[Assessment]) -> Part:
+    """The "Comparison with similar areas" section (nothing when no measure is compared)."""
+    compared = _compared(assessments)
+    if not compared:
+        return page._html("peers", "")
+    groups = sorted({a.peer_members for a in compared if a.peer_members})
+    said = [f"The most similar group: {_members(page, g)}." for g in groups]
+    intro = ("<p>Rates per 1,000 residents (percentages for a proportion) against the average "
+             "of the partnership's most similar group. 'Significantly' above or below means "
+             "outside the limits the group's own variation allows around that average.</p>")
+
+    def items() -> list[tuple[Table, tuple[str, ...]]]:
+        return [(peers_table(compared, "Comparison with the most similar group"),
+                 ("similar-areas",))]
+
+    part = page._figures("peers-table", "", items)
+    html = "\n".join([HEADING, intro, f.paragraph(said), part.html])
+    return page._part("peers", lambda: Part("peers", html, part.downloads,
+                                            tuple({"part": "peers", "text": t} for t in said),
+                                            page.output_dir))

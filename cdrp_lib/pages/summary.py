@@ -1,0 +1,222 @@
+"""The front page and its parts: header, introduction and rating counts, executive
+summary by theme, all targets, monitoring indicators, data sources, caveats, metadata.
+
+The section headings and their fixed prose are the summary notebook's own
+Markdown; the parts here are what depends on the data and params.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cdrp_lib.pages import fragments as f
+from cdrp_lib.pages.page import PageBase
+from cdrp_lib.pages.part import Part, text_records
+from cdrp_lib.pages.theme import commentary_part
+
+if TYPE_CHECKING:
+    from cdrp_lib.assessment import Assessment
+    from cdrp_lib.pages.bulletin import BulletinConfig
+    from cdrp_lib.params import BulletinParams, Measure
+    from cdrp_lib.tables import SourceRow
+
+SUMMARY = "summary"
+SOURCE_POLICE = "police"
+#: Heading of the executive-summary table for measures whose theme is the summary itself.
+CROSS_CUTTING_TITLE = "Cross-cutting outcomes"
+RATING_KEY = (
+    "<p>Ratings are shown as a letter and a word: <strong>G Green</strong> the target "
+    "is met, or the position is on or better than its trajectory and the long-term "
+    "trend is enough to meet it; <strong>A Amber</strong> one of those two is not; "
+    "<strong>R Red</strong> neither is; <strong>\u2013 Not assessed</strong> no "
+    "rating can be given yet, with the reason.</p>")
+
+
+def latest_by_source(measures: Mapping[str, Measure], assessments: Sequence[Assessment]
+                     ) -> dict[str, str]:
+    """The latest month each source gave this bulletin: its measures' ``data_to`` (§13).
+
+    A source with no measure assessed on data (all "source late") is absent: the
+    partnership has no data from it, whatever other partnerships in the store have.
+    """
+    out: dict[str, str] = {}
+    for a in assessments:
+        m = measures.get(a.measure)
+        if m is not None and a.data_to is not None:
+            out[m.source] = max(out.get(m.source, a.data_to), a.data_to)
+    return out
+
+
+def source_rows(bulletin: BulletinParams, latest: Mapping[str, str]) -> tuple[SourceRow, ...]:
+    """Each source of bulletin.yaml with the latest month the bulletin used and its lag."""
+    from cdrp_lib.tables import SourceRow
+
+    rows = []
+    for source, about in bulletin.sources.items():
+        note = f"Licence: {about.licence}" if about.licence else ""
+        if about.url:
+            note += ("; " if note else "") + f"from {about.url}"
+        rows.append(SourceRow(about.name, latest.get(source), about.lag_months, note))
+    return tuple(rows)
+
+
+def rating_counts(targeted: Sequence[Assessment]) -> str:
+    """``Of the 11 targets, 7 G Green, 0 A Amber and 2 R Red; 2 not assessed.``"""
+    from cdrp_lib.stats.enums import Rag
+
+    n = len(targeted)
+    g, a_, r = (f"{sum(a.rag is rag for a in targeted)} {rag.label}" for rag in Rag)
+    unrated = sum(a.rag is None for a in targeted)
+    return (f"Of the {n} target{'s' if n != 1 else ''}, {g}, {a_} and {r}; "
+            f"{unrated} not assessed.")
+
+
+class SummaryPage(PageBase):
+    """The bulletin's front page."""
+
+    def __init__(self, config: BulletinConfig, assessments: Sequence[Assessment],
+                 output_dir: Path) -> None:
+        super().__init__(SUMMARY, config, output_dir)
+        self._all = tuple(assessments)
+        self._targeted = tuple(a for a in assessments if a.target_id is not None)
+        self._indicators = tuple(a for a in assessments
+                                 if a.target_id is None and a.theme == SUMMARY)
+        self._latest = latest_by_source(config.measures, assessments)
+
+    def __repr__(self) -> str:
+        return f"<SummaryPage: {len(self._targeted)} targets>"
+
+    @property
+    def assessments(self) -> tuple[Assessment, ...]:
+        """The targets and the front page's own indicators (what figures.json records)."""
+        return (*self._targeted, *self._indicators)
+
+    @property
+    def data_to(self) -> str | None:
+        """The latest police month the bulletin used."""
+        return self._latest.get(SOURCE_POLICE)
+
+    def header(self) -> Part:
+        c = self.config
+        title = f"{c.bulletin.title}: {c.name}, {f.month_label(c.month)}"
+        top = f.page_top(title, c.bulletin.security_marking, c.synthetic, front_page=True)
+        return self._html("header", top, [{"part": "title", "text": title}])
+
+    def commentary(self) -> Part:
+        """The analyst's commentary on the whole bulletin this month, if any."""
+        return commentary_part(self, "commentary", self.config.commentary.for_theme(SUMMARY),
+                               "this month's bulletin", level=2)
+
+    def introduction(self) -> Part:
+        """What the bulletin covers, the rating counts and how to read a rating."""
+        c = self.config
+        police = (f"using police recorded crime to {f.month_label(self.data_to)}" if self.data_to
+                  else "with no police recorded crime available for the month yet")
+        text = (f"Performance against the partnership's targets for {f.month_label(c.month)}, "
+                f"{police}. Each theme has its own page with the charts and tables behind "
+                "these ratings.")
+        blocks = [f"<p>{f.esc(text)}</p>"]
+        said = [text]
+        if self._targeted:
+            counts = rating_counts(self._targeted)
+            blocks.append(f'<p class="rating-counts"><strong>{f.esc(counts)}</strong></p>')
+            said.append(counts)
+        blocks.append(RATING_KEY)
+        return self._html("introduction", "\n".join(blocks), text_records("introduction", said))
+
+    def executive_summary(self) -> Part:
+        """One table per theme: each outcome with its narrative and rating."""
+        from cdrp_lib import tables
+
+        shown = []
+        for theme in self.config.bulletin.themes:
+            rows = tables.outcome_rows([a for a in self._targeted if a.theme == theme.id])
+            if rows:
+                heading = CROSS_CUTTING_TITLE if theme.id == SUMMARY else theme.title
+                shown.append((tables.outcome_table(heading, rows), (theme.id, "outcomes")))
+        if not shown:
+            text = "The partnership has set no targets, so there is nothing to rate."
+            return self._html("executive-summary", f"<p>{text}</p>",
+                              text_records("executive-summary", [text]))
+        return self._figures("executive-summary", "", lambda: shown)
+
+    def all_targets(self) -> Part:
+        from cdrp_lib import tables
+
+        if not self._targeted:
+            text = "No targets are set in this partnership's params."
+            return self._html("all-targets", f"<p>{text}</p>", text_records("all-targets", [text]))
+        return self._figures("all-targets", "", lambda: [(tables.targets_table(
+            self._targeted, caption="All targets: baseline, current position, status and "
+            "rating"), ("targets",))])
+
+    def monitoring(self) -> Part:
+        """The front page's own measures without a target (all crime, where none is set)."""
+        from cdrp_lib.pages.monitoring import monitoring_part
+
+        return monitoring_part(self, self._indicators, {})
+
+    def sources(self) -> Part:
+        """Each data source with the latest month this bulletin used and its usual lag."""
+        from cdrp_lib import tables
+
+        rows = source_rows(self.config.bulletin, self._latest)
+        return self._figures("sources", "", lambda: [(tables.sources_table(rows), ("sources",))])
+
+    def caveats_list(self) -> list[str]:
+        c = self.config
+        out: list[str] = []
+        if c.synthetic:
+            out.append("SYNTHETIC DATA: this bulletin is built from made-up demonstration data "
+                       "and describes no real place, person or crime.")
+        seen: set[str] = set()
+        for a in self._all:
+            m = c.measures.get(a.measure)
+            if m is not None and m.caveat and m.id not in seen:
+                seen.add(m.id)
+                out.append(f"{m.name}: {m.caveat}")
+        for a in self._all:
+            for note in c.target_notes.get(a.target_id or "", ()):
+                text = f"{a.target_title or a.measure_name}: {note}"
+                if text not in out:
+                    out.append(text)
+            if a.rag_override_reason:
+                out.append(f"{a.target_title or a.measure_name}: the rating "
+                           f"{a.rag.label if a.rag else ''} was set by the partnership: "
+                           f"{a.rag_override_reason}")
+            expired = getattr(a, "rag_override_expired", None)
+            if expired:
+                out.append(f"{a.target_title or a.measure_name}: {expired}")
+        return out
+
+    def caveats(self) -> Part:
+        notes = self.caveats_list()
+        html = f.bullets(notes, "caveats") if notes else "<p>None.</p>"
+        return self._html("caveats", html, text_records("caveats", notes))
+
+    def metadata(self) -> Part:
+        """Title, partnership, period, data to, produced on, status, marking, organisation."""
+        from cdrp_lib import tables
+
+        c = self.config
+        b = c.bulletin
+        meta = tables.BulletinMeta(
+            title=b.title, partnership=c.name, period=c.month, data_to=self.data_to,
+            produced_on=f.long_date(c.produced_on), status=b.status,
+            security_marking=b.security_marking, organisation=b.organisation,
+            synthetic=c.synthetic)
+        return self._html("metadata", tables.metadata_block(meta),
+                          [{"part": "metadata", "title": b.title, "partnership": c.name,
+                            "period": c.month, "data_to": self.data_to,
+                            "produced_on": c.produced_on, "status": b.status}])
+
+    def footer(self) -> Part:
+        c = self.config
+        return self._html("footer", f.page_foot(c.produced_on, c.bulletin.security_marking))
+
+    def parts(self) -> tuple[Part, ...]:
+        return (self.header(), self.commentary(), self.introduction(), self.executive_summary(),
+                self.all_targets(), self.monitoring(), self.sources(), self.caveats(),
+                self.metadata(), self.footer())
