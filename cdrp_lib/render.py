@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cdrp_lib.errors import InputError, Problem
+from cdrp_lib.pages.part import STYLESHEET, bulletin_css, publishable_html
 from cdrp_lib.quarto import (
     PUBLISHED_FILE_MODE,
     RenderError,
@@ -69,7 +70,6 @@ __all__ = [
     "TEMPLATE_DIR",
     "RenderError",
     "RenderResult",
-    "bulletin_css",
     "check_alt_text",
     "notebook_to_html",
     "publishable",
@@ -80,7 +80,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 RENDERERS = ("nbconvert", "quarto")
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "bulletin"
+TEMPLATE_DIR = STYLESHEET.parents[1]
 # Output types a reader may see, best first; anything else (text/plain, JavaScript,
 # widgets, LaTeX) is never published.
 PUBLISHED_MIMETYPES = ("text/html", "text/markdown", "image/svg+xml", "image/png", "image/jpeg")
@@ -117,11 +117,6 @@ class RenderResult:
     requested: str
     renderer: str
     fallback_reason: str | None = None
-
-
-def bulletin_css() -> str:
-    """The bulletin stylesheet, shared by bulletin pages and the site index."""
-    return (TEMPLATE_DIR / "static" / "bulletin.css").read_text(encoding="utf-8")
 
 
 @functools.lru_cache(maxsize=1)

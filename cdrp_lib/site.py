@@ -42,7 +42,8 @@ from urllib.parse import unquote, urlsplit
 from cdrp_lib.errors import InputError, NotFoundError, Problem
 from cdrp_lib.locking import exclusive, folder_label, lock_file_beside
 from cdrp_lib.periods import Month
-from cdrp_lib.render import bulletin_css, write_text_atomic
+from cdrp_lib.pages.part import bulletin_css
+from cdrp_lib.render import write_text_atomic
 
 if TYPE_CHECKING:
     from http.server import ThreadingHTTPServer

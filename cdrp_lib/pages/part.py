@@ -43,8 +43,10 @@ __all__ = [
     "DATA_DIR",
     "FRONT_PAGE",
     "SITE_INDEX",
+    "STYLESHEET",
     "Download",
     "Part",
+    "bulletin_css",
     "publishable_html",
     "scoped_css",
 ]
@@ -62,6 +64,10 @@ SCOPE = "cdrp-page"
 # page is the summary notebook beside it; the site index is the one `make demo` builds.
 LAB_FRONT_PAGE = "summary.ipynb"
 SITE_FOLDER = "site"
+
+#: The bulletin stylesheet: inlined once into every published page and the site index
+#: (cdrp_lib.render, cdrp_lib.site), and scoped into each part shown in JupyterLab.
+STYLESHEET = Path(__file__).resolve().parents[1] / "templates/bulletin/static/bulletin.css"
 
 _LAB_STYLE = re.compile(r"<style data-cdrp-lab>.*?</style>\n?", re.DOTALL)
 _LAB_LINK = re.compile(r'href="[^"]*" data-cdrp-href="([^"]*)"')
@@ -125,6 +131,11 @@ def _scope_rules(css: str) -> str:
     return "\n".join(out)
 
 
+def bulletin_css() -> str:
+    """The bulletin stylesheet, shared by bulletin pages and the site index."""
+    return STYLESHEET.read_text(encoding="utf-8")
+
+
 @functools.lru_cache(maxsize=1)
 def scoped_css() -> str:
     """The bulletin stylesheet with every rule scoped to ``.cdrp-page`` (for JupyterLab).
@@ -132,8 +143,6 @@ def scoped_css() -> str:
     Custom properties set on ``:root`` move to the wrapper, so a part styles
     itself and nothing else in the Lab window; print rules are left out.
     """
-    from cdrp_lib.render import bulletin_css
-
     css = re.sub(r"/\*.*?\*/", "", bulletin_css(), flags=re.DOTALL)
     return _scope_rules(LAB_RESET + css)
 
