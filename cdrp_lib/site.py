@@ -41,8 +41,8 @@ from urllib.parse import unquote, urlsplit
 
 from cdrp_lib.errors import InputError, NotFoundError, Problem
 from cdrp_lib.locking import exclusive, folder_label, lock_file_beside
-from cdrp_lib.periods import Month
 from cdrp_lib.pages.part import bulletin_css
+from cdrp_lib.periods import Month
 from cdrp_lib.render import write_text_atomic
 
 if TYPE_CHECKING:
