@@ -24,7 +24,8 @@ and every problem in every file is reported at once.
 :class:`Commentary`); :func:`check_commentary_tree` checks every file under
 ``params/commentary``; :func:`commentary_html` renders one text as the page's
 "Commentary" box, with the Markdown made safe: raw HTML in the text is shown as
-text, never run, and links go only to http(s) or relative addresses.
+text, never run; links go only to the bulletin's own pages (an http(s) address is
+printed beside its text, since a published site links only to itself).
 """
 
 from __future__ import annotations
@@ -363,7 +364,8 @@ def commentary_html(text: str, *, heading: str = "Commentary", level: int = 3,
     so the page's headings never skip a level.
 
     Safe whatever the text holds: raw HTML is escaped (shown, never run), links
-    go only to http(s) or relative addresses (others keep their text, without
+    go only to relative addresses, http(s) ones are printed after their text (since
+    a published site links only to itself), and others keep their text (without
     the link), and images are shown as their alt text, so a page still fetches
     nothing.
     """
@@ -397,6 +399,10 @@ def _renderer(level: int) -> HTMLRenderer:
         def link(self, text: str, url: str, title: str | None = None) -> str:
             if not safe_link(url):
                 return text
+            if _SCHEME.match(_URL_IGNORED.sub("", html.unescape(url))):
+                # An outside address is printed, not linked: a published site links only
+                # to itself (cdrp_lib.site.check_site), and a reader can still copy it.
+                return f"{text} ({html.escape(url)})"
             return super().link(text, url, title)
 
         def image(self, text: str, url: str, title: str | None = None) -> str:

@@ -218,7 +218,8 @@ def test_theme_page_shows_every_target_in_params_order_with_its_parts(
     parsed = parse(page.html)
     targeted = [a for a in page.assessments if a.target_id]
     h2 = [text for level, text in parsed.headings if level == 2]
-    assert [t for t in h2 if t not in ("Targets at a glance", "Monitoring indicators",
+    assert [t for t in h2 if t not in ("Commentary", "Targets at a glance",
+                                       "Monitoring indicators",
                                        "Comparison with similar areas")] == [
         f"{a.outcome_code}: {a.target_title}" for a in targeted]
     for a in targeted:
@@ -261,12 +262,19 @@ def test_downloads_are_written_and_linked_relatively(violence: Published) -> Non
     for d in downloads:
         assert (violence.out / d.href).read_text(encoding="utf-8") == d.csv
     others = set(parsed.links) - set(data_links)
-    assert others == {pages.SITE_INDEX, pages.FRONT_PAGE, "#main"}  # and the skip link
+    # the skip link, and the demo commentary's link to the front page's sources
+    assert others == {pages.SITE_INDEX, pages.FRONT_PAGE, "#main", "index.html#Data-sources"}
 
 
 def test_figures_json_is_the_public_json_of_the_assessments_shown(violence: Published) -> None:
     page = violence
     written = json.loads((page.out / "violence.figures.json").read_text(encoding="utf-8"))
+    commentary = {k: v for k, v in written[0].get("commentary", {}).items() if k == "theme"}
+    assert commentary and "Operation Lantern" in commentary["theme"]  # the demo's, for violence
+    for doc in written:
+        notes = doc.pop("commentary")
+        assert notes.get("theme") == commentary["theme"]
+        assert ("target" in notes) == (doc["target_id"] == "violent-crime")
     assert written == [pages.public_json(a) for a in page.assessments]
     assert {d["theme"] for d in written} == {"violence"}
     assert all(d["partnership"] == "ashcombe" for d in written)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,26 @@ def test_commentary_appears_under_its_heading_for_its_partnership_and_month_only
         assert "Operation Lantern" not in other_html
         other.write()
         assert "commentary" not in (other.output_dir / "violence.figures.json").read_text("utf-8")
+
+
+@pytest.mark.parametrize(("until", "shown"), [
+    ("2026-03", "(rating set by the partnership: Records re-issued (set by the DA Forum chair))"),
+    ("2025-11", "applied until November 2025 and has expired"),
+])
+def test_a_rating_override_says_who_set_it_and_when_it_has_expired(
+        demo: Demo, tmp_path: Path, until: str, shown: str) -> None:
+    params = tmp_path / "params"
+    shutil.copytree(demo.params, params)
+    path = params / "partnerships" / "dunmore.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("    rag_override:")
+    end = text.index("  - id: survey-deal-with-issues")
+    path.write_text(text[:start] + (
+        "    rag_override:\n      rating: A\n      reason: Records re-issued\n"
+        f"      until: '{until}'\n      by: the DA Forum chair\n") + text[end:], encoding="utf-8")
+    page = cdrp.open_bulletin("dunmore", DEMO_MONTH, store=demo.store, params_dir=params,
+                              output_dir=tmp_path / "out", produced_on=PRODUCED_ON)
+    rating = page.theme("domestic_abuse").target("da-repeat-rate").rating().html
+    assert shown in rating.replace("&#x27;", "'")
+    caveats = page.summary().caveats().html
+    assert ("has expired" in caveats) == (until == "2025-11")

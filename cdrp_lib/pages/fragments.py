@@ -89,9 +89,9 @@ def rag_badge(a: Assessment) -> str:
         badge = f'<span class="rag-{esc(a.rag.letter)}">{esc(a.rag.label)}</span>'
     text = f'<p class="rating">Rating: {badge}'
     if a.rag_override_reason:
-        by = getattr(a, "rag_override_by", None)
-        who = f", {by}" if by else ""
-        text += f" (rating set by the partnership{esc(who)}: {esc(a.rag_override_reason)})"
+        text += f" (rating set by the partnership: {esc(a.rag_override_text)})"
+    elif a.rag_override_expired:
+        text += f" ({esc(a.rag_override_expired)})"
     return text + "</p>"
 
 

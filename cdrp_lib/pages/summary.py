@@ -185,10 +185,9 @@ class SummaryPage(PageBase):
             if a.rag_override_reason:
                 out.append(f"{a.target_title or a.measure_name}: the rating "
                            f"{a.rag.label if a.rag else ''} was set by the partnership: "
-                           f"{a.rag_override_reason}")
-            expired = getattr(a, "rag_override_expired", None)
-            if expired:
-                out.append(f"{a.target_title or a.measure_name}: {expired}")
+                           f"{a.rag_override_text}")
+            if a.rag_override_expired:
+                out.append(f"{a.target_title or a.measure_name}: {a.rag_override_expired}")
         return out
 
     def caveats(self) -> Part:
