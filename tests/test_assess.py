@@ -26,10 +26,10 @@ from cdrp_lib.assessment import AssessmentPart, TrendDirection, assessment_from_
 from cdrp_lib.cli.assess import render_text
 from cdrp_lib.narrative import narrate_outcome
 from cdrp_lib.overrides import expired_overrides
-from cdrp_lib.pages import public_json
 from cdrp_lib.params import Measure, load_measures, load_partnerships
 from cdrp_lib.params import Target as TargetSpec
 from cdrp_lib.periods import Month
+from cdrp_lib.public import public_view
 from cdrp_lib.stats.disclosure import disclosed_months, window_months
 from cdrp_lib.stats.enums import (
     AssuranceIcon,
@@ -373,7 +373,7 @@ def test_peer_figures_that_would_give_back_a_hidden_total_are_hidden() -> None:
     a = assess(series_from("2024-04", values), None, "2025-03", measure=measure(),
                partnership="A", peers=others, populations=pops, sub_area=True)
     assert a.peer_position is not None and "rolling_12" in a.suppressed_fields
-    doc = public_json(a)
+    doc = public_view(a).to_json()
     assert {"peer_rate", "peer_distance", "peer_distance_pct", "peer_excess"} <= set(
         a.suppressed_fields)
     assert doc["peer_rate"] is None and doc["peer_excess"] is None
@@ -615,7 +615,7 @@ def test_nothing_published_gives_back_a_hidden_month(values: list[int]) -> None:
     series = series_from("2022-04", values)
     a = assess(series, target("reduction", percent=5), "2025-03", measure=measure(),
                sub_area=True)
-    doc = public_json(a)
+    doc = public_view(a).to_json()
     hidden = {i for i, v in enumerate(values) if 0 < v < 5}
     shown, totals = _published(doc)
     assert not hidden & shown
@@ -636,9 +636,9 @@ def test_a_hidden_month_hides_the_twelve_rolling_totals_that_include_it() -> Non
     assert {"target_value", "change_from_baseline_pct"} <= set(a.suppressed_fields)
     assert "rolling_12" not in a.suppressed_fields  # April 2024 to March 2025 does not
     assert "previous_rolling_12" in a.suppressed_fields and "change_12m" in a.suppressed_fields
-    shown, totals = _published(public_json(a))
+    shown, totals = _published(public_view(a).to_json())
     assert disclosed_months({20}, shown, totals, 36) == frozenset()
-    assert all(public_json(a)["history"][i]["value"] == 10 for i in range(21, 36))
+    assert all(public_view(a).to_json()["history"][i]["value"] == 10 for i in range(21, 36))
     trajectory = next(line for line in render_text(a).splitlines() if "Trajectory" in line)
     assert a.trajectory_lower is not None and "limits <5 to <5" in trajectory
 
@@ -651,7 +651,7 @@ def test_suppression_applies_when_the_data_is_late() -> None:
     assert a.reason(AssessmentPart.ROLLING) is NotAssessedReason.SOURCE_LATE
     assert [p.month for p in a.history if p.suppressed] == ["2023-12"]
     assert sum(p.rolling_suppressed for p in a.history) == 4  # Dec 2023 to Mar 2024
-    assert public_json(a)["history"][20]["value"] is None
+    assert public_view(a).to_json()["history"][20]["value"] is None
 
 
 # --------------------------------------------------------------------------- §11, §13

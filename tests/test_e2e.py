@@ -19,8 +19,8 @@ import pytest
 from conftest import DEMO_MONTH, HOSTILE_NAME, HOSTILE_PARTNERSHIP, PROJECT, DemoSite
 from test_pages import parse, row, table
 
-from cdrp_lib import pages
 from cdrp_lib.assess import assess_partnership
+from cdrp_lib.public import public_view
 from cdrp_lib.site import check_site
 from cdrp_lib.stats.rounding import fmt_number, fmt_pct, fmt_signed_pct
 from cdrp_lib.store import Store
@@ -108,7 +108,7 @@ def test_figures_json_equals_the_library(site: DemoSite,
             written = json.loads((_bulletin(site, pid) / "figures.json").read_text("utf-8"))
             keys = [(d["target_id"], d["measure"]) for d in written]
             assert len(keys) == len(set(keys)), f"{pid}: an Assessment is listed twice"
-            expected = {(a.target_id, a.measure): pages.public_json(a)
+            expected = {(a.target_id, a.measure): public_view(a).to_json()
                         for a in assess_partnership(st, site.demo.params, pid, DEMO_MONTH)}
             assert set(keys) == set(expected), pid
             for doc in written:

@@ -21,6 +21,7 @@ from cdrp_lib.assessment import Assessment, HistoryPoint
 from cdrp_lib.errors import NotFoundError
 from cdrp_lib.pages.bulletin import SURVEY_CHART_WAVES
 from cdrp_lib.pages.theme import SURVEY_WAVES_IN_TABLE
+from cdrp_lib.public import public_view
 from cdrp_lib.stats.enums import Polarity
 from cdrp_lib.stats.rounding import fmt_number, fmt_signed_pct
 from cdrp_lib.store import Store
@@ -275,7 +276,7 @@ def test_figures_json_is_the_public_json_of_the_assessments_shown(violence: Publ
         notes = doc.pop("commentary")
         assert notes.get("theme") == commentary["theme"]
         assert ("target" in notes) == (doc["target_id"] == "violent-crime")
-    assert written == [pages.public_json(a) for a in page.assessments]
+    assert written == [public_view(a).to_json() for a in page.assessments]
     assert {d["theme"] for d in written} == {"violence"}
     assert all(d["partnership"] == "ashcombe" for d in written)
 
@@ -421,14 +422,14 @@ def _count_assessment(theme: str, values: list[float | None]) -> Assessment:
 def test_public_json_blanks_flagged_fields_and_small_sensitive_counts() -> None:
     a = dataclasses.replace(_count_assessment("domestic_abuse", [3.0, 12.0, None]),
                             suppressed=True, suppressed_fields=("rolling_12",))
-    doc = pages.public_json(a)
+    doc = public_view(a).to_json()
     assert doc["rolling_12"] is None
     assert [p["value"] for p in doc["history"]] == [None, 12.0, None]
     assert a.rolling_12 == 3.0 and a.history[0].value == 3.0  # the Assessment is unchanged
 
 
 def test_public_json_keeps_small_counts_of_public_police_measures() -> None:
-    doc = pages.public_json(_count_assessment("violence", [3.0, 12.0, None]))
+    doc = public_view(_count_assessment("violence", [3.0, 12.0, None])).to_json()
     assert doc["rolling_12"] == 3.0
     assert [p["value"] for p in doc["history"]] == [3.0, 12.0, None]
 
@@ -437,7 +438,7 @@ def test_public_json_blanks_months_flagged_by_assess() -> None:
     a = _count_assessment("violence", [30.0, 12.0])
     flagged = dataclasses.replace(a, history=(dataclasses.replace(a.history[0], suppressed=True),
                                               a.history[1]), suppressed_fields=("history",))
-    doc = pages.public_json(flagged)
+    doc = public_view(flagged).to_json()
     assert doc["history"][0]["value"] is None and doc["history"][0]["rolling_12"] is None
     assert doc["history"][1]["value"] == 12.0
 

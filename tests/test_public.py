@@ -38,7 +38,6 @@ from cdrp_lib.assess import assess
 from cdrp_lib.assessment import Assessment
 from cdrp_lib.cli import assess as assess_cli
 from cdrp_lib.narrative import narrate
-from cdrp_lib.pages import public_json
 from cdrp_lib.params import Measure, SuppressionParams
 from cdrp_lib.params import Target as TargetSpec
 from cdrp_lib.periods import Month
@@ -248,7 +247,7 @@ def check_nothing_withheld_is_published(case: Case, cli_json: dict[str, Any]) ->
     target_hidden = bool(w.fields & {"baseline_value", "target_value", "target_text"})
 
     # figures.json and `cdrp assess --json`: every withheld figure null, in its place
-    for doc in (public_json(a), cli_json):
+    for doc in (public_view(a).to_json(), cli_json):
         for name in w.fields:
             assert doc[name] is None, name
         for p in doc["history"]:
@@ -406,4 +405,4 @@ def test_the_view_is_frozen_and_leaves_the_assessment_alone() -> None:
         v.rolling_12 = 36  # type: ignore[misc]
     with pytest.raises(TypeError):
         v.withheld["rolling_12"] = ""  # type: ignore[index]
-    assert set(public_json(a)) == set(a.to_json())  # figures.json keeps its format
+    assert set(public_view(a).to_json()) == set(a.to_json())  # figures.json keeps its format

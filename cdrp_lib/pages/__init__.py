@@ -11,7 +11,6 @@ and the figures JSON the batch publishes.
 """
 
 from cdrp_lib.pages.bulletin import Bulletin, BulletinConfig, open_bulletin
-from cdrp_lib.pages.disclosure import public_json
 from cdrp_lib.pages.part import (
     DATA_DIR,
     FRONT_PAGE,
@@ -37,7 +36,6 @@ __all__ = [
     "ThemePage",
     "open_bulletin",
     "project_root",
-    "public_json",
     "publishable_html",
     "resolve_path",
 ]

@@ -29,16 +29,16 @@ from cdrp_lib.pages.paths import resolve_path
 from cdrp_lib.periods import Month
 
 if TYPE_CHECKING:
-    from cdrp_lib.assessment import Assessment
     from cdrp_lib.commentary import Commentary
     from cdrp_lib.pages.summary import SummaryPage
     from cdrp_lib.pages.theme import ThemePage
     from cdrp_lib.params import BulletinParams, Measure
+    from cdrp_lib.public import PublicAssessment
     from cdrp_lib.store import Store
 
 SUMMARY = "summary"
 SOURCE_SURVEY = "survey"
-#: Survey waves on a survey chart, each with its own 95% interval (one Assessment
+#: Survey waves on a survey chart, each with its own 95% interval (one PublicAssessment
 #: each): three years of quarterly waves, the window of the performance charts.
 SURVEY_CHART_WAVES = 12
 DEFAULT_STORE = "outputs/store.duckdb"
@@ -64,7 +64,7 @@ class BulletinConfig:
     #: Every partnership's name by id (peer groups name their members).
     partnership_names: Mapping[str, str]
 
-    def source_of(self, a: Assessment) -> str | None:
+    def source_of(self, a: PublicAssessment) -> str | None:
         m = self.measures.get(a.measure)
         return m.source if m is not None else None
 
@@ -112,17 +112,18 @@ def read_config(st: Store, params_dir: Path, partnership: str, month: str,
                            **{i: q.name for i, q in partnerships.items()}})
 
 
-def _key(a: Assessment) -> str:
+def _key(a: PublicAssessment) -> str:
     from cdrp_lib.pages.fragments import key
 
     return key(a)
 
 
-def recent_waves(st: Store, config: BulletinConfig, latest: Sequence[Assessment]
-                 ) -> dict[str, list[Assessment]]:
-    """One Assessment per wave (the last SURVEY_CHART_WAVES) of every survey measure
+def recent_waves(st: Store, config: BulletinConfig, latest: Sequence[PublicAssessment]
+                 ) -> dict[str, list[PublicAssessment]]:
+    """One PublicAssessment per wave (the last SURVEY_CHART_WAVES) of every survey measure
     shown, oldest first, so each wave is drawn with its own interval."""
     from cdrp_lib.assess import assess_partnership
+    from cdrp_lib.public import public_view
 
     survey = [a for a in latest
               if config.source_of(a) == SOURCE_SURVEY and a.data_to is not None]
@@ -131,12 +132,12 @@ def recent_waves(st: Store, config: BulletinConfig, latest: Sequence[Assessment]
         done = [p.month for p in a.history if p.value is not None
                 and p.month <= str(a.data_to)]
         months.update(done[-SURVEY_CHART_WAVES:])
-    out: dict[str, list[Assessment]] = {_key(a): [] for a in survey}
+    out: dict[str, list[PublicAssessment]] = {_key(a): [] for a in survey}
     themes = {a.theme for a in survey}
     for month in sorted(months):
         found = {_key(x): x for theme in sorted(themes)
-                 for x in assess_partnership(st, config.params_dir, config.partnership, month,
-                                             theme=theme)}
+                 for x in map(public_view, assess_partnership(
+                     st, config.params_dir, config.partnership, month, theme=theme))}
         for a in survey:
             x = found.get(_key(a))
             if x is not None and x.survey_percent is not None and x.data_to == month:
@@ -151,7 +152,7 @@ class Bulletin:
     Assessments, so a figure cannot differ between the front page and a theme page.
     """
 
-    def __init__(self, config: BulletinConfig, assessments: Sequence[Assessment],
+    def __init__(self, config: BulletinConfig, assessments: Sequence[PublicAssessment],
                  store: Store | Path | str, output_dir: Path) -> None:
         self.config = config
         self.assessments = tuple(assessments)
@@ -159,7 +160,7 @@ class Bulletin:
         self._store = store
         self._pages: dict[str, ThemePage | SummaryPage] = {}
 
-    def _waves(self, latest: Sequence[Assessment]) -> dict[str, list[Assessment]]:
+    def _waves(self, latest: Sequence[PublicAssessment]) -> dict[str, list[PublicAssessment]]:
         """Earlier survey waves, read only for a page that draws a survey chart."""
         if not any(self.config.source_of(a) == SOURCE_SURVEY for a in latest):
             return {}
@@ -221,12 +222,15 @@ def open_bulletin(partnership: str, month: str, *, store: Store | Path | str = D
     ``produced_on`` (``YYYY-MM-DD``, default today) is printed on every page.
     """
     from cdrp_lib.assess import assess_partnership
+    from cdrp_lib.public import public_view
 
     params = resolve_path(params_dir)
     month = str(Month.parse(month))
     day = checked_date(produced_on)
     with opened_store(store) as st:
         config = read_config(st, params, partnership, month, day)
-        assessments = assess_partnership(st, params, partnership, month)
+        # Disclosure control is applied here, once: every part reads the public view.
+        assessments = [public_view(a) for a in assess_partnership(st, params, partnership,
+                                                                  month)]
     kept = resolve_path(store) if isinstance(store, (str, Path)) else store
     return Bulletin(config, assessments, kept, resolve_path(output_dir))

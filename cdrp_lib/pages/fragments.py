@@ -18,7 +18,7 @@ from cdrp_lib.periods import MONTH_NAMES, Month
 from cdrp_lib.version import __version__
 
 if TYPE_CHECKING:
-    from cdrp_lib.assessment import Assessment
+    from cdrp_lib.public import PublicAssessment
 
 
 def esc(text: object) -> str:
@@ -76,7 +76,7 @@ def page_foot(produced: str, security_marking: str) -> str:
             "as CSV beside it.</p>\n" + marking(security_marking))
 
 
-def rag_badge(a: Assessment) -> str:
+def rag_badge(a: PublicAssessment) -> str:
     """The measure's rating in words, never colour alone, with an override's reason."""
     from cdrp_lib.stats.rag import NOT_ASSESSED_MARK, NOT_ASSESSED_WORD
     from cdrp_lib.tables import short_reason
@@ -108,10 +108,10 @@ def bullets(items: Sequence[str], css: str = "") -> str:
     return f"<ul{klass}>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
 
 
-def key(a: Assessment) -> str:
+def key(a: PublicAssessment) -> str:
     """The id a measure's parts, CSVs and anchors are named by: its target, else its measure."""
     return a.target_id or a.measure or slugify(a.measure_name)
 
 
-def heading_id(a: Assessment) -> str:
+def heading_id(a: PublicAssessment) -> str:
     return "measure-" + slugify(key(a))

@@ -13,22 +13,22 @@ from cdrp_lib.pages import fragments as f
 from cdrp_lib.pages.part import Download, Part
 
 if TYPE_CHECKING:
-    from cdrp_lib.assessment import Assessment
     from cdrp_lib.pages.page import PageBase
+    from cdrp_lib.public import PublicAssessment
 
 SOURCE_SURVEY = "survey"
 INTRO = ("<p>These measures have no target. They are shown for context and are not "
          "rated.</p>")
 
 
-def monitoring_part(page: PageBase, indicators: Sequence[Assessment],
-                    waves: Mapping[str, Sequence[Assessment]]) -> Part:
+def monitoring_part(page: PageBase, indicators: Sequence[PublicAssessment],
+                    waves: Mapping[str, Sequence[PublicAssessment]]) -> Part:
     """The "Monitoring indicators" section of a page (nothing when it has none)."""
     return page._part("monitoring", lambda: _make(page, indicators, waves))
 
 
-def _make(page: PageBase, indicators: Sequence[Assessment],
-          waves: Mapping[str, Sequence[Assessment]]) -> Part:
+def _make(page: PageBase, indicators: Sequence[PublicAssessment],
+          waves: Mapping[str, Sequence[PublicAssessment]]) -> Part:
     from cdrp_lib import charts, tables
     from cdrp_lib.narrative import Fact, sentences
     from cdrp_lib.pages.theme import SURVEY_WAVES_IN_TABLE, chart_waves

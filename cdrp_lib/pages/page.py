@@ -4,13 +4,14 @@ CSVs registered, and one call that writes what the batch publishes.
 A part is made the first time it is asked for and kept, so showing it twice
 (or a cell run again in JupyterLab) registers its CSV once, under the same name.
 ``write()`` writes the CSV of every part made so far and ``<page>.figures.json``,
-the public JSON of every Assessment the page is about (methods §9: figures
+the public JSON of every PublicAssessment the page is about (methods §9: figures
 disclosure control withholds are blank there, as on the page).
 """
 
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,19 +22,18 @@ from cdrp_lib.pages.part import Download, Part, join
 if TYPE_CHECKING:
     import pandas as pd
 
-    from cdrp_lib.assessment import Assessment
     from cdrp_lib.charts import Chart
     from cdrp_lib.pages.bulletin import BulletinConfig
+    from cdrp_lib.public import PublicAssessment
     from cdrp_lib.tables import Table
 
 
-def figures_doc(assessments: Sequence[Assessment], config: BulletinConfig) -> list[dict[str, Any]]:
-    """The public JSON of each Assessment, with the commentary shown beside it."""
-    from cdrp_lib.pages.disclosure import public_json
-
+def figures_doc(assessments: Sequence[PublicAssessment], config: BulletinConfig
+                ) -> list[dict[str, Any]]:
+    """The public JSON of each PublicAssessment, with the commentary shown beside it."""
     out = []
     for a in assessments:
-        doc = public_json(a)
+        doc = a.to_json()
         notes = {k: v for k, v in (("theme", config.commentary.for_theme(a.theme)),
                                    ("target", config.commentary.for_target(a.target_id or "")))
                  if v}
@@ -43,7 +43,7 @@ def figures_doc(assessments: Sequence[Assessment], config: BulletinConfig) -> li
     return out
 
 
-class PageBase:
+class PageBase(ABC):
     """Parts of one page, made once each, with their downloads registered in order."""
 
     def __init__(self, page_id: str, config: BulletinConfig, output_dir: Path) -> None:
@@ -92,19 +92,20 @@ class PageBase:
     # ---- the page -------------------------------------------------------------------
 
     @property
-    def assessments(self) -> tuple[Assessment, ...]:
-        raise NotImplementedError
+    @abstractmethod
+    def assessments(self) -> tuple[PublicAssessment, ...]:
+        """The Assessments the page is about (what its figures JSON records)."""
 
+    @abstractmethod
     def parts(self) -> tuple[Part, ...]:
         """The parts of the page in their default order (what the page's notebook shows)."""
-        raise NotImplementedError
 
     def whole(self) -> Part:
         """Every default part as one (for a quick look, or a test of the whole page)."""
         return join(self.id, self.parts())
 
     def frame(self) -> pd.DataFrame:
-        """One row per Assessment on the page: its public figures (nested lists left out)."""
+        """One row per PublicAssessment on the page: its public figures (nested lists left out)."""
         import pandas as pd
 
         rows = [{k: v for k, v in doc.items() if not isinstance(v, (list, dict))}

@@ -14,25 +14,15 @@ from cdrp_lib.pages import fragments as f
 from cdrp_lib.pages.part import Part
 
 if TYPE_CHECKING:
-    from cdrp_lib.assessment import Assessment
     from cdrp_lib.pages.page import PageBase
+    from cdrp_lib.public import PublicAssessment
     from cdrp_lib.tables import Table
 
 HEADING = '<h2 id="similar-areas">Comparison with similar areas</h2>'
 
 
-def _compared(assessments: Sequence[Assessment]) -> list[Assessment]:
+def _compared(assessments: Sequence[PublicAssessment]) -> list[PublicAssessment]:
     return [a for a in assessments if a.measure and (a.peer_members or a.peer_position)]
-
-
-def peers_table(assessments: Sequence[Assessment], caption: str) -> Table:
-    """One row per measure: distance from the group average and the position (§5)."""
-    from cdrp_lib import tables
-
-    rows = [(tables.Cell(a.target_title or a.measure_name), tables._peer_distance_cell(a),
-             tables._peer_position_cell(a)) for a in assessments]
-    return tables._make_table(caption, ("Measure", "Difference from the group average",
-                                        "Position"), rows)
 
 
 def _members(page: PageBase, ids: Sequence[str]) -> str:
@@ -41,7 +31,7 @@ def _members(page: PageBase, ids: Sequence[str]) -> str:
     return ", ".join(names)
 
 
-def peers_part(page: PageBase, assessments: Sequence[Assessment]) -> Part:
+def peers_part(page: PageBase, assessments: Sequence[PublicAssessment]) -> Part:
     """The "Comparison with similar areas" section (nothing when no measure is compared)."""
     compared = _compared(assessments)
     if not compared:
@@ -53,8 +43,9 @@ def peers_part(page: PageBase, assessments: Sequence[Assessment]) -> Part:
              "outside the limits the group's own variation allows around that average.</p>")
 
     def items() -> list[tuple[Table, tuple[str, ...]]]:
-        return [(peers_table(compared, "Comparison with the most similar group"),
-                 ("similar-areas",))]
+        from cdrp_lib.tables import peers_table
+
+        return [(peers_table(compared), ("similar-areas",))]
 
     part = page._figures("peers-table", "", items)
     html = "\n".join([HEADING, intro, f.paragraph(said), part.html])

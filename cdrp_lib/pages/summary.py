@@ -17,9 +17,9 @@ from cdrp_lib.pages.part import Part, text_records
 from cdrp_lib.pages.theme import commentary_part
 
 if TYPE_CHECKING:
-    from cdrp_lib.assessment import Assessment
     from cdrp_lib.pages.bulletin import BulletinConfig
     from cdrp_lib.params import BulletinParams, Measure
+    from cdrp_lib.public import PublicAssessment
     from cdrp_lib.tables import SourceRow
 
 SUMMARY = "summary"
@@ -34,7 +34,7 @@ RATING_KEY = (
     "rating can be given yet, with the reason.</p>")
 
 
-def latest_by_source(measures: Mapping[str, Measure], assessments: Sequence[Assessment]
+def latest_by_source(measures: Mapping[str, Measure], assessments: Sequence[PublicAssessment]
                      ) -> dict[str, str]:
     """The latest month each source gave this bulletin: its measures' ``data_to`` (§13).
 
@@ -62,7 +62,7 @@ def source_rows(bulletin: BulletinParams, latest: Mapping[str, str]) -> tuple[So
     return tuple(rows)
 
 
-def rating_counts(targeted: Sequence[Assessment]) -> str:
+def rating_counts(targeted: Sequence[PublicAssessment]) -> str:
     """``Of the 11 targets, 7 G Green, 0 A Amber and 2 R Red; 2 not assessed.``"""
     from cdrp_lib.stats.enums import Rag
 
@@ -76,7 +76,7 @@ def rating_counts(targeted: Sequence[Assessment]) -> str:
 class SummaryPage(PageBase):
     """The bulletin's front page."""
 
-    def __init__(self, config: BulletinConfig, assessments: Sequence[Assessment],
+    def __init__(self, config: BulletinConfig, assessments: Sequence[PublicAssessment],
                  output_dir: Path) -> None:
         super().__init__(SUMMARY, config, output_dir)
         self._all = tuple(assessments)
@@ -89,7 +89,7 @@ class SummaryPage(PageBase):
         return f"<SummaryPage: {len(self._targeted)} targets>"
 
     @property
-    def assessments(self) -> tuple[Assessment, ...]:
+    def assessments(self) -> tuple[PublicAssessment, ...]:
         """The targets and the front page's own indicators (what figures.json records)."""
         return (*self._targeted, *self._indicators)
 

@@ -4,7 +4,7 @@ target, monitoring indicators, comparison with similar areas, footer.
 Each method returns a :class:`~cdrp_lib.pages.part.Part`; a notebook shows them
 one cell at a time, with its own Markdown between them.  Every figure, sentence,
 chart and table comes from :mod:`cdrp_lib.charts`, :mod:`cdrp_lib.tables` and
-:mod:`cdrp_lib.narrative`, so a part cannot disagree with the Assessment it
+:mod:`cdrp_lib.narrative`, so a part cannot disagree with the PublicAssessment it
 shows (methods §12).  Headings: the page's one ``<h1>`` is in the header, each
 target is an ``<h2>`` with ``<h3>`` parts below, so headings never skip.
 """
@@ -22,10 +22,10 @@ from cdrp_lib.pages.part import Part, join, text_records
 from cdrp_lib.stats.disclosure import SENSITIVE_THEMES
 
 if TYPE_CHECKING:
-    from cdrp_lib.assessment import Assessment
     from cdrp_lib.charts import Chart
     from cdrp_lib.narrative import Sentence
     from cdrp_lib.pages.bulletin import BulletinConfig
+    from cdrp_lib.public import PublicAssessment
     from cdrp_lib.tables import Table
 
 SOURCE_SURVEY = "survey"
@@ -35,8 +35,9 @@ SURVEY_WAVES_IN_TABLE = 4
 Figures = list[tuple["Chart | Table", tuple[str, ...]]]
 
 
-def chart_waves(waves: Sequence[Assessment], latest: Assessment) -> list[Assessment]:
-    """The waves a survey chart draws: one Assessment each, the latest one's history cut
+def chart_waves(waves: Sequence[PublicAssessment], latest: PublicAssessment
+                ) -> list[PublicAssessment]:
+    """The waves a survey chart draws: one PublicAssessment each, the latest one's history cut
     to the same window so no earlier wave is drawn without its interval."""
     series = list(waves) or [latest]
     first = series[0].month
@@ -45,7 +46,7 @@ def chart_waves(waves: Sequence[Assessment], latest: Assessment) -> list[Assessm
         last, history=tuple(p for p in last.history if p.month >= first))]
 
 
-def _facts(a: Assessment) -> tuple[Sentence, ...]:
+def _facts(a: PublicAssessment) -> tuple[Sentence, ...]:
     from cdrp_lib.narrative import sentences
 
     return sentences(a)
@@ -68,7 +69,8 @@ class TargetSection:
     """One target of a theme page: heading, rating, headline, baseline and target,
     commentary, performance chart and table, control chart, narrative, caveats."""
 
-    def __init__(self, page: ThemePage, a: Assessment, waves: Sequence[Assessment]) -> None:
+    def __init__(self, page: ThemePage, a: PublicAssessment,
+                 waves: Sequence[PublicAssessment]) -> None:
         self.page = page
         self.assessment = a
         self.id = f.key(a)
@@ -209,8 +211,8 @@ class TargetSection:
 class ThemePage(PageBase):
     """The page of one theme: every target in params order, then the monitoring indicators."""
 
-    def __init__(self, theme: str, config: BulletinConfig, assessments: Sequence[Assessment],
-                 waves: Mapping[str, Sequence[Assessment]], output_dir: Path) -> None:
+    def __init__(self, theme: str, config: BulletinConfig, assessments: Sequence[PublicAssessment],
+                 waves: Mapping[str, Sequence[PublicAssessment]], output_dir: Path) -> None:
         super().__init__(theme, config, output_dir)
         self.title = config.bulletin.theme_title(theme)
         self._assessments = tuple(assessments)
@@ -224,10 +226,10 @@ class ThemePage(PageBase):
                 f"{len(self._indicators)} monitoring indicators>")
 
     @property
-    def assessments(self) -> tuple[Assessment, ...]:
+    def assessments(self) -> tuple[PublicAssessment, ...]:
         return self._assessments
 
-    def caveats_of(self, a: Assessment) -> list[str]:
+    def caveats_of(self, a: PublicAssessment) -> list[str]:
         out = []
         m = self.config.measures.get(a.measure)
         if m is not None and m.caveat:

@@ -26,7 +26,7 @@ Safety and accessibility:
 Modules: :mod:`~cdrp_lib.tables.base` (Cell, Table, HTML, CSV),
 :mod:`~cdrp_lib.tables.performance`, :mod:`~cdrp_lib.tables.summary` (outcomes,
 targets, sources, metadata), :mod:`~cdrp_lib.tables.survey`,
-:mod:`~cdrp_lib.tables.repeat`.
+:mod:`~cdrp_lib.tables.repeat`, :mod:`~cdrp_lib.tables.peers`.
 """
 
 from __future__ import annotations
@@ -40,9 +40,7 @@ from cdrp_lib.tables.base import (
     safe_csv_cell,
     short_reason,
 )
-from cdrp_lib.tables.base import (
-    _make_table as _make_table,  # page code builds its own tables from it (peers)
-)
+from cdrp_lib.tables.peers import peers_table
 from cdrp_lib.tables.performance import (
     ROW_COMPARISON,
     ROW_INCREASE,
@@ -52,12 +50,6 @@ from cdrp_lib.tables.performance import (
     ROW_REDUCTION,
     ROW_TREND,
     performance_table,
-)
-from cdrp_lib.tables.performance import (
-    _peer_distance_cell as _peer_distance_cell,  # and from these two cells
-)
-from cdrp_lib.tables.performance import (
-    _peer_position_cell as _peer_position_cell,
 )
 from cdrp_lib.tables.repeat import repeat_table
 from cdrp_lib.tables.summary import (
@@ -92,6 +84,7 @@ __all__ = [
     "metadata_block",
     "outcome_rows",
     "outcome_table",
+    "peers_table",
     "performance_table",
     "rag_cell",
     "repeat_table",
