@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["HOW_TO_GIVE_ALT", "figure_alt", "install", "load_ipython_extension", "show_chart"]
 
 #: What a page without alt text is told to do (the render's error message ends with it).
-HOW_TO_GIVE_ALT = ('give it a title or use cdrp_lib.analyst.show_chart(fig, alt="...")')
+HOW_TO_GIVE_ALT = ('give it a title or use cdrp_lib.show_chart(fig, alt="...")')
 #: Image types the inline backend may produce for a figure, and the metadata key each gets.
 IMAGE_MIMETYPES = ("image/png", "image/jpeg", "image/svg+xml")
 

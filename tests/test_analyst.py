@@ -125,5 +125,5 @@ def test_an_untitled_chart_fails_its_page_naming_notebook_and_cell(
     assert result.error == (  # the 9th cell, counting from 1 without papermill's injected one
         'violence: rendering failed: RenderError: violence.ipynb cell 9 ("# A chart with no '
         'title: the page must be refused (tests ..."): a chart has no alt text; give it a '
-        'title or use cdrp_lib.analyst.show_chart(fig, alt="...")')
+        'title or use cdrp_lib.show_chart(fig, alt="...")')
     assert not job.site_dir.exists()

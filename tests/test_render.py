@@ -157,7 +157,7 @@ def test_an_image_without_alt_text_fails_naming_the_notebook_and_cell(tmp_path: 
         render_page(nb, out, title="T")
     assert str(info.value) == (
         'violence.ipynb cell 3 ("fig, ax = plt.subplots()"): a chart has no alt text; give it a '
-        'title or use cdrp_lib.analyst.show_chart(fig, alt="...")')
+        'title or use cdrp_lib.show_chart(fig, alt="...")')
     assert not out.exists()
 
 

@@ -217,13 +217,17 @@ def open_bulletin(partnership: str, month: str, *, store: Store | Path | str = D
     """Open the bulletin of ``partnership`` for ``month`` (``YYYY-MM``).
 
     Reads params once, opens the store read-only, and assesses every measure
-    of the month once.
+    of the month once.  In a notebook it also lets a matplotlib chart an analyst
+    shows with ``plt.show()`` carry its title as alt text (:mod:`cdrp_lib.analyst`),
+    as the batch's kernels do.
     ``output_dir`` is where pages write their CSVs and figures JSON;
     ``produced_on`` (``YYYY-MM-DD``, default today) is printed on every page.
     """
+    from cdrp_lib.analyst import install
     from cdrp_lib.assess import assess_partnership
     from cdrp_lib.public import public_view
 
+    install()  # in a notebook: an analyst's plt.show() chart gets its title as alt text
     params = resolve_path(params_dir)
     month = str(Month.parse(month))
     day = checked_date(produced_on)
