@@ -103,6 +103,9 @@ SOURCE_LINE_CHARS = 60
 
 _H1_MARKER = "<!--cdrp:h1-->"
 _H1_TAG = re.compile(r"<h1[\s>]", re.IGNORECASE)
+# A heading with no attributes: one a notebook's Markdown wrote (the library's have ids).
+_BARE_HEADING = re.compile(r"<h([2-6])>(.*?)</h\1>", re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
@@ -282,9 +285,30 @@ def notebook_to_html(
         },
     }
     body, _ = _exporter().from_notebook_node(publishable(nb), resources=resources)
+    body = _heading_ids(body)
     heading = "" if _H1_TAG.search(body) else f"<h1>{escape(title)}</h1>"
     html: str = body.replace(_H1_MARKER, heading, 1)
     return html if html.endswith("\n") else html + "\n"
+
+
+def _heading_ids(body: str) -> str:
+    """Give each Markdown heading an id from its words (``## Data sources`` ->
+    ``id="data-sources"``) unless the page already uses that id, so sections can be
+    linked (``index.html#data-sources``) as the library's own headings can."""
+    from html import unescape
+
+    from cdrp_lib.areas import slugify
+
+    used = set(re.findall(r'\bid="([^"]+)"', body))
+
+    def add(match: re.Match[str]) -> str:
+        slug = slugify(unescape(_TAG.sub("", match.group(2))))
+        if not slug or slug in used:
+            return match.group(0)
+        used.add(slug)
+        return f'<h{match.group(1)} id="{slug}">{match.group(2)}</h{match.group(1)}>'
+
+    return _BARE_HEADING.sub(add, body)
 
 
 def write_text_atomic(path: Path, text: str) -> Path:

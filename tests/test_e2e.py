@@ -70,6 +70,15 @@ def test_the_batch_makes_every_bulletin(site: DemoSite,
     assert f"{n} bulletins: {n} made, 0 unchanged, 0 failed" in site.stdout
 
 
+def test_the_run_says_which_rating_overrides_have_expired(site: DemoSite) -> None:
+    # params/partnerships/dunmore.yaml: its repeat-rate override ran until November 2025
+    assert ("dunmore 2025-12: dunmore, target da-repeat-rate, December 2025 bulletin: the "
+            "partnership's rating (Amber, set by Dunmore Domestic Abuse Forum chair) applied "
+            "until November 2025 and has expired") in site.stdout
+    front = (_bulletin(site, "dunmore") / "index.html").read_text(encoding="utf-8")
+    assert "applied until November 2025 and has expired" in front
+
+
 def test_every_page_exists_for_every_partnership(site: DemoSite,
                                                  partnerships: list[tuple[str, str]]) -> None:
     assert (site.site / "index.html").is_file()

@@ -264,7 +264,7 @@ def test_downloads_are_written_and_linked_relatively(violence: Published) -> Non
         assert (violence.out / d.href).read_text(encoding="utf-8") == d.csv
     others = set(parsed.links) - set(data_links)
     # the skip link, and the demo commentary's link to the front page's sources
-    assert others == {pages.SITE_INDEX, pages.FRONT_PAGE, "#main", "index.html#Data-sources"}
+    assert others == {pages.SITE_INDEX, pages.FRONT_PAGE, "#main", "index.html#data-sources"}
 
 
 def test_figures_json_is_the_public_json_of_the_assessments_shown(violence: Published) -> None:

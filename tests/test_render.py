@@ -220,9 +220,23 @@ def test_cells_are_published_in_notebook_order_with_markdown_in_place(tmp_path: 
     ])
     html = render_page(nb, tmp_path / "a.html", title="T").path.read_text(encoding="utf-8")
     order = [html.index(s) for s in ("HEADER", "Operation <em>Lantern</em> began", "SECTION",
-                                     "<h2>Analyst's chart</h2>", "FOOTER")]
+                                     "Analyst's chart</h2>", "FOOTER")]
     assert order == sorted(order)
     assert html.index("FOOTER") < html.index("</main>")
+
+
+def test_markdown_headings_get_ids_to_link_to_unless_the_page_has_them(tmp_path: Path) -> None:
+    nb = _write(tmp_path / "a.ipynb", [
+        new_code_cell("top()", outputs=[new_output("display_data", data={
+            "text/html": '<h2 id="caveats">Caveats of the measure</h2>'})]),
+        new_markdown_cell("## Data sources\n\ntext"),
+        new_markdown_cell("### Data *sources*"),
+        new_markdown_cell("## Caveats"),
+    ])
+    html = render_page(nb, tmp_path / "a.html", title="T").path.read_text(encoding="utf-8")
+    assert '<h2 id="data-sources">Data sources</h2>' in html
+    assert "<h3>Data <em>sources</em></h3>" in html  # its id is taken: left without one
+    assert "<h2>Caveats</h2>" in html and html.count('id="caveats"') == 1
 
 
 def test_remove_cell_and_remove_output_tags_are_honoured(tmp_path: Path) -> None:

@@ -406,12 +406,16 @@ def _copy_kept(job: Job, kept: Kept, nav_themes: Sequence[str]) -> None:
 
 
 def _publish(job: Job, files: dict[str, list[str]] | None = None,
-             kept: Kept | None = None) -> dict[str, int]:
+             kept: Kept | None = None) -> tuple[dict[str, int], list[str]]:
     """Merge figures, record the pages' keys, and swap the staging folder into the site.
 
     ``files`` are the files each page made now wrote; ``kept`` the pages of the
-    published bulletin to keep.
+    published bulletin to keep.  Returns the RAG counts and one line per rating
+    override that has expired (the run prints them: the analyst must renew or drop it).
     """
+    from cdrp_lib.assessment import assessment_from_json
+    from cdrp_lib.overrides import expired_overrides
+
     from cdrp_lib.site import publish_folder
 
     files = files or {}
@@ -430,7 +434,8 @@ def _publish(job: Job, files: dict[str, list[str]] | None = None,
     required = [page_file(t) for t in themes] + [FIGURES_FILE, BULLETIN_FILE]
     publish_folder(job.staging_dir, job.site_dir, required=required)
     shutil.rmtree(job.staging_dir, ignore_errors=True)
-    return counts
+    expired = [d for d in assessments if d.get("rag_override_expired")]
+    return counts, expired_overrides(assessment_from_json(d) for d in expired)
 
 
 def _execution_order(themes: tuple[str, ...]) -> list[str]:
@@ -495,13 +500,14 @@ def run_job(job: Job, attempt: int = 1) -> JobResult:
     failed = [p for p in pages if p.status is PageStatus.FAILED]
     error: str | None = None
     counts: dict[str, int] = {}
+    expired: list[str] = []
     if failed:
         more = len(failed) - 1
         error = (failed[0].error or "failed") + (
             f" (and {more} more page{'s' if more > 1 else ''})" if more else "")
     else:
         try:
-            counts = _publish(job, files, kept)
+            counts, expired = _publish(job, files, kept)
         except Exception as exc:
             error = f"not published: {describe_failure(exc)}"
     if error is not None:
@@ -510,4 +516,5 @@ def run_job(job: Job, attempt: int = 1) -> JobResult:
     published = tuple(replace(p, html=job.site_dir / page_file(p.theme)) for p in pages)
     return JobResult(job.partnership, job.month, JobStatus.OK, time.perf_counter() - t0,
                      pages=published, attempts=attempt, rag_counts=tuple(counts.items()),
-                     kept=tuple(kept.pages), note=_note(job, themes))
+                     kept=tuple(kept.pages),
+                     note="; ".join(filter(None, [_note(job, themes), *expired])) or None)
