@@ -415,7 +415,6 @@ def _publish(job: Job, files: dict[str, list[str]] | None = None,
     """
     from cdrp_lib.assessment import assessment_from_json
     from cdrp_lib.overrides import expired_overrides
-
     from cdrp_lib.site import publish_folder
 
     files = files or {}
