@@ -121,6 +121,9 @@ def test_figures_json_equals_the_library(site: DemoSite,
                         for a in assess_partnership(st, site.demo.params, pid, DEMO_MONTH)}
             assert set(keys) == set(expected), pid
             for doc in written:
+                # the month's commentary (params/commentary) is recorded beside the figures
+                notes = doc.pop("commentary", None)
+                assert (notes is not None) == (pid == "ashcombe" and doc["theme"] == "violence")
                 _close(doc, expected[(doc["target_id"], doc["measure"])],
                        f"{pid}:{doc['target_id'] or doc['measure']}")
 

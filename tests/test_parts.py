@@ -35,8 +35,8 @@ def test_the_public_api_is_small_and_documented() -> None:
     for name in cdrp.__all__:
         assert getattr(cdrp, name) is not None
         assert name == "__version__" or getattr(cdrp, name).__doc__, name
-    with pytest.raises(AttributeError, match="no attribute 'assess'"):
-        cdrp.assess  # noqa: B018 - the library's machinery is not the notebook's API
+    with pytest.raises(AttributeError, match="no attribute 'assess_partnership'"):
+        cdrp.assess_partnership  # noqa: B018 - the library's machinery is not the API
 
 
 def test_a_bulletin_is_assessed_once_and_shared_by_its_pages(bulletin: cdrp.Bulletin) -> None:
