@@ -16,9 +16,11 @@ from cdrp_lib.pages.part import Part
 if TYPE_CHECKING:
     from cdrp_lib.pages.page import PageBase
     from cdrp_lib.public import PublicAssessment
-    from cdrp_lib.tables import Table
 
 HEADING = '<h2 id="similar-areas">Comparison with similar areas</h2>'
+INTRO = ("<p>Rates per 1,000 residents (percentages for a proportion) against the average "
+         "of the partnership's most similar group. 'Significantly' above or below means "
+         "outside the limits the group's own variation allows around that average.</p>")
 
 
 def _compared(assessments: Sequence[PublicAssessment]) -> list[PublicAssessment]:
@@ -33,22 +35,12 @@ def _members(page: PageBase, ids: Sequence[str]) -> str:
 
 def peers_part(page: PageBase, assessments: Sequence[PublicAssessment]) -> Part:
     """The "Comparison with similar areas" section (nothing when no measure is compared)."""
+    from cdrp_lib.tables import peers_table
+
     compared = _compared(assessments)
     if not compared:
         return page._html("peers", "")
     groups = sorted({a.peer_members for a in compared if a.peer_members})
     said = [f"The most similar group: {_members(page, g)}." for g in groups]
-    intro = ("<p>Rates per 1,000 residents (percentages for a proportion) against the average "
-             "of the partnership's most similar group. 'Significantly' above or below means "
-             "outside the limits the group's own variation allows around that average.</p>")
-
-    def items() -> list[tuple[Table, tuple[str, ...]]]:
-        from cdrp_lib.tables import peers_table
-
-        return [(peers_table(compared), ("similar-areas",))]
-
-    part = page._figures("peers-table", "", items)
-    html = "\n".join([HEADING, intro, f.paragraph(said), part.html])
-    return page._part("peers", lambda: Part("peers", html, part.downloads,
-                                            tuple({"part": "peers", "text": t} for t in said),
-                                            page.output_dir))
+    top = "\n".join([HEADING, INTRO, f.paragraph(said)])
+    return page._figures("peers", top, lambda: [(peers_table(compared), ("similar-areas",))])
