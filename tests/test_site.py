@@ -29,6 +29,8 @@ from cdrp_lib.site import (
     publish_site,
     write_index,
 )
+from cdrp_lib.site import publish as site_publish
+from cdrp_lib.site import redact as site_redact
 
 XSS = "<script>alert(1)</script>"
 
@@ -183,11 +185,11 @@ def test_one_line_error_is_cut_to_length() -> None:
 @pytest.fixture
 def identity(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Pretend to be user alice.smith on host cdrp-box42.police.local."""
-    monkeypatch.setattr(site_mod.getpass, "getuser", lambda: "alice.smith")
-    monkeypatch.setattr(site_mod.socket, "gethostname", lambda: "cdrp-box42.police.local")
-    site_mod._identities.cache_clear()
+    monkeypatch.setattr(site_redact.getpass, "getuser", lambda: "alice.smith")
+    monkeypatch.setattr(site_redact.socket, "gethostname", lambda: "cdrp-box42.police.local")
+    site_redact._identities.cache_clear()
     yield
-    site_mod._identities.cache_clear()
+    site_redact._identities.cache_clear()
 
 
 @pytest.mark.usefixtures("identity")
@@ -197,13 +199,13 @@ def test_one_line_error_redacts_user_and_host_names() -> None:
 
 
 def test_generic_account_names_are_not_identities(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(site_mod.getpass, "getuser", lambda: "root")
-    monkeypatch.setattr(site_mod.socket, "gethostname", lambda: "localhost")
-    site_mod._identities.cache_clear()
+    monkeypatch.setattr(site_redact.getpass, "getuser", lambda: "root")
+    monkeypatch.setattr(site_redact.socket, "gethostname", lambda: "localhost")
+    site_redact._identities.cache_clear()
     try:
         assert one_line_error("the root cause") == "the root cause"
     finally:
-        site_mod._identities.cache_clear()
+        site_redact._identities.cache_clear()
 
 
 # ----------------------------------------------------------------- publish_folder
@@ -231,7 +233,7 @@ def test_publish_folder_creates_then_replaces(tmp_path: Path) -> None:
 def test_publish_folder_without_atomic_exchange_also_works(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(site_mod, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(site_publish, "_exchange", lambda a, b: False)
     final = tmp_path / "out" / "b"
     publish_folder(_folder(tmp_path / "v1", **{"index.html": "one"}), final)
     publish_folder(_folder(tmp_path / "v2", **{"index.html": "two"}), final)
@@ -242,7 +244,7 @@ def test_publish_folder_without_atomic_exchange_also_works(
 def test_atomic_exchange_swaps_two_folders(tmp_path: Path) -> None:
     a = _folder(tmp_path / "a", **{"f": "a"})
     b = _folder(tmp_path / "b", **{"f": "b"})
-    if not site_mod._exchange(a, b):
+    if not site_publish._exchange(a, b):
         pytest.skip("renameat2(RENAME_EXCHANGE) is not available on this system")
     assert (a / "f").read_text(encoding="utf-8") == "b"
     assert (b / "f").read_text(encoding="utf-8") == "a"
@@ -271,7 +273,7 @@ def test_old_folder_stays_in_place_while_the_new_one_is_copied(
         seen_during_copy.append((final / "index.html").read_text(encoding="utf-8"))
         return result
 
-    monkeypatch.setattr(site_mod.shutil, "copytree", watching_copytree)
+    monkeypatch.setattr(site_publish.shutil, "copytree", watching_copytree)
     publish_folder(_folder(tmp_path / "new", **{"index.html": "new"}), final)
     assert seen_during_copy == ["old", "old"]
     assert (final / "index.html").read_text(encoding="utf-8") == "new"
@@ -293,7 +295,7 @@ def test_failed_copy_leaves_the_old_folder_and_no_staging(
     def copytree(src: Path, dst: Path, **kw: object) -> object:
         return real_copytree(src, dst, copy_function=failing_copy2, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(site_mod.shutil, "copytree", copytree)
+    monkeypatch.setattr(site_publish.shutil, "copytree", copytree)
     new = _folder(tmp_path / "new", **{"a.html": "1", "b.html": "2", "index.html": "3"})
     with pytest.raises(shutil.Error):
         publish_folder(new, final)
@@ -305,7 +307,7 @@ def test_failed_copy_leaves_the_old_folder_and_no_staging(
 def test_failed_swap_puts_the_old_folder_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(site_mod, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(site_publish, "_exchange", lambda a, b: False)
     final = _folder(tmp_path / "pub" / "final", **{"index.html": "old"})
     real_rename = os.rename
 
@@ -314,7 +316,7 @@ def test_failed_swap_puts_the_old_folder_back(
             raise OSError(13, "Permission denied")
         real_rename(src, dst)
 
-    monkeypatch.setattr(site_mod.os, "rename", rename)
+    monkeypatch.setattr(site_publish.os, "rename", rename)
     with pytest.raises(OSError, match="Permission denied"):
         publish_folder(_folder(tmp_path / "new", **{"index.html": "new"}), final)
     assert sorted(p.name for p in (tmp_path / "pub").iterdir()) == ["final"]
@@ -355,7 +357,7 @@ def test_publish_site_failure_leaves_dest_unchanged(
     def broken_swap(staging: Path, final: Path, previous: Path | None) -> None:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(site_mod, "_swap_in", broken_swap)
+    monkeypatch.setattr(site_publish, "_swap_in", broken_swap)
     with pytest.raises(OSError, match="Input/output error"):
         publish_site(site, dest)
     assert sorted(p.name for p in dest.parent.iterdir()) == ["csp"]
