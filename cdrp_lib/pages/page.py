@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cdrp_lib.areas import slugify
+from cdrp_lib.pages.fragments import month_label, page_foot, page_top
 from cdrp_lib.pages.part import Download, Part, join
 
 if TYPE_CHECKING:
@@ -43,15 +44,57 @@ def figures_doc(assessments: Sequence[PublicAssessment], config: BulletinConfig
     return out
 
 
-class PageBase(ABC):
-    """Parts of one page, made once each, with their downloads registered in order."""
+#: The front page's id: its breadcrumb has no link to itself.
+FRONT_PAGE_ID = "summary"
 
-    def __init__(self, page_id: str, config: BulletinConfig, output_dir: Path) -> None:
+
+class PageBase(ABC):
+    """Parts of one page, made once each, with their downloads registered in order.
+
+    ``title`` begins the page's ``<h1>`` ("Violence: Ashcombe ..., December 2025");
+    ``about`` names what the page's commentary box is about, for screen readers.
+    """
+
+    def __init__(self, page_id: str, config: BulletinConfig, output_dir: Path, title: str,
+                 about: str) -> None:
         self.id = page_id
         self.config = config
         self.output_dir = output_dir
+        self.title = title
+        self.about = about
         self._parts: dict[str, Part] = {}
         self._names: dict[str, Download] = {}
+
+    # ---- the parts every page has -------------------------------------------------
+
+    def header(self) -> Part:
+        """Protective marking, breadcrumb, the page title and any synthetic-data banner."""
+        c = self.config
+        title = f"{self.title}: {c.name}, {month_label(c.month)}"
+        top = page_top(title, c.bulletin.security_marking, c.synthetic,
+                       front_page=self.id == FRONT_PAGE_ID)
+        return self._html("header", top, [{"part": "title", "text": title}])
+
+    def commentary(self) -> Part:
+        """The analyst's commentary on this page for the month, if any (params/commentary)."""
+        return self._commentary("commentary", self.config.commentary.for_theme(self.id),
+                                self.about, level=2)
+
+    def footer(self) -> Part:
+        """Produced on, the library's version, and the protective marking again."""
+        c = self.config
+        return self._html("footer", page_foot(c.produced_on, c.bulletin.security_marking))
+
+    def _commentary(self, name: str, text: str | None, about: str, level: int) -> Part:
+        """A commentary box whose heading is at ``level`` (2 under the page's title, 3
+        under a target's heading); nothing when there is no text."""
+        from cdrp_lib.commentary import commentary_html
+
+        if not text:
+            return self._html(name, "")
+        return self._html(name, commentary_html(text, heading="Commentary", level=level,
+                                                label=f"Commentary on {about}"),
+                          [{"part": "commentary", "text": text}])
 
     # ---- making parts -------------------------------------------------------------
 

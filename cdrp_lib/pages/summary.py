@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from cdrp_lib.pages import fragments as f
 from cdrp_lib.pages.page import PageBase
 from cdrp_lib.pages.part import Part, text_records
-from cdrp_lib.pages.theme import commentary_part
 
 if TYPE_CHECKING:
     from cdrp_lib.pages.bulletin import BulletinConfig
@@ -78,7 +77,8 @@ class SummaryPage(PageBase):
 
     def __init__(self, config: BulletinConfig, assessments: Sequence[PublicAssessment],
                  output_dir: Path) -> None:
-        super().__init__(SUMMARY, config, output_dir)
+        super().__init__(SUMMARY, config, output_dir, config.bulletin.title,
+                         about="this month's bulletin")
         self._all = tuple(assessments)
         self._targeted = tuple(a for a in assessments if a.target_id is not None)
         self._indicators = tuple(a for a in assessments
@@ -97,17 +97,6 @@ class SummaryPage(PageBase):
     def data_to(self) -> str | None:
         """The latest police month the bulletin used."""
         return self._latest.get(SOURCE_POLICE)
-
-    def header(self) -> Part:
-        c = self.config
-        title = f"{c.bulletin.title}: {c.name}, {f.month_label(c.month)}"
-        top = f.page_top(title, c.bulletin.security_marking, c.synthetic, front_page=True)
-        return self._html("header", top, [{"part": "title", "text": title}])
-
-    def commentary(self) -> Part:
-        """The analyst's commentary on the whole bulletin this month, if any."""
-        return commentary_part(self, "commentary", self.config.commentary.for_theme(SUMMARY),
-                               "this month's bulletin", level=2)
 
     def introduction(self) -> Part:
         """What the bulletin covers, the rating counts and how to read a rating."""
@@ -210,10 +199,6 @@ class SummaryPage(PageBase):
                           [{"part": "metadata", "title": b.title, "partnership": c.name,
                             "period": c.month, "data_to": self.data_to,
                             "produced_on": c.produced_on, "status": b.status}])
-
-    def footer(self) -> Part:
-        c = self.config
-        return self._html("footer", f.page_foot(c.produced_on, c.bulletin.security_marking))
 
     def parts(self) -> tuple[Part, ...]:
         return (self.header(), self.commentary(), self.introduction(), self.executive_summary(),

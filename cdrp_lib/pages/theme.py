@@ -52,19 +52,6 @@ def _facts(a: PublicAssessment) -> tuple[Sentence, ...]:
     return sentences(a)
 
 
-def commentary_part(page: PageBase, name: str, text: str | None, about: str,
-                    level: int) -> Part:
-    """The analyst's commentary for the month (params/commentary), as a styled box whose
-    heading is at ``level`` (2 under the page's title, 3 under a target's heading)."""
-    from cdrp_lib.commentary import commentary_html
-
-    if not text:
-        return page._html(name, "")
-    return page._html(name, commentary_html(text, heading="Commentary", level=level,
-                                            label=f"Commentary on {about}"),
-                      [{"part": "commentary", "text": text}])
-
-
 class TargetSection:
     """One target of a theme page: heading, rating, headline, baseline and target,
     commentary, performance chart and table, control chart, narrative, caveats."""
@@ -135,9 +122,9 @@ class TargetSection:
 
     def commentary(self) -> Part:
         a = self.assessment
-        return commentary_part(self.page, self._name("commentary"),
-                               self.page.config.commentary.for_target(a.target_id or ""),
-                               a.target_title or a.measure_name, level=3)
+        return self.page._commentary(self._name("commentary"),
+                                     self.page.config.commentary.for_target(a.target_id or ""),
+                                     a.target_title or a.measure_name, level=3)
 
     def _performance_figures(self, charts_only: bool) -> Figures:
         from cdrp_lib import charts, tables
@@ -213,8 +200,8 @@ class ThemePage(PageBase):
 
     def __init__(self, theme: str, config: BulletinConfig, assessments: Sequence[PublicAssessment],
                  waves: Mapping[str, Sequence[PublicAssessment]], output_dir: Path) -> None:
-        super().__init__(theme, config, output_dir)
-        self.title = config.bulletin.theme_title(theme)
+        title = config.bulletin.theme_title(theme)
+        super().__init__(theme, config, output_dir, title, about=title)
         self._assessments = tuple(assessments)
         self._waves = waves
         self._targets = tuple(TargetSection(self, a, waves.get(f.key(a), ()))
@@ -238,18 +225,6 @@ class ThemePage(PageBase):
         return out
 
     # ---- parts ---------------------------------------------------------------------
-
-    def header(self) -> Part:
-        """Protective marking, breadcrumb, the page title and any synthetic-data banner."""
-        c = self.config
-        title = f"{self.title}: {c.name}, {f.month_label(c.month)}"
-        top = f.page_top(title, c.bulletin.security_marking, c.synthetic, front_page=False)
-        return self._html("header", top, [{"part": "title", "text": title}])
-
-    def commentary(self) -> Part:
-        """The analyst's commentary on the theme this month, if any."""
-        return commentary_part(self, "commentary", self.config.commentary.for_theme(self.id),
-                               self.title, level=2)
 
     def at_a_glance(self) -> Part:
         """Every target of the theme in one table: baseline, position, status, rating."""
@@ -287,10 +262,6 @@ class ThemePage(PageBase):
         from cdrp_lib.pages.peers import peers_part
 
         return peers_part(self, self._assessments)
-
-    def footer(self) -> Part:
-        c = self.config
-        return self._html("footer", f.page_foot(c.produced_on, c.bulletin.security_marking))
 
     def parts(self) -> tuple[Part, ...]:
         return (self.header(), self.commentary(), self.at_a_glance(),
