@@ -1,0 +1,295 @@
+"""Rebuild the derived tables (partnerships, publication gaps, series) from the whole store."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cdrp_lib.areas import PartnershipArea, district_area, district_from_lsoa_name
+from cdrp_lib.errors import Problem
+from cdrp_lib.params import Measure
+from cdrp_lib.sources.police_uk import (
+    SEVERITY_WARNING,
+)
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+
+from cdrp_lib.ingest.report import (
+    _REBUILT_RULES,
+    RULE_GAP,
+    RULE_UNKNOWN_PARTNERSHIP,
+    RULE_UNRESOLVED_EVENT,
+    SYNTHETIC_FORCES,
+)
+
+# --------------------------------------------------------------------------- rebuild
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """What a rebuild of the derived tables found across the whole store."""
+
+    gaps: tuple[tuple[str, str], ...]
+    partnerships: tuple[tuple[str, str, str], ...]
+    problems: tuple[Problem, ...]
+
+
+# police_counts by partnership instead of LSOA, made once per rebuild: the series and
+# the principal forces read it rather than joining ~10^6 counts to the members again.
+_MEMBER_COUNTS = ("CREATE OR REPLACE TEMP TABLE member_counts AS SELECT m.partnership, c.force, "
+                  "c.month, c.crime_type, sum(c.n) AS n FROM police_counts c "
+                  "JOIN members m USING (lsoa_code, lsoa_name) GROUP BY ALL")
+# Rows each force contributes to each partnership; the principal force contributes most
+# (ties go to the first force name, so the choice is reproducible).
+_PARTNERSHIP_FORCES = "SELECT partnership, force, sum(n) AS n FROM member_counts GROUP BY ALL"
+_PRINCIPAL_SELECT = ("SELECT partnership, first(force ORDER BY n DESC, force) AS force "
+                     "FROM pf GROUP BY ALL")
+_MONTH_GRID = ("strftime(unnest(generate_series(CAST(first || '-01' AS DATE), "
+               "CAST(last || '-01' AS DATE), INTERVAL 1 MONTH)), '%Y-%m')")
+
+
+def rebuild(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
+            params: Mapping[str, tuple[str, PartnershipArea]]) -> Rebuilt:
+    """Rebuild partnerships, publication gaps, DA areas and every series from the store."""
+    import pandas as pd
+
+    lsoas: list[tuple[str, str]] = con.execute(
+        "SELECT DISTINCT lsoa_code, lsoa_name FROM police_counts WHERE lsoa_code <> '' "
+        "ORDER BY 1, 2").fetchall()
+    districts = {name: district_from_lsoa_name(name) for name in {n for _, n in lsoas}}
+    areas = _all_areas(districts, params)
+    members = _members(areas, lsoas, districts)
+    con.register("members", pd.DataFrame(members, columns=["partnership", "lsoa_code",
+                                                           "lsoa_name"], dtype=object))
+    police = [(mid, cat) for mid, m in measures.items() if m.source == "police"
+              for cat in m.categories]
+    con.register("measure_categories", pd.DataFrame(police, columns=["measure", "category"],
+                                                    dtype=object))
+    try:
+        con.execute(_MEMBER_COUNTS)
+        principal = dict(con.execute(
+            f"WITH pf AS ({_PARTNERSHIP_FORCES}) {_PRINCIPAL_SELECT}").fetchall())
+        gaps = _rebuild_gaps(con)
+        _rebuild_partnerships(con, areas, principal)
+        con.execute("DELETE FROM series")
+        _police_series(con)
+        problems = list(gaps[1])
+        problems += _da_series(con, areas, lsoas)
+        problems += _survey_series(con, measures, areas)
+    finally:
+        con.execute("DROP TABLE IF EXISTS member_counts")
+        con.unregister("members")
+        con.unregister("measure_categories")
+    _store_rebuilt_problems(con, problems)
+    partnerships = tuple((pid, name, source) for pid, (name, _, source) in sorted(areas.items()))
+    return Rebuilt(gaps[0], partnerships, tuple(problems))
+
+
+def _all_areas(districts: Mapping[str, str | None],
+               params: Mapping[str, tuple[str, PartnershipArea]]
+               ) -> dict[str, tuple[str, PartnershipArea, str]]:
+    """Every district in the LSOA names (auto) plus the params partnerships (which win).
+
+    ``districts`` maps each LSOA name in the data to its district (None when it has none).
+    """
+    out: dict[str, tuple[str, PartnershipArea, str]] = {}
+    for district in sorted({d for d in districts.values() if d}):
+        area = district_area(district)
+        if area.id and area.id not in params:
+            out[area.id] = (district, area, "auto")
+    for pid, (name, area) in params.items():
+        out[pid] = (name, area, "params")
+    return out
+
+
+def _members(areas: Mapping[str, tuple[str, PartnershipArea, str]],
+             lsoas: Sequence[tuple[str, str]],
+             districts: Mapping[str, str | None] | None = None) -> list[tuple[str, str, str]]:
+    """``(partnership, lsoa_code, lsoa_name)`` for every LSOA in every area.
+
+    An auto district's LSOAs are those named after it (one name parse per LSOA,
+    none for names already in ``districts``).
+    A params area is only asked about its candidates (LSOAs of its districts by
+    name, its listed codes, codes its lookup puts in its districts), and
+    :meth:`PartnershipArea.contains` decides, so membership is exactly what
+    areas.py defines without asking every area about all ~35,000 LSOAs.
+    """
+    by_district: dict[str, list[tuple[str, str]]] = {}
+    by_code: dict[str, list[tuple[str, str]]] = {}
+    known = districts or {}
+    for code, name in lsoas:
+        district = known[name] if name in known else district_from_lsoa_name(name)
+        by_district.setdefault(district or "", []).append((code, name))
+        by_code.setdefault(code, []).append((code, name))
+    out: list[tuple[str, str, str]] = []
+    for pid, (_, area, source) in areas.items():
+        candidates: set[tuple[str, str]] = set()
+        for district in area.districts:
+            candidates.update(by_district.get(district, ()))
+        for code in area.lsoas:
+            candidates.update(by_code.get(code, ()))
+        for code, district in area.lookup.items():
+            if district in area.districts:
+                candidates.update(by_code.get(code, ()))
+        out.extend((pid, code, name) for code, name in sorted(candidates)
+                   if source == "auto" or area.contains(code, name))
+    return out
+
+
+def _rebuild_partnerships(con: duckdb.DuckDBPyConnection,
+                          areas: Mapping[str, tuple[str, PartnershipArea, str]],
+                          principal: Mapping[str, str]) -> None:
+    import pandas as pd
+
+    rows = [(pid, name, source, bool(area.synthetic or principal.get(pid) in SYNTHETIC_FORCES))
+            for pid, (name, area, source) in sorted(areas.items())]
+    districts = [(pid, d) for pid, (_, area, _) in sorted(areas.items())
+                 for d in sorted(area.districts)]
+    con.execute("DELETE FROM partnerships")
+    con.execute("DELETE FROM partnership_districts")
+    if rows:
+        con.register("run_p", pd.DataFrame(rows, columns=["id", "name", "source", "synthetic"]))
+        con.execute("INSERT INTO partnerships SELECT * FROM run_p")
+        con.unregister("run_p")
+    if districts:
+        con.register("run_d", pd.DataFrame(districts, columns=["partnership", "district"]))
+        con.execute("INSERT INTO partnership_districts SELECT * FROM run_d")
+        con.unregister("run_d")
+
+
+def _rebuild_gaps(con: duckdb.DuckDBPyConnection
+                  ) -> tuple[tuple[tuple[str, str], ...], list[Problem]]:
+    """Months with no file or no rows between a force's first and last published month."""
+    rows = con.execute(
+        f"WITH r AS (SELECT force, min(month) AS first, max(month) AS last FROM force_months "
+        f"  WHERE rows > 0 GROUP BY force), "
+        f"g AS (SELECT force, {_MONTH_GRID} AS month FROM r) "
+        "SELECT g.force, g.month, fm.rows FROM g LEFT JOIN (SELECT force, month, max(rows) AS rows "
+        "  FROM force_months GROUP BY ALL) fm USING (force, month) "
+        "WHERE coalesce(fm.rows, 0) = 0 ORDER BY 1, 2").fetchall()
+    gaps = tuple((str(f), str(m)) for f, m, _ in rows)
+    problems = [Problem(f"force {f}", RULE_GAP,
+                        f"a street file with rows for {f} in {m} (it published before and after)",
+                        "no file" if n is None else "an empty file", severity=SEVERITY_WARNING)
+                for f, m, n in rows]
+    return gaps, problems
+
+
+def _police_series(con: duckdb.DuckDBPyConnection) -> None:
+    """Police measures for every partnership and month of its forces' range; NULL in a gap."""
+    con.execute(f"""
+        INSERT INTO series
+        WITH pf AS ({_PARTNERSHIP_FORCES}),
+        principal AS ({_PRINCIPAL_SELECT}),
+        span AS (
+            SELECT pf.partnership, min(fm.month) AS first, max(fm.month) AS last
+            FROM pf JOIN force_months fm ON fm.force = pf.force AND fm.rows > 0 GROUP BY ALL),
+        grid AS (SELECT partnership, {_MONTH_GRID} AS month FROM span),
+        counts AS (
+            SELECT c.partnership, c.month, mc.measure, sum(c.n) AS n
+            FROM member_counts c JOIN measure_categories mc ON mc.category = c.crime_type
+            GROUP BY ALL),
+        published AS (SELECT force, month FROM force_months WHERE rows > 0 GROUP BY ALL)
+        SELECT g.partnership, ms.measure, g.month,
+               CASE WHEN pub.force IS NOT NULL THEN CAST(coalesce(c.n, 0) AS DOUBLE) END,
+               CAST(NULL AS DOUBLE)
+        FROM grid g JOIN principal p USING (partnership)
+        CROSS JOIN (SELECT DISTINCT measure FROM measure_categories) ms
+        LEFT JOIN published pub ON pub.force = p.force AND pub.month = g.month
+        LEFT JOIN counts c ON c.partnership = g.partnership AND c.month = g.month
+                          AND c.measure = ms.measure
+        ORDER BY 1, 2, 3""")
+
+
+def _da_series(con: duckdb.DuckDBPyConnection,
+               areas: Mapping[str, tuple[str, PartnershipArea, str]],
+               lsoas: Sequence[tuple[str, str]]) -> list[Problem]:
+    """Resolve DA events located by LSOA to every partnership containing it; write DA series.
+
+    An event given only a partnership keeps it.  An event with an LSOA code belongs to
+    every partnership whose area contains that LSOA (a town centre and its district);
+    when none does (yet), it keeps what it had, so a later police ingest can place it.
+    """
+    import pandas as pd
+
+    names = dict(lsoas)
+    codes = [str(r[0]) for r in con.execute(
+        "SELECT DISTINCT lsoa_code FROM da_events WHERE lsoa_code <> ''").fetchall()]
+    placed = sorted({(code, pid) for pid, code, _ in
+                     _members(areas, [(code, names.get(code, "")) for code in codes])})
+    if placed:
+        con.register("da_places", pd.DataFrame(placed, columns=["lsoa_code", "partnership"],
+                                               dtype=object))
+        con.execute("CREATE OR REPLACE TEMP TABLE da_located AS SELECT DISTINCT ON (event_id) "
+                    "event_id, date, kind, victim_id, lsoa_code, marac_referral FROM da_events "
+                    "WHERE lsoa_code IN (SELECT lsoa_code FROM da_places) ORDER BY event_id")
+        con.execute("DELETE FROM da_events WHERE lsoa_code IN (SELECT lsoa_code FROM da_places)")
+        con.execute("INSERT INTO da_events SELECT e.event_id, e.date, e.kind, e.victim_id, "
+                    "e.lsoa_code, p.partnership, e.marac_referral FROM da_located e "
+                    "JOIN da_places p USING (lsoa_code)")
+        con.unregister("da_places")
+    problems: list[Problem] = []
+    unplaced = con.execute("SELECT count(DISTINCT event_id) FROM da_events "
+                           "WHERE partnership = ''").fetchone()
+    if unplaced and unplaced[0]:
+        problems.append(Problem("domestic abuse events", RULE_UNRESOLVED_EVENT,
+                                "an LSOA inside a partnership, or a partnership id",
+                                f"{unplaced[0]} events in no known area (counted nowhere)",
+                                column="lsoa_code", severity=SEVERITY_WARNING))
+    events = con.execute("SELECT event_id, CAST(date AS TIMESTAMP) AS date, kind, victim_id, "
+                         "lsoa_code, partnership, marac_referral FROM da_events "
+                         "ORDER BY date, event_id").df()
+    if events.empty:
+        return problems
+    problems += _unknown_partnerships(events["partnership"], areas, "domestic abuse events")
+    from cdrp_lib.sources.domestic_abuse import monthly_series
+
+    events["date"] = events["date"].astype("datetime64[ns]")
+    series = monthly_series(events)
+    con.register("run_series", series)
+    con.execute("INSERT INTO series SELECT partnership, measure, month, CAST(value AS DOUBLE), "
+                "CAST(denominator AS DOUBLE) FROM run_series")
+    con.unregister("run_series")
+    return problems
+
+
+def _survey_series(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
+                   areas: Mapping[str, object]) -> list[Problem]:
+    """Survey measures at each wave's month: numerator p * n_eff, denominator n_eff."""
+    import pandas as pd
+
+    ids = [str(r[0]) for r in con.execute("SELECT DISTINCT partnership FROM survey").fetchall()]
+    problems = _unknown_partnerships(pd.Series(ids, dtype=object), areas, "survey waves")
+    pairs = [(mid, m.question) for mid, m in measures.items()
+             if m.source == "survey" and m.question]
+    if not pairs:
+        return problems
+    con.register("survey_measures", pd.DataFrame(pairs, columns=["measure", "question"],
+                                                 dtype=object))
+    con.execute("INSERT INTO series SELECT s.partnership, m.measure, s.month, "
+                "s.weighted_yes / s.weighted_n * s.n_eff, s.n_eff FROM survey s "
+                "JOIN survey_measures m USING (question) WHERE s.weighted_n > 0 "
+                "ORDER BY 1, 2, 3")
+    con.unregister("survey_measures")
+    return problems
+
+
+def _unknown_partnerships(ids: pd.Series, areas: Mapping[str, object],
+                          what: str) -> list[Problem]:
+    unknown = sorted({str(i) for i in ids if i and str(i) not in areas})
+    return [Problem(what, RULE_UNKNOWN_PARTNERSHIP, "a district in the police data or a params "
+                    "partnership", u, column="partnership", severity=SEVERITY_WARNING)
+            for u in unknown]
+
+
+def _store_rebuilt_problems(con: duckdb.DuckDBPyConnection, problems: Sequence[Problem]) -> None:
+    con.execute("DELETE FROM data_quality WHERE rule IN ("
+                + ", ".join("?" for _ in _REBUILT_RULES) + ")", list(_REBUILT_RULES))
+    if problems:
+        con.executemany("INSERT INTO data_quality VALUES ('', ?, NULL, ?, ?, ?, ?, ?)",
+                        [(p.file, p.column, p.rule, p.expected, p.found, p.severity)
+                         for p in problems])
+
+

@@ -1,0 +1,154 @@
+"""What one ingest found (:class:`IngestReport`), its constants, and its text report.
+
+The report as text is what `cdrp ingest` prints.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cdrp_lib.errors import Problem
+from cdrp_lib.periods import Month
+from cdrp_lib.sources.police_uk import (
+    SEVERITY_ERROR,
+    SEVERITY_WARNING,
+    FileStats,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+KIND_STREET = "police-street"
+KIND_DOMESTIC_ABUSE = "domestic-abuse"
+KIND_SURVEY = "survey"
+KIND_POPULATION = "population"
+# Local files are recognised by the start of their name (docs/data.md).
+LOCAL_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("domestic_abuse", KIND_DOMESTIC_ABUSE),
+    ("survey", KIND_SURVEY),
+    ("population", KIND_POPULATION),
+)
+# The demo generator's fictional force: districts it serves are flagged synthetic.
+SYNTHETIC_FORCES: frozenset[str] = frozenset({"demoshire"})
+
+RULE_GAP = "publication gap"
+RULE_REPLACED = "force month replaced"
+RULE_UNKNOWN_PARTNERSHIP = "unknown partnership"
+RULE_UNRESOLVED_EVENT = "DA events in no partnership"
+# Rows rebuilt from the whole store on every ingest (not tied to one input file).
+_REBUILT_RULES = (RULE_GAP, RULE_UNRESOLVED_EVENT, RULE_UNKNOWN_PARTNERSHIP)
+
+LocalReader = Callable[[Path], "tuple[pd.DataFrame, list[Problem]]"]
+
+
+# --------------------------------------------------------------------------- report
+
+@dataclass(frozen=True)
+class LocalResult:
+    """One local file (domestic abuse, survey, population): rows read and kept."""
+
+    name: str
+    kind: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """Everything one ingest found; the CLI prints it and exits with :attr:`exit_code`."""
+
+    store: str
+    street: tuple[FileStats, ...]
+    local: tuple[LocalResult, ...]
+    known: tuple[str, ...]              # skipped: already in the store (same sha256)
+    ignored: tuple[tuple[str, str], ...]
+    unreadable: tuple[str, ...]         # files of which nothing could be read
+    problems: tuple[Problem, ...]
+    gaps: tuple[tuple[str, str], ...]   # (force, month) publication gaps, whole store
+    partnerships: tuple[tuple[str, str, str], ...]  # (id, name, source), whole store
+    written: bool
+    strict: bool
+
+    @property
+    def rejects_by_rule(self) -> dict[str, int]:
+        """Rejected rows and files, by rule (error-severity problems)."""
+        counts = Counter(p.rule for p in self.problems if p.severity == SEVERITY_ERROR)
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a file was unreadable, or under ``strict`` when anything was rejected."""
+        if self.unreadable or (self.strict and self.rejects_by_rule):
+            return 1
+        return 0
+
+
+# --------------------------------------------------------------------------- the report as text
+
+def format_report(report: IngestReport, max_problems: int = 20) -> str:
+    """The data-quality report `cdrp ingest` prints: short, and every figure labelled."""
+    st = report.street
+    lines = [f"Store: {report.store}" + ("" if report.written else
+                                         "  (NOT written: --strict and rows or files rejected)")]
+    kinds = Counter(r.kind for r in report.local)
+    local = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+    lines.append(f"Files: {len(st)} street files read"
+                 + (f", {local}" if local else "")
+                 + f"; {len(report.known)} already in the store"
+                 + f"; {len(report.unreadable)} unreadable"
+                 + f"; {len(report.ignored)} ignored")
+    lines.append(f"Rows: {sum(s.rows for s in st):,} read, {sum(s.kept for s in st):,} kept, "
+                 f"{sum(s.rejected for s in st):,} rejected, "
+                 f"{sum(s.duplicates for s in st):,} repeated Crime IDs dropped (first kept), "
+                 f"{sum(s.no_lsoa for s in st):,} with no LSOA (force only)")
+    for r in report.local:
+        lines.append(f"  {r.kind}: {r.name}: {r.rows:,} rows kept")
+    rejects = report.rejects_by_rule
+    lines.append("Rejects by rule: " + (", ".join(f"{rule} {n:,}" for rule, n in rejects.items())
+                                         if rejects else "none"))
+    lines.append("Publication gaps: " + (", ".join(gap_ranges(report.gaps))
+                                          if report.gaps else "none"))
+    by_source = Counter(source for _, _, source in report.partnerships)
+    shown = ", ".join(pid for pid, _, _ in report.partnerships[:12])
+    more = len(report.partnerships) - 12
+    lines.append(f"Partnerships: {len(report.partnerships)} ({by_source['auto']} districts found "
+                 f"in the data, {by_source['params']} from params)"
+                 + (f": {shown}" + (f" and {more} more" if more > 0 else "")
+                    if report.partnerships else ""))
+    ignored = Counter(reason for _, reason in report.ignored)
+    for reason, n in sorted(ignored.items()):
+        lines.append(f"Ignored {n}: {reason}")
+    errors = [p for p in report.problems if p.severity == SEVERITY_ERROR]
+    warnings = Counter(p.rule for p in report.problems if p.severity == SEVERITY_WARNING)
+    if warnings:
+        lines.append("Warnings: " + ", ".join(f"{rule} {n:,}" for rule, n in
+                                               sorted(warnings.items())))
+    if errors:
+        lines.append(f"Problems ({min(len(errors), max_problems)} of {len(errors)} shown; "
+                     "all are in the store's data_quality table):")
+        lines.extend(f"  {p}" for p in errors[:max_problems])
+    return "\n".join(lines)
+
+
+def gap_ranges(gaps: Iterable[tuple[str, str]]) -> list[str]:
+    """``kent 2025-02``, or ``kent 2019-03 to 2024-12 (70 months)`` for consecutive months."""
+    by_force: dict[str, list[Month]] = {}
+    for force, month in gaps:
+        by_force.setdefault(force, []).append(Month.parse(month))
+    out: list[str] = []
+    for force, months in by_force.items():
+        months.sort()
+        start = prev = months[0]
+        for m in [*months[1:], None]:
+            if m is not None and m.minus(prev) == 1:
+                prev = m
+                continue
+            n = prev.minus(start) + 1
+            out.append(f"{force} {start}" if n == 1 else f"{force} {start} to {prev} ({n} months)")
+            if m is not None:
+                start = prev = m
+    return out
