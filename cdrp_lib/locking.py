@@ -42,7 +42,7 @@ import os
 import shlex
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,8 +51,8 @@ from cdrp_lib.errors import InUseError
 if sys.platform != "win32":
     import fcntl
 
-__all__ = ["OUTPUTS_LOCK_NAME", "Holder", "exclusive", "folder_label", "lock_file_beside",
-           "outputs_lock_file"]
+__all__ = ["OUTPUTS_LOCK_NAME", "Holder", "exclusive", "folder_label", "held_by",
+           "lock_file_beside", "outputs_lock_file"]
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +77,13 @@ class Holder:
     host: str
     since: str  # UTC, ISO 8601 to the second
     command: str
+    # What the holder's helpers (batch workers) check before they publish: see held_by.
+    token: str = ""
 
     @classmethod
-    def this_process(cls, activity: str) -> Holder:
+    def this_process(cls, activity: str, token: str = "") -> Holder:
         now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return cls(activity, os.getpid(), socket.gethostname(), now, _command_line())
+        return cls(activity, os.getpid(), socket.gethostname(), now, _command_line(), token)
 
     @classmethod
     def parse(cls, data: bytes) -> Holder | None:
@@ -135,36 +137,80 @@ def folder_label(folder: Path) -> str:
 
 
 @contextlib.contextmanager
-def exclusive(lock_file: Path, *, what: str, activity: str, hint: str) -> Iterator[None]:
+def exclusive(lock_file: Path, *, what: str, activity: str, hint: str, token: str = "",
+              waiting: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold the lock on ``lock_file`` for the ``with`` block, or raise :class:`InUseError` at once.
 
     ``what`` is the locked thing as the message names it (``outputs/``),
     ``activity`` what this process is doing, recorded for the next one's message
-    (``cdrp run``), ``hint`` what its user can do instead.  Never waits: a
+    (``cdrp run``), ``hint`` what its user can do instead.  ``token`` is
+    recorded for :func:`held_by`.  Never waits unless ``waiting`` is given: a
     second batch queued behind the first would redo what the first just did.
+    With ``waiting``, it is told the holder (``another cdrp run (pid ...)``)
+    once, and the lock is waited for (``cdrp publish --wait``).
     """
     if sys.platform == "win32":  # no fcntl: unlocked, see the module docstring
         yield
         return
-    fd = _take(Path(lock_file), what, hint)
+    fd = _take(Path(lock_file), what, hint, waiting)
     if fd is None:
         yield
         return
     try:
-        _record(fd, Holder.this_process(activity))
+        _record(fd, Holder.this_process(activity, token))
         yield
     finally:
         _release(fd, Path(lock_file))
 
 
-def _take(lock_file: Path, what: str, hint: str) -> int | None:
+def held_by(lock_file: Path, token: str) -> bool:
+    """True when some process holds the lock on ``lock_file`` and recorded ``token`` taking it.
+
+    What a batch worker asks just before it publishes: a worker whose batch
+    is gone (killed) or was replaced by another batch must not publish.  Also
+    True where the filesystem cannot lock (the batch went ahead unlocked too).
+    The probe takes a shared lock for an instant when nobody holds it, which
+    is the answer: nobody holds it.
+    """
+    if sys.platform == "win32":
+        return True
+    try:
+        fd = os.open(lock_file, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        return False
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = Holder.parse(os.pread(fd, HOLDER_MAX_BYTES, 0))
+            return holder is not None and holder.token == token
+        except OSError as exc:
+            return exc.errno in _NO_LOCKS
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+def _take(lock_file: Path, what: str, hint: str,
+          waiting: Callable[[str], None] | None = None) -> int | None:
     """A descriptor holding the lock on ``lock_file``; None where its filesystem cannot lock."""
+    told = False
     while True:
         fd = os.open(lock_file, _OPEN_FLAGS, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise InUseError(f"{what} is in use by {_holder_of(fd)}; {hint}") from None
+            if waiting is None:
+                raise InUseError(f"{what} is in use by {_holder_of(fd)}; {hint}") from None
+            if not told:
+                waiting(_holder_text(fd))
+                told = True
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except BaseException:
+                os.close(fd)
+                raise
         except OSError as exc:
             os.close(fd)
             if exc.errno not in _NO_LOCKS:
@@ -181,9 +227,14 @@ def _take(lock_file: Path, what: str, hint: str) -> int | None:
 def _holder_of(fd: int) -> str:
     """``another cdrp run (pid ...)`` from the lock file open on ``fd``, which is closed."""
     try:
-        holder = Holder.parse(os.pread(fd, HOLDER_MAX_BYTES, 0))
+        return _holder_text(fd)
     finally:
         os.close(fd)
+
+
+def _holder_text(fd: int) -> str:
+    """``another cdrp run (pid ...)`` from the lock file open on ``fd``."""
+    holder = Holder.parse(os.pread(fd, HOLDER_MAX_BYTES, 0))
     return f"another {holder}" if holder else "another cdrp process (not yet recorded who)"
 
 

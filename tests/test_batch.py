@@ -72,6 +72,8 @@ PARTNERSHIPS = {
     "calder-vale": ("Calder Vale <b>&</b>", 80.0),
 }
 MONTHS = ("2025-10", "2025-11", "2025-12")
+# A params file that validates (planning checks params before anything runs).
+ASHCOMBE_PARAMS = "id: ashcombe\nname: Ashcombe\narea:\n  districts: [Ashcombe]\n"
 # In params but its force's files were never ingested: no series, so no bulletin.
 NO_DATA = ("dunmore", "Dunmore")
 
@@ -114,7 +116,7 @@ def make_project(root: Path, pages: dict[str, str] | None = None) -> BatchSettin
     params = root / "params"
     (params / "partnerships").mkdir(parents=True)
     (params / "measures.yaml").write_text("measures: []\n", encoding="utf-8")
-    (params / "partnerships" / "ashcombe.yaml").write_text("id: ashcombe\n", encoding="utf-8")
+    (params / "partnerships" / "ashcombe.yaml").write_text(ASHCOMBE_PARAMS, encoding="utf-8")
     for theme, fixture in pages.items():
         copy_notebook(fixture, theme, root / "notebooks")
     return BatchSettings(store=root / "store.duckdb", params_dir=params,
@@ -253,9 +255,10 @@ def test_key_is_stable_and_changes_with_each_input(project: BatchSettings) -> No
     nb.write_bytes(original)
 
     target = project.params_dir / "partnerships" / "ashcombe.yaml"
-    target.write_text("id: ashcombe\nname: Ashcombe\n", encoding="utf-8")
+    target.write_text(ASHCOMBE_PARAMS.replace("name: Ashcombe", "name: Ashcombe CSP"),
+                      encoding="utf-8")
     assert _key(project) != first
-    target.write_text("id: ashcombe\n", encoding="utf-8")
+    target.write_text(ASHCOMBE_PARAMS, encoding="utf-8")
     assert _key(project) == first
 
     with duckdb.connect(str(project.store)) as con:

@@ -22,6 +22,7 @@ from cdrp_lib.assessment import (
     Assessment,
     AssessmentPart,
 )
+from cdrp_lib.errors import ParamsError, Problem
 from cdrp_lib.narrative import narrate
 from cdrp_lib.params import (
     BulletinParams,
@@ -144,13 +145,39 @@ def _load_params(root: Path, stamp: tuple[tuple[str, int, int], ...]
     file each time would cost more than the assessments.  ``stamp`` changes with
     any file, so an edited params folder is always read afresh.
     """
-    from cdrp_lib.params import BULLETIN_FILE, load_bulletin, load_measures, load_partnerships
+    from cdrp_lib.params import BULLETIN_FILE, load_bulletin, load_measures, load_partnerships_apart
 
     del stamp  # part of the cache key only
     measures = load_measures(root)
-    partnerships = load_partnerships(root)
+    valid, broken = load_partnerships_apart(root)
     bulletin = load_bulletin(root) if (root / BULLETIN_FILE).is_file() else None
-    return measures, partnerships, bulletin
+    return measures, _Partnerships(valid, broken), bulletin
+
+
+class _Partnerships(dict[str, Partnership]):
+    """The params partnerships that validate; asking for one that does not raises its problems.
+
+    So one partnership's broken file fails its own bulletins (and theirs that
+    name it: a peer's population is read through ``get``), not every bulletin,
+    and is never mistaken for a partnership with no params file.
+    """
+
+    def __init__(self, valid: Mapping[str, Partnership],
+                 broken: Mapping[str, Sequence[Problem]]) -> None:
+        super().__init__(valid)
+        self.broken = dict(broken)
+
+    def _check(self, key: object) -> None:
+        if isinstance(key, str) and key in self.broken:
+            raise ParamsError(list(self.broken[key]))
+
+    def __getitem__(self, key: str) -> Partnership:
+        self._check(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._check(key)
+        return super().get(key, default)
 
 
 def _source_lag(bulletin: Any, measure: Measure) -> int | None:

@@ -40,10 +40,17 @@ from cdrp_lib.batch.jobs import (
     PageStatus,
 )
 from cdrp_lib.batch.plan import StoreFacts, is_current, plan_jobs, read_store_facts
-from cdrp_lib.batch.runner import BatchProgress, BatchReport, run_batch, summary_table
+from cdrp_lib.batch.runner import (
+    BatchInterrupted,
+    BatchProgress,
+    BatchReport,
+    run_batch,
+    summary_table,
+)
 
 __all__ = [
     "THEMES",
+    "BatchInterrupted",
     "BatchProgress",
     "BatchReport",
     "BatchSettings",

@@ -66,6 +66,9 @@ RAG_NONE = "none"
 RAG_VALUES = {"G": "G", "A": "A", "R": "R", None: RAG_NONE}
 # Loaded into every kernel: a matplotlib figure's title becomes its alt text.
 KERNEL_ARGUMENTS = ("--IPKernelApp.extra_extensions=cdrp_lib.analyst",)
+# What jupyter_client raises for a kernel that died or hung while starting, before the
+# notebook ran: the machinery's failure, retried like a kernel dying mid-page.
+KERNEL_START_FAILURES = ("Kernel died before replying to kernel_info", "Kernel didn't respond in")
 # The navigation bar both renderers write (cdrp_lib.quarto.nav_html).
 _NAV = re.compile(r'<header class="site-header">.*?</header>', re.DOTALL)
 
@@ -129,6 +132,10 @@ def _execute_page(job: Job, theme: str) -> tuple[Path, str]:
         )
     except DeadKernelError as exc:
         raise KernelDied(describe_failure(exc)) from exc
+    except RuntimeError as exc:
+        if any(sign in str(exc) for sign in KERNEL_START_FAILURES):
+            raise KernelDied(describe_failure(exc)) from exc  # died starting: run again
+        raise
     # A zygote that failed is dropped and the kernel started the usual way.
     return executed, "forked" if fork and current_zygote() is not None else "started"
 
@@ -316,6 +323,25 @@ def _write_json(path: Path, doc: object) -> None:
                     encoding="utf-8")
 
 
+class BatchGone(Exception):
+    """The batch this job works for no longer holds the outputs lock: publish nothing."""
+
+
+def check_batch_alive(job: Job) -> None:
+    """Raise :class:`BatchGone` unless the job's batch still holds the outputs lock.
+
+    Checked just before the swap into the site: a worker whose ``cdrp run`` was
+    killed (or replaced by a newer run) must not publish.  A job run outside a
+    batch (no ``run_token``) is not checked.
+    """
+    from cdrp_lib.locking import held_by, outputs_lock_file
+
+    token = job.settings.run_token
+    if token and not held_by(outputs_lock_file(job.settings.outputs_dir), token):
+        raise BatchGone("the batch that started this bulletin no longer holds the outputs "
+                        "lock (it was stopped)")
+
+
 class KeepError(InputError):
     """The published bulletin's other pages cannot be kept (no per-page record, or damaged)."""
 
@@ -431,6 +457,7 @@ def _publish(job: Job, files: dict[str, list[str]] | None = None,
     _write_json(job.staging_dir / FIGURES_FILE, assessments)
     _write_json(job.staging_dir / BULLETIN_FILE, bulletin_record(job, counts, pages))
     required = [page_file(t) for t in themes] + [FIGURES_FILE, BULLETIN_FILE]
+    check_batch_alive(job)
     publish_folder(job.staging_dir, job.site_dir, required=required)
     shutil.rmtree(job.staging_dir, ignore_errors=True)
     expired = [d for d in assessments if d.get("rag_override_expired")]
@@ -477,6 +504,18 @@ def run_job(job: Job, attempt: int = 1) -> JobResult:
     when a kernel died, so the caller may run the job once more.
     """
     t0 = time.perf_counter()
+    try:
+        result = _run_job(job, attempt, t0)
+    except OSError as exc:  # a full disk, a vanished share: this bulletin's failure, said so
+        result = JobResult(job.partnership, job.month, JobStatus.FAILED,
+                           time.perf_counter() - t0,
+                           error=one_line(f"not made: {describe_failure(exc)}"), attempts=attempt)
+    if result.status is not JobStatus.OK:  # what a failure built must not keep the disk full
+        shutil.rmtree(job.staging_dir, ignore_errors=True)
+    return result
+
+
+def _run_job(job: Job, attempt: int, t0: float) -> JobResult:
     shutil.rmtree(job.staging_dir, ignore_errors=True)
     job.staging_dir.mkdir(parents=True)
     try:

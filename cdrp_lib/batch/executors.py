@@ -33,6 +33,8 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -47,6 +49,8 @@ if TYPE_CHECKING:
 
 # Seconds a worker gets to finish after being asked to stop, before it is killed.
 STOP_GRACE_SECONDS = 5.0
+# How often a worker checks that its batch is still its parent (besides the death signal).
+PARENT_POLL_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -140,16 +144,46 @@ def _warm_up(fork_kernels: bool) -> None:
         render._exporter()
 
 
-def _worker_main(conn: Connection, log_path: str, fork_kernels: bool) -> None:
+def die_with_parent(parent_pid: int) -> None:
+    """End this process as soon as ``parent_pid`` (the batch) is no longer its parent.
+
+    A worker outliving its batch would go on publishing with no lock held, and
+    race the next batch in the same staging folders.  On Linux the kernel sends
+    SIGKILL when the parent dies (``prctl(PR_SET_PDEATHSIG)``); elsewhere, and
+    in case the death came before the ``prctl``, a daemon thread watches the
+    parent pid twice a second.  The zygote and its kernels die in turn (see
+    :mod:`cdrp_lib.batch.kernels`), and :func:`cdrp_lib.batch.execute.run_job`
+    publishes nothing unless its batch still holds the outputs lock.
+    """
+    from cdrp_lib.batch.kernels import die_with_parent_signal
+
+    die_with_parent_signal()
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_POLL_SECONDS)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="cdrp-parent-watch", daemon=True).start()
+
+
+def _worker_main(conn: Connection, log_path: str, fork_kernels: bool,
+                 parent_pid: int | None = None) -> None:
     """A local worker: receive ``(job, attempt)``, send back a JobResult, until ``None``."""
     from cdrp_lib.batch.execute import WORKER_ENV, run_job
     from cdrp_lib.batch.kernels import stop_zygote
 
+    if parent_pid is not None:
+        die_with_parent(parent_pid)
     # The parent alone decides when the batch stops: a terminal's Ctrl-C goes to its
     # process group, and nbclient would otherwise catch it mid-page and kill the kernel.
+    # SIGTERM (the parent stopping a busy worker) ends it at once, as by default.
     if hasattr(os, "setsid"):
         os.setsid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _redirect_output(Path(log_path))
     os.environ[WORKER_ENV] = str(os.getpid())
     _warm_up(fork_kernels)
@@ -205,7 +239,7 @@ class LocalWorkers:
         parent_end, child_end = self._ctx.Pipe(duplex=True)
         log = self._log_dir / f"{self._run_id}-worker{self._started}.log"
         process = self._ctx.Process(target=_worker_main,
-                                    args=(child_end, str(log), self._fork_kernels),
+                                    args=(child_end, str(log), self._fork_kernels, os.getpid()),
                                     name=f"cdrp-worker-{self._started}", daemon=True)
         process.start()
         child_end.close()

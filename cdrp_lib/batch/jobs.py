@@ -83,6 +83,8 @@ class BatchSettings:
     kernel_name: str = KERNEL_NAME
     start_timeout: float = 120.0
     fork_kernels: bool = True  # fork kernels from a preloaded zygote in batch workers
+    # Recorded with the outputs lock by the batch; a job publishes only while it is held.
+    run_token: str | None = None
 
     def __post_init__(self) -> None:
         if self.renderer not in RENDERERS:

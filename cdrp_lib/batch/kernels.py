@@ -69,6 +69,23 @@ NOT_PRELOADED = ("matplotlib_inline.backend_inline", "matplotlib.pyplot")
 KERNEL_MODULE = "ipykernel_launcher"
 
 
+# prctl(2): the signal this process gets when its parent dies (Linux).
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent_signal() -> None:
+    """Have Linux SIGKILL this process when its parent dies (nothing elsewhere).
+
+    A batch worker, its zygote and the zygote's kernels each call it, so that
+    killing the batch (even with SIGKILL) ends the whole chain at once.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
 # ------------------------------------------------------------------ zygote side
 
 
@@ -87,6 +104,7 @@ def _reap(signum: int, frame: Any) -> None:
 def _become_kernel(request: dict[str, Any], out_fd: int) -> None:
     """In the forked child: turn into an ipykernel process as the kernelspec would start it."""
     os.setsid()  # its own process group, as jupyter_client starts kernels
+    die_with_parent_signal()  # the zygote's death (its worker's) ends the kernel
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     devnull = os.open(os.devnull, os.O_RDONLY)
@@ -113,6 +131,7 @@ def serve(preload: Sequence[str] = PRELOAD_MODULES) -> None:
     """
     import importlib
 
+    die_with_parent_signal()  # a worker's death ends its zygote, and so its kernels
     # Replies get their own descriptor; anything else printed goes to stderr.
     out_fd = os.dup(1)
     os.dup2(2, 1)

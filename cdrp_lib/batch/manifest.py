@@ -12,6 +12,7 @@ to as the previous version).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Mapping, Sequence
@@ -29,6 +30,8 @@ from cdrp_lib.batch.jobs import (
 from cdrp_lib.version import __version__
 
 MANIFEST_DIR = "manifests"
+# Kept in a bulletin's runs folder while its last attempt failed (see record_outcome).
+FAILED_FILE = "failed.json"
 RAG_KEYS = ("G", "A", "R", "none")
 
 
@@ -160,27 +163,82 @@ def published_records(site_dir: Path) -> list[dict[str, Any]]:
     return records
 
 
-def rebuild_index(site_dir: Path, failures: Sequence[tuple[Job, JobResult]]) -> Path:
-    """Rewrite ``site/index.html``: every published bulletin, and this batch's failures.
+def failure_mark(job: Job, result: JobResult) -> dict[str, Any]:
+    """What ``failed.json`` records of a bulletin whose last attempt failed."""
+    return {"partnership": job.partnership, "partnership_name": job.partnership_name,
+            "month": job.month, "synthetic": job.synthetic, "error": result.error or "failed"}
 
-    A failure replaces the entry of the bulletin published before it for the
-    same partnership and month (the index shows it failed and links to the
-    previous version).
+
+def record_outcome(job: Job, result: JobResult) -> None:
+    """Keep a failed bulletin's mark until it is made: ``runs/<partnership>/<month>/failed.json``.
+
+    A failure writes the mark; a bulletin made (or found current) removes it;
+    an interrupted one leaves it as it was.  The index is rebuilt from these
+    marks, so a failure stays on it through later runs of other bulletins.
+    A mark that cannot be written (a full disk) is left out: the manifest
+    still has the failure.
     """
-    from cdrp_lib.site import BulletinEntry, write_index
+    path = job.run_dir / FAILED_FILE
+    with contextlib.suppress(OSError):
+        if result.status is JobStatus.FAILED:
+            from cdrp_lib.render import write_text_atomic
+
+            write_text_atomic(path, json.dumps(failure_mark(job, result), indent=1) + "\n")
+        elif result.status in (JobStatus.OK, JobStatus.SKIPPED):
+            path.unlink(missing_ok=True)
+
+
+def failure_marks(runs_dir: Path) -> list[dict[str, Any]]:
+    """Every ``runs/<partnership>/<month>/failed.json`` that is whole and names its folder."""
+    marks: list[dict[str, Any]] = []
+    for path in sorted(runs_dir.glob(f"*/*/{FAILED_FILE}")) if runs_dir.is_dir() else []:
+        try:
+            mark = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if (isinstance(mark, dict) and mark.get("partnership") == path.parent.parent.name
+                and mark.get("month") == path.parent.name):
+            marks.append(mark)
+    return marks
+
+
+def _failed_entry(mark: Mapping[str, Any]) -> Any:
+    from cdrp_lib.site import BulletinEntry
+
+    return BulletinEntry(
+        partnership_id=str(mark["partnership"]),
+        partnership_name=str(mark.get("partnership_name") or mark["partnership"]),
+        month=str(mark["month"]),
+        status="failed",
+        rag_counts={},
+        error=str(mark.get("error") or "failed"),
+        synthetic=bool(mark.get("synthetic", False)),
+    )
+
+
+def rebuild_index(site_dir: Path, failures: Sequence[tuple[Job, JobResult]] = (), *,
+                  runs_dir: Path | None = None,
+                  stale: Mapping[tuple[str, str], str] | None = None) -> Path:
+    """Rewrite ``site/index.html``: every published bulletin, failures, and stale marks.
+
+    A failure (this batch's, or a mark kept in ``runs_dir`` by an earlier one)
+    replaces the entry of the bulletin published before it for the same
+    partnership and month: the index shows it failed and links to the previous
+    version.  ``stale`` maps a published bulletin to its "made from older data"
+    mark (:mod:`cdrp_lib.batch.stale`).
+    """
+    from cdrp_lib.site import mark_stale, write_index
 
     entries: dict[tuple[str, str], Any] = {}
     for record in published_records(site_dir):
         entry = _published_entry(record)
         entries[(entry.partnership_id, entry.month)] = entry
-    for job, result in failures:
-        entries[(job.partnership, job.month)] = BulletinEntry(
-            partnership_id=job.partnership,
-            partnership_name=job.partnership_name,
-            month=job.month,
-            status="failed",
-            rag_counts={},
-            error=result.error or "failed",
-            synthetic=job.synthetic,
-        )
+    marks = failure_marks(runs_dir) if runs_dir is not None else []
+    marks += [failure_mark(job, result) for job, result in failures]
+    for mark in marks:
+        entry = _failed_entry(mark)
+        entries[(entry.partnership_id, entry.month)] = entry
+    for key, why in (stale or {}).items():
+        if key in entries and entries[key].status == "ok":
+            entries[key] = mark_stale(entries[key], why)
     return write_index(site_dir, list(entries.values()))

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,18 +112,49 @@ def _visible_files(root: Path) -> list[Path]:
 
 
 def params_digest(params_dir: Path) -> str:
-    """Digest of every file under the params folder except the commentary files.
+    """Digest of every file under the params folder except commentary and partnership files.
 
     Commentary belongs to one bulletin each (:func:`commentary_digest`), so
-    editing one re-makes that bulletin, not all of them.
+    editing one re-makes that bulletin, not all of them; a partnership's file
+    belongs to its own bulletins and those that name it
+    (:func:`partnership_params_digests`).
     """
     from cdrp_lib.commentary import COMMENTARY_DIR
+    from cdrp_lib.params import PARTNERSHIPS_DIR
 
     if not params_dir.is_dir():
         raise NotFoundError(f"{params_dir}: no such params folder")
     files = [p for p in _visible_files(params_dir)
-             if p.relative_to(params_dir).parts[0] != COMMENTARY_DIR]
+             if p.relative_to(params_dir).parts[0] not in (COMMENTARY_DIR, PARTNERSHIPS_DIR)]
     return digest_files(params_dir, files)
+
+
+def partnership_files(params_dir: Path) -> dict[str, Path]:
+    """``partnerships/<id>.yaml`` by id (the file's stem, as params requires)."""
+    from cdrp_lib.params import PARTNERSHIPS_DIR
+
+    folder = params_dir / PARTNERSHIPS_DIR
+    return {p.stem: p for p in sorted(folder.glob("*.yaml")) if p.is_file()}
+
+
+def partnership_params_digests(params_dir: Path, ids: Iterable[str],
+                               references: Mapping[str, set[str]]) -> dict[str, str]:
+    """Per partnership, the digest of its params file and of the files it names.
+
+    A bulletin reads its own partnership's file and those of the partnerships
+    it names (peers, parent, sub-areas: their names and populations), so an
+    edit to one partnership's file re-makes its bulletins and those of the
+    partnerships naming it, not every bulletin.  ``references`` maps each id to
+    the ids it names (:func:`cdrp_lib.batch.checks.check_params`).  A
+    partnership with no file (a district found only in the data) has the
+    digest of no file.
+    """
+    files = partnership_files(params_dir)
+    out: dict[str, str] = {}
+    for pid in ids:
+        named = {pid, *references.get(pid, set())}
+        out[pid] = digest_files(params_dir, [files[n] for n in sorted(named) if n in files])
+    return out
 
 
 def commentary_digest(params_dir: Path, partnership: str, month: str) -> str:
@@ -237,6 +268,7 @@ def plan_jobs(
     partnerships: Sequence[str] | None,
     themes: Sequence[str] | None = None,
     facts: StoreFacts | None = None,
+    references: Mapping[str, set[str]] | None = None,
 ) -> list[Job]:
     """One job per partnership for ``month`` (``'latest'``: the store's latest police month).
 
@@ -248,6 +280,8 @@ def plan_jobs(
     bulletin's front page, the one the site index links to.  Every problem with
     the request (unknown partnerships or themes, missing notebooks, a bad month)
     is reported at once as a :class:`PlanError` (an :class:`InputError`).
+    ``references`` are the partnerships each names in params
+    (:func:`partnership_params_digests`; read from params when not given).
     """
     facts = facts if facts is not None else read_store_facts(settings.store)
     problems: list[Problem] = []
@@ -287,6 +321,12 @@ def plan_jobs(
         raise PlanError(problems)
     assert resolved is not None
 
+    if references is None:
+        from cdrp_lib.batch.checks import params_references
+
+        references = params_references(settings.params_dir)
+    own_params = partnership_params_digests(settings.params_dir, (p.id for p in chosen),
+                                            references)
     shared = {
         "store": facts.digest,
         "params": params_digest(settings.params_dir),
@@ -297,7 +337,8 @@ def plan_jobs(
     }
     jobs = []
     for p in chosen:
-        own = {"commentary": commentary_digest(settings.params_dir, p.id, resolved)}
+        own = {"commentary": commentary_digest(settings.params_dir, p.id, resolved),
+               "params:partnership": own_params[p.id]}
         inputs = tuple(sorted({**shared, **own}.items()))
         jobs.append(Job(partnership=p.id, partnership_name=p.name, synthetic=p.synthetic,
                         month=resolved, themes=pages,

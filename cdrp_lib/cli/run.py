@@ -4,19 +4,25 @@ The work is :func:`cdrp_lib.batch.run_batch`; this module maps options to it,
 draws one progress bar on stderr (done, failed and remaining bulletins, ETA),
 and ends with the summary table on stdout.  It exits 1 when any bulletin
 failed, so a scheduled job notices, and 2, having written nothing, when another
-``cdrp run`` is writing the same ``--outputs`` folder.
+``cdrp run`` is writing the same ``--outputs`` folder.  Ctrl-C and SIGTERM stop
+it alike, and it still prints the table and the manifest (exit 130 or 143).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cdrp_lib.batch import JobResult
+    from cdrp_lib.batch import BatchReport, JobResult
 
 HELP = "execute the theme notebooks per partnership and month, and publish the HTML bulletins"
 THEME_NAMES = ("summary", "violence", "acquisitive_crime", "asb", "domestic_abuse", "perception")
@@ -51,12 +57,19 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the options of ``cdrp run``."""
-    parser.add_argument("--month", required=True, metavar="YYYY-MM",
-                        help="the bulletin month, or 'latest' for the store's latest police month")
+    parser.add_argument("--month", metavar="YYYY-MM",
+                        help="the bulletin month, or 'latest' for the store's latest police month "
+                             "(with --stale: only that month's)")
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--partnership", dest="partnerships", nargs="+", metavar="ID",
                        help="partnership ids (as `cdrp export` lists them)")
     which.add_argument("--all", action="store_true", help="every partnership in the store")
+    which.add_argument("--stale", action="store_true",
+                       help="every published bulletin made from older inputs (the index marks "
+                            "them), whatever its month")
+    which.add_argument("--resume", action="store_true",
+                       help="finish the last run's unfinished bulletins (interrupted or killed), "
+                            "with its --force, without redoing what it completed")
     parser.add_argument("--themes", nargs="+", choices=THEME_NAMES, metavar="THEME",
                         help=f"pages to make (default all: {', '.join(THEME_NAMES)}); "
                              "the summary is always made")
@@ -112,6 +125,8 @@ class _TqdmProgress:
     def finished(self, result: JobResult) -> None:
         from cdrp_lib.batch import JobStatus
 
+        if result.attempts == 0 and result.status is JobStatus.FAILED:  # refused when planned
+            self._say(f"{result.partnership} {result.month}: {result.error}")
         self._remaining -= 1
         if result.status is JobStatus.OK:
             self._ok += 1
@@ -121,15 +136,30 @@ class _TqdmProgress:
             self._show()
             self._bar.update(1)
 
+    def _say(self, line: str) -> None:
+        if self._bar is not None:
+            self._bar.write(line, file=self._file)
+        else:
+            print(line, file=self._file)
+
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the batch, print the summary table; 1 if any bulletin failed."""
-    from cdrp_lib.batch import BatchSettings, run_batch, summary_table
+    """Run the batch, print the summary table; 1 if any bulletin failed.
 
+    Ctrl-C and SIGTERM stop the batch the same way (its workers stop with it)
+    and still print the table and the manifest: exit 130 and 143, as a shell
+    reports a process ended by those signals.
+    """
+    from cdrp_lib.batch import BatchInterrupted, BatchSettings, run_batch
+
+    if args.month is None and not (args.stale or args.resume):
+        print("cdrp run: error: --month is required (except with --stale or --resume)",
+              file=sys.stderr)
+        return 2
     root = Path.cwd()
     settings = BatchSettings(
         store=args.store.resolve(),
@@ -142,23 +172,63 @@ def run(args: argparse.Namespace) -> int:
         fork_kernels=args.fork_kernels,
     )
     progress = _TqdmProgress()
+    stopped_by: list[int] = []
     try:
-        report = run_batch(
-            settings,
-            month=args.month,
-            partnerships=None if args.all else args.partnerships,
-            themes=args.themes,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            force=args.force,
-            progress=progress,
-        )
+        with _sigterm_as_interrupt(stopped_by):
+            report = run_batch(
+                settings,
+                month=args.month,
+                partnerships=None if args.all else args.partnerships,
+                themes=args.themes,
+                workers=args.workers,
+                scheduler=args.scheduler,
+                force=args.force,
+                progress=progress,
+                stale=args.stale,
+                resume=args.resume,
+            )
+    except BatchInterrupted as stop:
+        progress.close()
+        _print_report(stop.report, root)
+        signum = stopped_by[0] if stopped_by else signal.SIGINT
+        print(f"cdrp run: stopped by {signal.Signals(signum).name}; `cdrp run --resume` "
+              "finishes it", file=sys.stderr)
+        return 128 + signum
     finally:
         progress.close()
+    _print_report(report, root)
+    return 0 if report.ok else 1
+
+
+def _print_report(report: BatchReport, root: Path) -> None:
+    from cdrp_lib.batch import summary_table
+
     print(summary_table(report))
     print(f"site: {_shown(report.index, root)}")
-    print(f"manifest: {_shown(report.manifest, root)}")
-    return 0 if report.ok else 1
+    print(f"manifest: {_shown(report.manifest, root)}", flush=True)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt(stopped_by: list[int]) -> Iterator[None]:
+    """Handle SIGTERM as Ctrl-C for the ``with`` block; ``stopped_by`` gets the signal.
+
+    A service manager or ``kill`` stops the batch as a user at the terminal
+    would: workers stopped, the manifest, index and summary written.
+    """
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        del frame
+        stopped_by.append(signum)
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():  # handlers: main thread only
+        yield
+        return
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _shown(path: Path, root: Path) -> str:

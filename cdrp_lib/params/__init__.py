@@ -85,6 +85,7 @@ from cdrp_lib.params.loaders import (
     load_measures,
     load_partnership,
     load_partnerships,
+    load_partnerships_apart,
     method_settings,
 )
 from cdrp_lib.params.lookup import (
@@ -186,6 +187,7 @@ __all__ = [
     "load_measures",
     "load_partnership",
     "load_partnerships",
+    "load_partnerships_apart",
     "method_settings",
     "parse_params_yaml",
     "problems_from_validation",

@@ -163,22 +163,38 @@ def load_partnerships(params_dir: Path | str = DEFAULT_PARAMS_DIR) -> dict[str, 
     Raises ParamsError with every problem in every file.  No folder means no
     params partnerships (districts in the data still are partnerships).
     """
+    valid, broken = load_partnerships_apart(params_dir)
+    problems = [p for found in broken.values() for p in found]
+    if problems:
+        raise ParamsError(_unique(problems))
+    return valid
+
+
+def load_partnerships_apart(params_dir: Path | str = DEFAULT_PARAMS_DIR
+                            ) -> tuple[dict[str, Partnership], dict[str, list[Problem]]]:
+    """The partnerships whose files validate, keyed by id, and the problems of each other file.
+
+    Problems are keyed by the file's stem (its partnership id), in line order;
+    a problem of a lookup a file uses, or a reference to a broken file, is that
+    file's.  For the batch, which makes the bulletins of the partnerships that
+    validate and fails the others'; :func:`load_partnerships` raises for any.
+    Raises ParamsError for ``measures.yaml``, which every file needs.
+    """
     root = Path(params_dir)
     folder = root / PARTNERSHIPS_DIR
     if not folder.is_dir():
-        return {}
+        return {}, {}
     measures = load_measures(root)
     files = {path.stem: path for path in sorted(folder.glob("*.yaml"))}
     lookups: dict[Path, tuple[dict[str, str], list[Problem]]] = {}
     parsed = {stem: _parse_partnership(path, measures, lookups, root)
               for stem, path in files.items()}
     check_references(parsed, files)
-    problems = [p for result in parsed.values()
-                for p in sorted(result.problems, key=lambda p: p.line or 0)]
-    if problems:
-        raise ParamsError(_unique(problems))
-    return {r.partnership.id: r.partnership for r in parsed.values()
-            if r.partnership is not None}
+    broken = {stem: sorted(result.problems, key=lambda p: p.line or 0)
+              for stem, result in parsed.items() if result.problems}
+    valid = {r.partnership.id: r.partnership for stem, r in parsed.items()
+             if r.partnership is not None and stem not in broken}
+    return valid, broken
 
 
 def _unique(problems: Iterable[Problem]) -> list[Problem]:

@@ -25,6 +25,7 @@ from cdrp_lib.site.index import (
     STATUSES,
     BulletinEntry,
     index_html,
+    mark_stale,
     write_index,
 )
 from cdrp_lib.site.publish import PREVIOUS_SUFFIX, publish_folder, publish_site
@@ -43,6 +44,7 @@ __all__ = [
     "check_site",
     "index_html",
     "make_server",
+    "mark_stale",
     "one_line_error",
     "publish_folder",
     "publish_site",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -45,6 +45,19 @@ class BulletinEntry:
     rag_counts: Mapping[str, int] = field(default_factory=dict)
     error: str | None = None
     synthetic: bool = False
+    stale: str | None = None  # "made from older data: re-run with --month 2025-11"
+
+
+def mark_stale(entry: BulletinEntry, why: str) -> BulletinEntry:
+    """``entry`` marked as made from inputs that have changed since (``why``: one line)."""
+    return replace(entry, stale=why)
+
+
+def _stale_note(b: BulletinEntry) -> str:
+    """The index's mark after "Published" for a stale bulletin, or nothing."""
+    if not b.stale:
+        return ""
+    return f' <strong>Out of date:</strong> {html.escape(b.stale)}.'
 
 
 def _entry_problems(bulletins: Sequence[BulletinEntry]) -> list[Problem]:
@@ -100,7 +113,7 @@ def _entry_row(site_dir: Path, b: BulletinEntry) -> str:
     synthetic = ' <span class="synthetic">Synthetic data</span>' if b.synthetic else ""
     if b.status == "ok":
         head = f'<a href="{html.escape(href)}">{name}</a>'
-        status = "<td>Published</td>"
+        status = f"<td>Published{_stale_note(b)}</td>"
     else:
         error = html.escape(one_line_error(b.error or "the bulletin did not render"))
         if exists:

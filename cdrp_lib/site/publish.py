@@ -8,22 +8,18 @@ files and are never published.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import os
 import secrets
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from cdrp_lib.errors import InputError, NotFoundError, Problem
-from cdrp_lib.locking import exclusive, folder_label, lock_file_beside
-
-if TYPE_CHECKING:
-    pass
-
+from cdrp_lib.locking import exclusive, folder_label, lock_file_beside, outputs_lock_file
 
 PREVIOUS_SUFFIX = ".previous"
 _WORKING_PREFIXES = (".",)
@@ -126,7 +122,8 @@ def _contains(outer: Path, inner: Path) -> bool:
     return inner == outer or outer in inner.parents
 
 
-def publish_site(site_dir: Path, dest: Path) -> Path:
+def publish_site(site_dir: Path, dest: Path,
+                 waiting: Callable[[str], None] | None = None) -> Path:
     """Copy the whole site into ``dest`` (a share or web root) atomically.
 
     The site is copied to ``.<dest>.staging-*`` beside ``dest`` and swapped in;
@@ -139,6 +136,9 @@ def publish_site(site_dir: Path, dest: Path) -> Path:
     (each moving the other's copy to ``.previous`` or deleting it), so a second
     raises :class:`~cdrp_lib.errors.InUseError` at once.  The lock file,
     ``.<dest>.cdrp.lock`` beside ``dest``, is deleted when the publication ends.
+    Nor while a batch writes the site (:func:`_source_lock`): that raises
+    :class:`~cdrp_lib.errors.InUseError` naming it, or with ``waiting`` (told
+    who holds it) the publication waits for the batch to finish.
     """
     site_dir, dest = Path(site_dir).resolve(), Path(dest).absolute()
     if not (site_dir / "index.html").is_file():
@@ -154,6 +154,27 @@ def publish_site(site_dir: Path, dest: Path) -> Path:
     if dest.exists() and not dest.is_dir():
         raise ValueError(f"{dest}: exists and is not a folder")
     previous = dest.with_name(dest.name + PREVIOUS_SUFFIX)
-    with exclusive(lock_file_beside(dest), what=folder_label(dest), activity="cdrp publish",
-                   hint="wait for it to finish"):
+    with contextlib.ExitStack() as held:
+        held.enter_context(_source_lock(site_dir, waiting))
+        held.enter_context(exclusive(lock_file_beside(dest), what=folder_label(dest),
+                                     activity="cdrp publish", hint="wait for it to finish"))
         return _copy_then_swap(site_dir, dest, previous=previous)
+
+
+def _source_lock(site_dir: Path, waiting: Callable[[str], None] | None
+                 ) -> contextlib.AbstractContextManager[None]:
+    """The outputs lock of the site's batch (``<outputs>/.cdrp.lock``), held while copying.
+
+    A batch running on the site swaps bulletins in and rewrites the index as
+    it goes: a copy taken meanwhile would mix new bulletins with the old index.
+    So the publication refuses at once, naming the batch, or with ``waiting``
+    (told who holds it) waits for the batch to end; and no batch starts on the
+    site while it copies.  A source the user cannot write (a read-only share)
+    has no batch running on it and is copied unlocked.
+    """
+    outputs = site_dir.parent
+    lock = outputs_lock_file(outputs)
+    if not os.access(outputs, os.W_OK):
+        return contextlib.nullcontext()
+    return exclusive(lock, what=folder_label(outputs), activity="cdrp publish",
+                     hint="wait for it to finish, or use --wait", waiting=waiting)
