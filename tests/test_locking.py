@@ -174,3 +174,40 @@ def test_lock_file_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert folder_label(tmp_path / "outputs") == "outputs/"
     assert folder_label(Path("outputs")) == "outputs/"
     assert folder_label(tmp_path.parent) == f"{tmp_path.parent.as_posix()}/"
+
+
+@pytest.mark.timeout(60)
+def test_held_by_says_whether_a_live_holder_recorded_the_token(tmp_path: Path,
+                                                               hold_lock: HoldLock) -> None:
+    lock_file = outputs_lock_file(tmp_path)
+    assert not locking.held_by(lock_file, "")  # no file: nobody holds it
+    with exclusive(lock_file, what="outputs/", activity="cdrp run", hint="", token="run-1"):
+        assert locking.held_by(lock_file, "run-1")
+        assert not locking.held_by(lock_file, "run-2")
+    lock_file.write_text(Holder("cdrp run", 1, "h", "t", "c", "run-1").to_bytes().decode(),
+                         encoding="utf-8")
+    assert not locking.held_by(lock_file, "run-1")  # a record left by a killed holder
+    lock_file.unlink()
+    child = hold_lock(lock_file, "cdrp run")  # held, with no token recorded
+    assert not locking.held_by(lock_file, "run-1")
+    child.kill()
+    child.communicate()
+    assert not locking.held_by(lock_file, "")  # its holder is gone: the lock went with it
+
+
+@pytest.mark.timeout(60)
+def test_a_waiting_taker_is_told_who_holds_the_lock_then_takes_it_when_let_go(
+        tmp_path: Path, hold_lock: HoldLock) -> None:
+    lock_file = outputs_lock_file(tmp_path)
+    child = hold_lock(lock_file, "cdrp run")
+    told: list[str] = []
+
+    def waiting(holder: str) -> None:
+        told.append(holder)
+        child.kill()  # the holder ends while we wait
+
+    with exclusive(lock_file, what="outputs/", activity="cdrp publish", hint="",
+                   waiting=waiting):
+        assert child.wait() == -signal.SIGKILL
+        assert locking.held_by(lock_file, "")
+    assert len(told) == 1 and told[0].startswith(f"another cdrp run (pid {child.pid} ")

@@ -46,6 +46,9 @@ from cdrp_lib.site import one_line_error
 LOG_DIR = "logs"
 # The staging folder of a bulletin in its runs folder (Job.staging_dir).
 STAGING = "site"
+# Room kept on the disk for the last index and manifest (see _Recorder.reserve).
+RESERVE_BYTES = 1 << 20
+RESERVE_BYTES_PER_JOB = 1 << 13
 # Widest error shown in the terminal summary (the manifest keeps the whole line).
 SUMMARY_ERROR_CHARS = 120
 
@@ -143,14 +146,17 @@ class BatchInterrupted(KeyboardInterrupt):
 def clean_leftovers(settings: BatchSettings) -> None:
     """Remove staging folders a killed batch left (it held the lock, so nobody uses them now).
 
-    Bulletin staging folders under ``runs/`` and half-copied swaps beside
-    bulletin folders in ``site/`` (``.<month>.staging-*``): on a full disk they
-    are what keeps it full.
+    Bulletin staging folders under ``runs/``, half-copied swaps beside
+    bulletin folders in ``site/`` (``.<month>.staging-*``) and the room a
+    killed batch kept for its manifest: on a full disk they are what keeps it full.
     """
     for pattern in (f"*/*/{STAGING}", "*/.*.staging-*", "*/.*.old-*"):
         base = settings.runs_dir if pattern.endswith(STAGING) else settings.site_dir
         for folder in base.glob(pattern) if base.is_dir() else []:
             shutil.rmtree(folder, ignore_errors=True)
+    manifests = settings.runs_dir / MANIFEST_DIR
+    for reserve in manifests.glob(".*.reserve") if manifests.is_dir() else []:
+        reserve.unlink(missing_ok=True)
 
 
 def run_batch(
@@ -244,6 +250,7 @@ def run_batch(
         }
         record = _Recorder(settings, run_id, request, jobs, started)
         record.write(done, t0)  # first: even a batch killed now leaves a manifest
+        record.reserve()
 
         def finished(result: JobResult) -> None:
             key = (result.partnership, result.month)
@@ -270,6 +277,7 @@ def run_batch(
         with contextlib.suppress(OSError):
             stale_marks = {(s.partnership, s.month): s.mark for s in stale_bulletins(
                 settings, facts, published_records(settings.site_dir), check.references)}
+        record.release()  # the room kept for the last index and manifest on a full disk
         index = settings.site_dir / "index.html"
         try:
             index = rebuild_index(settings.site_dir, runs_dir=settings.runs_dir,
@@ -279,7 +287,7 @@ def run_batch(
                                    f"{one_line_error(str(exc))}")
         request["interrupted"] = interrupted
         request["complete"] = True
-        manifest = record.write(done, t0)
+        manifest = record.write(done, t0, last=True)
         report = BatchReport(run_id, tuple(jobs), results, manifest, index,
                              time.perf_counter() - t0, left_out,
                              stale=len(stale_marks), warnings=tuple(record.warnings))
@@ -291,8 +299,11 @@ def run_batch(
 class _Recorder:
     """Writes the run manifest: first when planned, as each bulletin ends, and last.
 
-    A write that fails (a full disk) does not stop the batch: the failure is
-    kept for the summary, which names the manifest written last.
+    A write that fails (a full disk) does not stop the batch.  Room for the
+    last index and manifest is kept from the start (:meth:`reserve`, a file
+    of zeros freed just before they are written), so a batch that filled the
+    disk still records every bulletin's reason; if even that fails, the
+    summary says so and names the manifest written before.
     """
 
     def __init__(self, settings: BatchSettings, run_id: str, request: dict[str, Any],
@@ -301,7 +312,7 @@ class _Recorder:
         self.started = started
         self.path = settings.runs_dir / MANIFEST_DIR / f"{run_id}.json"
         self.warnings: list[str] = []
-        self._failed = False
+        self._reserve = self.path.with_name(f".{run_id}.reserve")
 
     def results(self, done: dict[tuple[str, str], JobResult]) -> tuple[JobResult, ...]:
         return tuple(
@@ -310,7 +321,20 @@ class _Recorder:
                          error="the batch was interrupted before this bulletin finished")
             for j in self.jobs)
 
-    def write(self, done: dict[tuple[str, str], JobResult], t0: float) -> Path:
+    def reserve(self) -> None:
+        """Hold room for the last writes: a file of zeros, as big as they may need."""
+        size = RESERVE_BYTES + RESERVE_BYTES_PER_JOB * len(self.jobs)
+        try:
+            with open(self._reserve, "wb") as f:
+                f.write(b"\0" * size)
+        except OSError:
+            self._reserve.unlink(missing_ok=True)  # no room even now: nothing to keep
+
+    def release(self) -> None:
+        self._reserve.unlink(missing_ok=True)
+
+    def write(self, done: dict[tuple[str, str], JobResult], t0: float,
+              last: bool = False) -> Path:
         timing = {
             "started": self.started.isoformat(timespec="seconds"),
             "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -321,8 +345,7 @@ class _Recorder:
                 self.run_id, self.settings, self.request, self.jobs, self.results(done),
                 timing))
         except OSError as exc:
-            if not self._failed:
-                self._failed = True
+            if last:
                 self.warnings.append(f"the manifest could not be written in full "
                                      f"({one_line_error(str(exc))}): it may lack the last "
                                      "bulletins")
