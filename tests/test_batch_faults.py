@@ -53,6 +53,17 @@ def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
         time.sleep(0.05)
 
 
+def gone(pids: dict[str, int]) -> None:
+    """Wait until the page's worker and kernel have ended (fail if they never do)."""
+    wait_for(lambda: not alive(pids["worker"]) and not alive(pids["kernel"]), GONE_SECONDS,
+             "the worker and its kernel to end with their batch")
+
+
+# One bulletin, one page, one worker.
+ASHCOMBE = ("--month", "latest", "--partnership", "ashcombe", "--workers", "1",
+            "--themes", "summary")
+
+
 class Run:
     """``cdrp run`` in its own process, with pages that wait to be let go."""
 
@@ -84,13 +95,21 @@ class Run:
         (self.wait_dir / f"{partnership}.go").touch()
 
     def finish(self) -> tuple[int, str, str]:
-        out, err = self.process.communicate(timeout=START_SECONDS)
+        try:
+            out, err = self.process.communicate(timeout=START_SECONDS)
+        except subprocess.TimeoutExpired:
+            pytest.fail("cdrp run ended, but something it started still holds its output")
         return self.process.returncode, out, err
 
     def kill(self) -> None:
+        """End the run if it is still there; its pipes are closed, not read to their end (a
+        worker outliving it, the fault under test, would hold them open)."""
         if self.process.poll() is None:
             self.process.kill()
-            self.process.communicate()
+            self.process.wait(timeout=GONE_SECONDS)
+        for pipe in (self.process.stdout, self.process.stderr):
+            if pipe is not None:
+                pipe.close()
 
 
 @pytest.fixture()
@@ -101,15 +120,13 @@ def waiting_project(tmp_path: Path) -> Iterator[BatchSettings]:
 
 def test_a_killed_run_takes_its_workers_and_kernels_with_it_and_publishes_nothing(
         waiting_project: BatchSettings, tmp_path: Path) -> None:
-    run = Run(waiting_project, tmp_path / "wait", "--month", "latest", "--partnership",
-              "ashcombe", "--workers", "1", "--themes", "summary")
+    run = Run(waiting_project, tmp_path / "wait", *ASHCOMBE)
     try:
         pids = run.started("ashcombe")
         os.kill(run.process.pid, signal.SIGKILL)
-        run.process.communicate()
+        run.process.wait(timeout=GONE_SECONDS)  # not its pipes: a surviving worker holds them
         run.go("ashcombe")  # were the worker still there, it would now finish and publish
-        wait_for(lambda: not alive(pids["worker"]) and not alive(pids["kernel"]), GONE_SECONDS,
-                 "the worker and its kernel to die with their batch")
+        gone(pids)
     finally:
         run.kill()
     assert not (waiting_project.site_dir / "ashcombe").exists()
@@ -121,15 +138,13 @@ def test_a_killed_run_takes_its_workers_and_kernels_with_it_and_publishes_nothin
 
 def test_sigterm_stops_the_run_as_ctrl_c_does_and_prints_the_summary_and_manifest(
         waiting_project: BatchSettings, tmp_path: Path) -> None:
-    run = Run(waiting_project, tmp_path / "wait", "--month", "latest", "--partnership",
-              "ashcombe", "--workers", "1", "--themes", "summary")
+    run = Run(waiting_project, tmp_path / "wait", *ASHCOMBE)
     try:
         pids = run.started("ashcombe")
         os.kill(run.process.pid, signal.SIGTERM)
         code, out, err = run.finish()
         run.go("ashcombe")
-        wait_for(lambda: not alive(pids["worker"]) and not alive(pids["kernel"]), GONE_SECONDS,
-                 "the worker and its kernel to stop with their batch")
+        gone(pids)
     finally:
         run.kill()
     assert code == 128 + signal.SIGTERM, err
@@ -220,8 +235,7 @@ def test_a_full_disk_fails_bulletins_with_their_reason_and_leaves_no_staging(
     from dataclasses import replace
 
     settings = replace(settings, outputs_dir=small_disk / "outputs")
-    run = Run(settings, tmp_path / "wait", "--month", "latest", "--partnership", "ashcombe",
-              "--workers", "1", "--themes", "summary")
+    run = Run(settings, tmp_path / "wait", *ASHCOMBE)
     try:
         run.started("ashcombe")
         filler = fill(small_disk)
@@ -254,8 +268,7 @@ def test_publish_refuses_or_waits_for_a_run_on_its_site_and_copies_what_it_made(
     dest = tmp_path / "share" / "csp"
     dest.parent.mkdir()
     site = str(waiting_project.site_dir)
-    run = Run(waiting_project, tmp_path / "wait", "--month", "latest", "--partnership",
-              "ashcombe", "--workers", "1", "--themes", "summary")
+    run = Run(waiting_project, tmp_path / "wait", *ASHCOMBE)
     publish: subprocess.Popen[str] | None = None
     try:
         run.started("ashcombe")

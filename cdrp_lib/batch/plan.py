@@ -7,8 +7,11 @@ A bulletin's inputs are the digests of everything its pages depend on:
   one digest for the whole store, not one per partnership, because a bulletin
   compares its partnership with its most similar group: other partnerships'
   series are inputs too;
-* ``params``: every file under the params folder (targets, peer groups,
-  measures, method settings) except ``params/commentary/``;
+* ``params``: every file under the params folder (measures, method settings,
+  lookups) except ``params/commentary/`` and ``params/partnerships/``;
+* ``params:partnership``: the bulletin's own partnership file and those of the
+  partnerships it names (peers, parent, sub-areas), so that an edit to one
+  partnership's file re-makes the bulletins that read it, not every bulletin;
 * ``commentary``: the bytes of this bulletin's own commentary file,
   ``params/commentary/<partnership>/<YYYY-MM>.yaml`` (``none`` when there is
   none), so that a commentary change re-makes exactly that bulletin;
