@@ -33,8 +33,11 @@ LOCAL_PREFIXES: tuple[tuple[str, str], ...] = (
     ("survey", KIND_SURVEY),
     ("population", KIND_POPULATION),
 )
-# The demo generator's fictional force: districts it serves are flagged synthetic.
-SYNTHETIC_FORCES: frozenset[str] = frozenset({"demoshire"})
+# The demo generators' fictional forces (cdrp_lib.demo: the county's and the national
+# demo's; tests/test_demo.py keeps them in step): districts they serve are flagged synthetic.
+SYNTHETIC_FORCES: frozenset[str] = frozenset({
+    "demoshire", "aldermoor", "brightwater", "cresswold", "drayhurst", "elverdale", "fairholt",
+    "glenmarch", "harrowfield"})
 
 RULE_GAP = "publication gap"
 RULE_REPLACED = "force month replaced"
