@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import duckdb
     import pandas as pd
 
+from cdrp_lib.ingest import incremental
 from cdrp_lib.ingest.report import (
     _REBUILT_RULES,
     RULE_GAP,
@@ -36,11 +37,9 @@ class Rebuilt:
     problems: tuple[Problem, ...]
 
 
-# police_counts by partnership instead of LSOA, made once per rebuild: the series and
-# the principal forces read it rather than joining ~10^6 counts to the members again.
-_MEMBER_COUNTS = ("CREATE OR REPLACE TEMP TABLE member_counts AS SELECT m.partnership, c.force, "
-                  "c.month, c.crime_type, sum(c.n) AS n FROM police_counts c "
-                  "JOIN members m USING (lsoa_code, lsoa_name) GROUP BY ALL")
+# police_counts by partnership instead of LSOA (``member_counts``, kept up to date by
+# cdrp_lib.ingest.incremental): the series and the principal forces read it rather than
+# joining ~10^7 counts to the members again.
 # Rows each force contributes to each partnership; the principal force contributes most
 # (ties go to the first force name, so the choice is reproducible).
 _PARTNERSHIP_FORCES = "SELECT partnership, force, sum(n) AS n FROM member_counts GROUP BY ALL"
@@ -52,7 +51,12 @@ _MONTH_GRID = ("strftime(unnest(generate_series(CAST(first || '-01' AS DATE), "
 
 def rebuild(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
             params: Mapping[str, tuple[str, PartnershipArea]]) -> Rebuilt:
-    """Rebuild partnerships, publication gaps, DA areas and every series from the store."""
+    """Rebuild partnerships, publication gaps, DA areas and every series from the store.
+
+    Only what changed since the last rebuild is recomputed (cdrp_lib.ingest.incremental):
+    the police counts of changed force-months, the DA series when the DA events changed;
+    the result is the same as rebuilding from the whole store.
+    """
     import pandas as pd
 
     lsoas: list[tuple[str, str]] = con.execute(
@@ -67,24 +71,44 @@ def rebuild(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
               for cat in m.categories]
     con.register("measure_categories", pd.DataFrame(police, columns=["measure", "category"],
                                                     dtype=object))
+    settings = incremental.settings_digest(measures)
     try:
-        con.execute(_MEMBER_COUNTS)
+        changes = incremental.plan_changes(con, settings)
+        incremental.update_member_counts(con, changes)
         principal = dict(con.execute(
             f"WITH pf AS ({_PARTNERSHIP_FORCES}) {_PRINCIPAL_SELECT}").fetchall())
         gaps = _rebuild_gaps(con)
         _rebuild_partnerships(con, areas, principal)
-        con.execute("DELETE FROM series")
+        _clear_series(con, measures, everything=changes.full or changes.da)
         _police_series(con)
         problems = list(gaps[1])
-        problems += _da_series(con, areas, lsoas)
+        problems += _da_series(con, areas, lsoas, series=changes.full or changes.da)
         problems += _survey_series(con, measures, areas)
+        incremental.remember(con, changes, settings)
     finally:
-        con.execute("DROP TABLE IF EXISTS member_counts")
+        con.execute("DROP VIEW IF EXISTS member_counts")
         con.unregister("members")
         con.unregister("measure_categories")
     _store_rebuilt_problems(con, problems)
     partnerships = tuple((pid, name, source) for pid, (name, _, source) in sorted(areas.items()))
     return Rebuilt(gaps[0], partnerships, tuple(problems))
+
+
+def _clear_series(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
+                  everything: bool) -> None:
+    """Delete the series rows about to be rewritten: all, or all but the DA measures'.
+
+    The police and survey series are rewritten on every rebuild (from the small
+    ``member_counts`` and ``survey`` tables); the DA series only when the DA events
+    or the partnerships' LSOAs changed, since they are the costly ones to make.
+    """
+    if everything:
+        con.execute("DELETE FROM series")
+        return
+    from cdrp_lib.sources.domestic_abuse import MEASURES as DA_MEASURES
+
+    con.execute("DELETE FROM series WHERE measure NOT IN ("
+                + ", ".join("?" for _ in DA_MEASURES) + ")", list(DA_MEASURES))
 
 
 def _all_areas(districts: Mapping[str, str | None],
@@ -205,31 +229,18 @@ def _police_series(con: duckdb.DuckDBPyConnection) -> None:
 
 def _da_series(con: duckdb.DuckDBPyConnection,
                areas: Mapping[str, tuple[str, PartnershipArea, str]],
-               lsoas: Sequence[tuple[str, str]]) -> list[Problem]:
+               lsoas: Sequence[tuple[str, str]], series: bool = True) -> list[Problem]:
     """Resolve DA events located by LSOA to every partnership containing it; write DA series.
 
     An event given only a partnership keeps it.  An event with an LSOA code belongs to
     every partnership whose area contains that LSOA (a town centre and its district);
     when none does (yet), it keeps what it had, so a later police ingest can place it.
+    ``series`` False: the events and the members are as the last rebuild left them,
+    so placing them again changes nothing and their series stand; only the problems
+    are found again.
     """
-    import pandas as pd
-
-    names = dict(lsoas)
-    codes = [str(r[0]) for r in con.execute(
-        "SELECT DISTINCT lsoa_code FROM da_events WHERE lsoa_code <> ''").fetchall()]
-    placed = sorted({(code, pid) for pid, code, _ in
-                     _members(areas, [(code, names.get(code, "")) for code in codes])})
-    if placed:
-        con.register("da_places", pd.DataFrame(placed, columns=["lsoa_code", "partnership"],
-                                               dtype=object))
-        con.execute("CREATE OR REPLACE TEMP TABLE da_located AS SELECT DISTINCT ON (event_id) "
-                    "event_id, date, kind, victim_id, lsoa_code, marac_referral FROM da_events "
-                    "WHERE lsoa_code IN (SELECT lsoa_code FROM da_places) ORDER BY event_id")
-        con.execute("DELETE FROM da_events WHERE lsoa_code IN (SELECT lsoa_code FROM da_places)")
-        con.execute("INSERT INTO da_events SELECT e.event_id, e.date, e.kind, e.victim_id, "
-                    "e.lsoa_code, p.partnership, e.marac_referral FROM da_located e "
-                    "JOIN da_places p USING (lsoa_code)")
-        con.unregister("da_places")
+    if series:
+        _place_da_events(con, areas, lsoas)
     problems: list[Problem] = []
     unplaced = con.execute("SELECT count(DISTINCT event_id) FROM da_events "
                            "WHERE partnership = ''").fetchone()
@@ -238,21 +249,53 @@ def _da_series(con: duckdb.DuckDBPyConnection,
                                 "an LSOA inside a partnership, or a partnership id",
                                 f"{unplaced[0]} events in no known area (counted nowhere)",
                                 column="lsoa_code", severity=SEVERITY_WARNING))
+    import pandas as pd
+
+    ids = pd.Series([str(r[0]) for r in con.execute(
+        "SELECT DISTINCT partnership FROM da_events ORDER BY 1").fetchall()], dtype=object)
+    problems += _unknown_partnerships(ids, areas, "domestic abuse events")
+    if not series:
+        return problems
     events = con.execute("SELECT event_id, CAST(date AS TIMESTAMP) AS date, kind, victim_id, "
                          "lsoa_code, partnership, marac_referral FROM da_events "
                          "ORDER BY date, event_id").df()
     if events.empty:
         return problems
-    problems += _unknown_partnerships(events["partnership"], areas, "domestic abuse events")
     from cdrp_lib.sources.domestic_abuse import monthly_series
 
     events["date"] = events["date"].astype("datetime64[ns]")
-    series = monthly_series(events)
-    con.register("run_series", series)
+    rows = monthly_series(events)
+    con.register("run_series", rows)
     con.execute("INSERT INTO series SELECT partnership, measure, month, CAST(value AS DOUBLE), "
                 "CAST(denominator AS DOUBLE) FROM run_series")
     con.unregister("run_series")
     return problems
+
+
+def _place_da_events(con: duckdb.DuckDBPyConnection,
+                     areas: Mapping[str, tuple[str, PartnershipArea, str]],
+                     lsoas: Sequence[tuple[str, str]]) -> None:
+    """Give every DA event located by LSOA the partnerships containing it (one row each)."""
+    import pandas as pd
+
+    names = dict(lsoas)
+    codes = [str(r[0]) for r in con.execute(
+        "SELECT DISTINCT lsoa_code FROM da_events WHERE lsoa_code <> ''").fetchall()]
+    placed = sorted({(code, pid) for pid, code, _ in
+                     _members(areas, [(code, names.get(code, "")) for code in codes])})
+    if not placed:
+        return
+    con.register("da_places", pd.DataFrame(placed, columns=["lsoa_code", "partnership"],
+                                           dtype=object))
+    con.execute("CREATE OR REPLACE TEMP TABLE da_located AS SELECT DISTINCT ON (event_id) "
+                "event_id, date, kind, victim_id, lsoa_code, marac_referral FROM da_events "
+                "WHERE lsoa_code IN (SELECT lsoa_code FROM da_places) ORDER BY event_id")
+    con.execute("DELETE FROM da_events WHERE lsoa_code IN (SELECT lsoa_code FROM da_places)")
+    con.execute("INSERT INTO da_events SELECT e.event_id, e.date, e.kind, e.victim_id, "
+                "e.lsoa_code, p.partnership, e.marac_referral FROM da_located e "
+                "JOIN da_places p USING (lsoa_code)")
+    con.unregister("da_places")
+    con.execute("DROP TABLE da_located")
 
 
 def _survey_series(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
