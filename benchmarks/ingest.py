@@ -33,7 +33,15 @@ to a store file.  It prints the best speedup any ingest built on those parts cou
 reach: the baseline's time over the floor's CPU seconds spread perfectly over every
 core, before any validation report, second pass, series rebuild or commit.
 
-Run: ``python benchmarks/ingest.py [--rows 3000000] [--repeat 1]``.
+A second measurement (issue 13) asks whether an ingest's cost follows the new
+month rather than the store: the national month is rewritten as each of the
+``--months`` (36) months before it (its Month column and file names; not timed),
+those are ingested into a store once, and then the real month is ingested (a) into
+a copy of that store and (b) into an empty store, each in its own subprocess.
+``append_ratio`` is (a) over (b): goal at most 2.  It prints the line
+``RESULT_APPEND months=<int> append_ratio=<float>`` before the RESULT line.
+
+Run: ``python benchmarks/ingest.py [--rows 3000000] [--repeat 1] [--months 36]``.
 """
 
 from __future__ import annotations
@@ -50,6 +58,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -59,6 +68,8 @@ SOURCE_ZIP = SHARED / "data" / "police-uk" / "all-forces-2019-01.zip"
 TARGET_ROWS = 3_000_000
 GOAL_SPEEDUP = 5.0
 GOAL_MEMORY_RATIO = 0.5
+GOAL_APPEND_RATIO = 2.0
+HISTORY_MONTHS = 36
 STREET_SUFFIX = "-street.csv"
 
 
@@ -186,6 +197,93 @@ def run_floor(folder: Path) -> dict[str, float]:
     return figures
 
 
+def prepare_months(folder: Path, months: int) -> tuple[str, int]:
+    """The national month under ``new/``, and rewritten as each of the ``months`` months
+    before it under ``history/``; returns the month and the rows of one month."""
+    source = folder / "month-source"
+    with zipfile.ZipFile(SOURCE_ZIP) as archive:
+        archive.extractall(source)
+    files = sorted(source.rglob(f"*{STREET_SUFFIX}"))
+    month = files[0].name[:7]
+    year, mon = int(month[:4]), int(month[5:])
+    rows = 0
+    for path in files:
+        data = path.read_bytes()
+        rows += data.count(b"\n") - 1
+        tail = path.name[len(month):]
+        target = folder / "new" / month / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        for back in range(1, months + 1):
+            y, m = divmod(year * 12 + mon - 1 - back, 12)
+            other = f"{y:04d}-{m + 1:02d}"
+            moved = data.replace(f",{month},".encode(), f",{other},".encode())
+            target = folder / "history" / other / f"{other}{tail}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(moved)
+    shutil.rmtree(source)
+    return month, rows
+
+
+def _bench_params(folder: Path) -> Path:
+    params = folder / "params"
+    params.mkdir(exist_ok=True)
+    shutil.copy(REPO / "params" / "measures.yaml", params / "measures.yaml")
+    return params
+
+
+def run_history(folder: Path) -> dict[str, float]:
+    """Ingest the rewritten months into ``history.duckdb`` (set-up, timed only for the log)."""
+    from cdrp_lib.ingest import ingest
+
+    start = time.perf_counter()
+    ingest([folder / "history"], store=folder / "history.duckdb",
+           params_dir=_bench_params(folder))
+    return {"seconds": time.perf_counter() - start}
+
+
+def run_month(folder: Path, into_history: bool) -> dict[str, float]:
+    """Ingest the national month into a copy of the history store, or into an empty store."""
+    import duckdb  # noqa: F401  (imported before the clock)
+    import pandas  # noqa: F401
+
+    from cdrp_lib.ingest import ingest
+
+    params = _bench_params(folder)
+    store = folder / "month.duckdb"
+    store.unlink(missing_ok=True)
+    if into_history:
+        shutil.copy(folder / "history.duckdb", store)
+    cpu, start = _cpu_seconds(), time.perf_counter()
+    report = ingest([folder / "new"], store=store, params_dir=params)
+    seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
+    store.unlink()
+    return {"seconds": seconds, "cpu": cpu, "rows": sum(s.rows for s in report.street),
+            "peak_mb": _peak_mb()}
+
+
+def append_measurement(folder: Path, months: int, repeat: int) -> float:
+    """Print the month's ingest into a full and an empty store; return the time ratio."""
+    month, rows = prepare_months(folder, months)
+    os.sync()
+    history = _in_subprocess("history", folder)
+    print(f"append: {month} ({rows:,} rows) rewritten as the {months} months before it, "
+          f"ingested as history in {history['seconds']:.1f} s", flush=True)
+    runs: dict[str, list[dict[str, float]]] = {"append": [], "empty": []}
+    for _ in range(repeat):
+        for which in runs:
+            runs[which].append(_in_subprocess(which, folder))
+    append = min(runs["append"], key=lambda r: r["seconds"])
+    empty = min(runs["empty"], key=lambda r: r["seconds"])
+    ratio = append["seconds"] / empty["seconds"]
+    print(f"append: into the {months}-month store {append['seconds']:.2f} s "
+          f"({append['cpu']:.2f} CPU s, peak {append['peak_mb']:,.0f} MB); into an empty store "
+          f"{empty['seconds']:.2f} s ({empty['cpu']:.2f} CPU s, peak {empty['peak_mb']:,.0f} "
+          f"MB); ratio {ratio:.2f} (goal <= {GOAL_APPEND_RATIO:g}), CPU-time ratio "
+          f"{append['cpu'] / empty['cpu']:.2f}")
+    return ratio
+
+
 def _in_subprocess(which: str, folder: Path) -> dict[str, float]:
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     done = subprocess.run([sys.executable, __file__, "--run", which, str(folder)],
@@ -218,12 +316,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=TARGET_ROWS, help="at least this many rows")
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs of each; the fastest of each is compared")
-    parser.add_argument("--run", choices=["ours", "baseline", "floor"], help=argparse.SUPPRESS)
+    parser.add_argument("--months", type=int, default=HISTORY_MONTHS,
+                        help="months in the store the national month is appended to "
+                             "(default %(default)s)")
+    parser.add_argument("--run", choices=["ours", "baseline", "floor", "history", "append",
+                                          "empty"], help=argparse.SUPPRESS)
     parser.add_argument("folder", nargs="?", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.run:
-        run = {"ours": run_ours, "baseline": run_baseline, "floor": run_floor}[args.run]
-        result = run(args.folder)
+        runners: dict[str, Callable[[Path], dict[str, float]]] = {
+            "ours": run_ours, "baseline": run_baseline, "floor": run_floor,
+            "history": run_history, "append": lambda f: run_month(f, True),
+            "empty": lambda f: run_month(f, False)}
+        result = runners[args.run](args.folder)
         print(json.dumps(result))
         return 0
     if not SOURCE_ZIP.exists():
@@ -242,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
         floor = _in_subprocess("floor", folder)
         ours = min(runs["ours"], key=lambda r: r["seconds"])
         base = min(runs["baseline"], key=lambda r: r["seconds"])
+    with tempfile.TemporaryDirectory(prefix="cdrp-bench-append-") as tmp:
+        append_ratio = append_measurement(Path(tmp), args.months, args.repeat)
     if ours["rows"] != base["rows"]:
         raise SystemExit(f"row counts differ: ours {ours['rows']:,}, baseline {base['rows']:,}")
     speedup = base["seconds"] / ours["seconds"]
@@ -256,6 +363,7 @@ def main(argv: list[str] | None = None) -> int:
           f"(goal <= {GOAL_MEMORY_RATIO}); CPU-time ratio {base['cpu'] / ours['cpu']:.2f}, "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     _print_floor(floor, base["seconds"])
+    print(f"RESULT_APPEND months={args.months} append_ratio={append_ratio:.2f}")
     print(f"RESULT rows={int(ours['rows'])} speedup={speedup:.2f} memory_ratio={memory_ratio:.2f}")
     return 0
 
