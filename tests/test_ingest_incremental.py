@@ -70,8 +70,8 @@ def _changes(store: Path, params: Path) -> incremental.Changes:
     """What the next rebuild of ``store`` would redo (read on a copy)."""
     import pandas as pd
 
-    from cdrp_lib.ingest.rebuild import _all_areas, _members
     from cdrp_lib.areas import district_from_lsoa_name
+    from cdrp_lib.ingest.rebuild import _all_areas, _members
 
     copy = store.with_suffix(".probe.duckdb")
     shutil.copy(store, copy)
@@ -130,8 +130,9 @@ def test_incremental_rebuild_equals_a_full_one(county: DemoManifest, params: Pat
     local = [county.out_dir / "local", county.out_dir / "reference"]
     ingest(local, store=store, params_dir=params)
     _assert_same_as_full(store, params, tmp_path)
-    assert _changes(store, params) == incremental.Changes(False, (), False,
-                                                          "0 force-months changed")
+    nothing = _changes(store, params)
+    assert (nothing.full, nothing.force_months, nothing.partnerships, nothing.da) == (
+        False, (), (), False)
 
     # a replaced month (fewer rows) and the rest of the months
     replaced = police[5]
@@ -177,16 +178,18 @@ def test_new_month_recomputes_only_its_force_month(county: DemoManifest, params:
     _assert_same_as_full(store, params, tmp_path)
 
 
-def test_params_and_measure_changes_rebuild_everything(county: DemoManifest, params: Path,
-                                                       tmp_path: Path) -> None:
+def test_params_changes_redo_their_partnerships_and_measures_everything(
+        county: DemoManifest, params: Path, tmp_path: Path) -> None:
     store = tmp_path / "store.duckdb"
     ingest([county.out_dir], store=store, params_dir=params)
-    # a params partnership (the town centre) changes membership: a full rebuild
+    # a params partnership (the town centre): its months only, and the DA events again
     (params / "partnerships").mkdir()
     shutil.copy(REPO / "params" / "partnerships" / "ashcombe-town-centre.yaml",
                 params / "partnerships")
     shutil.copy(REPO / "params" / "partnerships" / "ashcombe.yaml", params / "partnerships")
-    assert _changes(store, params).full
+    changes = _changes(store, params)
+    assert not changes.full and changes.partnerships == ("ashcombe-town-centre",)
+    assert changes.da and not changes.force_months
     ingest([county.out_dir], store=store, params_dir=params)
     _assert_same_as_full(store, params, tmp_path)
     assert not _changes(store, params).full

@@ -9,9 +9,10 @@ into the store, and returns an :class:`IngestReport` of everything it found.
 * All or nothing: the writes are one transaction, and ``strict`` writes nothing
   when any row or file is rejected.
 * Series are rebuilt from ``police_counts`` (and the local tables) after every
-  ingest, recomputing only the force-months that changed (``incremental``), so a
-  new month costs about as much in a full store as in an empty one, and a new
-  params partnership or measure needs no migration (it rebuilds everything): partnerships are every district found in the LSOA names plus the
+  ingest, recomputing only the force-months and partnerships that changed
+  (``incremental``), so a new month costs about as much in a full store as in an
+  empty one, and a new params partnership or measure needs no migration:
+  partnerships are every district found in the LSOA names plus the
   params partnerships; a partnership's series runs from the first to the last
   month published by the forces whose rows fall in its area, and a month its
   principal force (the one contributing most rows) did not publish is NULL.

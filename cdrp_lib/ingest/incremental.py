@@ -13,11 +13,12 @@ force, month, crime type -> n), is kept between ingests in the schema
 * ``state``: a digest of the measures' police categories and survey questions,
   and the fingerprint of ``da_events`` as the last rebuild left it.
 
-A rebuild whose members and measures are those of the cache recomputes
-``member_counts`` only for the force-months whose fingerprint changed, and skips
-placing DA events and recomputing the DA series when ``da_events`` is as it left
-it.  Anything else (no cache yet, a params area that changes membership, a new
-LSOA, a new measure or category) rebuilds ``member_counts`` from the whole store.
+A rebuild whose measures are those of the cache recomputes ``member_counts`` only
+for the force-months whose fingerprint changed, and for every month of the
+partnerships whose member LSOAs changed (a new LSOA in the data, a params area
+edited); it skips placing DA events and recomputing the DA series when
+``da_events`` is as it left it and no member changed.  No cache yet, or another
+measure or category, rebuilds ``member_counts`` from the whole store.
 The cache lives outside schema ``main``, so the store digest that keys the
 bulletins (cdrp_lib.batch.plan) never sees it, and the derived tables are
 identical either way (tests/test_ingest_incremental.py).
@@ -55,6 +56,8 @@ class Changes:
     force_months: tuple[tuple[str, str], ...]
     da: bool
     why: str
+    #: Partnerships whose member LSOAs changed (a new LSOA, a params area): all their months.
+    partnerships: tuple[str, ...] = ()
 
 
 def settings_digest(measures: Mapping[str, Measure]) -> str:
@@ -86,19 +89,19 @@ def plan_changes(con: duckdb.DuckDBPyConnection, settings: str) -> Changes:
     state = dict(con.execute(f"SELECT key, value FROM {CACHE}.state").fetchall())
     if state.get("settings") != settings:
         return Changes(True, (), True, "measures changed")
-    differ = con.execute(
-        f"SELECT count(*) FROM ((SELECT * FROM members EXCEPT ALL "
+    moved = tuple(str(r[0]) for r in con.execute(
+        f"SELECT DISTINCT partnership FROM ((SELECT * FROM members EXCEPT ALL "
         f"SELECT * FROM {CACHE}.members) UNION ALL (SELECT * FROM {CACHE}.members "
-        f"EXCEPT ALL SELECT * FROM members))").fetchall()[0][0]
-    if differ:
-        return Changes(True, (), True, "partnership membership changed")
+        f"EXCEPT ALL SELECT * FROM members)) ORDER BY 1").fetchall())
     changed = tuple((str(f), str(m)) for f, m in con.execute(
         f"SELECT force, month FROM (SELECT * FROM fm_now EXCEPT "
         f"SELECT * FROM {CACHE}.force_months) UNION SELECT force, month FROM "
         f"(SELECT * FROM {CACHE}.force_months EXCEPT SELECT * FROM fm_now) "
         f"ORDER BY 1, 2").fetchall())
-    da = state.get("da") != da_fingerprint(con)
-    return Changes(False, changed, da, f"{len(changed)} force-months changed")
+    # DA events are placed by membership, so new members may move them.
+    da = bool(moved) or state.get("da") != da_fingerprint(con)
+    return Changes(False, changed, da, f"{len(changed)} force-months and the members of "
+                   f"{len(moved)} partnerships changed", moved)
 
 
 def _cache_exists(con: duckdb.DuckDBPyConnection) -> bool:
@@ -114,27 +117,36 @@ def update_member_counts(con: duckdb.DuckDBPyConnection, changes: Changes) -> No
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {CACHE}")
         con.execute(f"CREATE OR REPLACE TABLE {MEMBER_COUNTS} AS {_MEMBER_COUNTS_SELECT} "
                     "GROUP BY ALL")
-    elif changes.force_months:
+    elif changes.force_months or changes.partnerships:
         import pandas as pd
 
         con.register("changed_fm", pd.DataFrame(list(changes.force_months),
                                                 columns=["force", "month"], dtype=object))
+        con.register("changed_p", pd.DataFrame({"partnership": list(changes.partnerships)},
+                                               dtype=object))
         try:
-            con.execute(f"DELETE FROM {MEMBER_COUNTS} USING changed_fm x "
-                        f"WHERE {MEMBER_COUNTS}.force = x.force "
-                        f"AND {MEMBER_COUNTS}.month = x.month")
+            con.execute(f"DELETE FROM {MEMBER_COUNTS} WHERE partnership IN "
+                        "(SELECT partnership FROM changed_p) OR (force, month) IN "
+                        "(SELECT (force, month) FROM changed_fm)")
+            # every month of the partnerships whose members changed...
+            con.execute(f"INSERT INTO {MEMBER_COUNTS} {_MEMBER_COUNTS_SELECT} "
+                        "WHERE m.partnership IN (SELECT partnership FROM changed_p) "
+                        "GROUP BY ALL")
+            # ...and the changed force-months of every other partnership
             con.execute(f"INSERT INTO {MEMBER_COUNTS} {_MEMBER_COUNTS_SELECT} "
                         "JOIN changed_fm x ON x.force = c.force AND x.month = c.month "
+                        "WHERE m.partnership NOT IN (SELECT partnership FROM changed_p) "
                         "GROUP BY ALL")
         finally:
             con.unregister("changed_fm")
+            con.unregister("changed_p")
     con.execute(f"CREATE OR REPLACE TEMP VIEW member_counts AS SELECT * FROM {MEMBER_COUNTS}")
 
 
 def remember(con: duckdb.DuckDBPyConnection, changes: Changes, settings: str) -> None:
     """Record what ``member_counts`` now reflects, for the next rebuild to compare with."""
     con.execute(f"CREATE OR REPLACE TABLE {CACHE}.force_months AS SELECT * FROM fm_now")
-    if changes.full:
+    if changes.full or changes.partnerships:
         con.execute(f"CREATE OR REPLACE TABLE {CACHE}.members AS SELECT * FROM members")
     con.execute(f"CREATE OR REPLACE TABLE {CACHE}.state (key VARCHAR, value VARCHAR)")
     con.execute(f"INSERT INTO {CACHE}.state VALUES ('settings', ?), ('da', ?)",
