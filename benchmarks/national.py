@@ -1,0 +1,268 @@
+"""Benchmark: a national month, every partnership of a SYNTHETIC country, on this machine.
+
+In one run (issue 13, part 2):
+
+1. ``cdrp demo-data --national --partnerships N`` (default 300 partnerships in
+   eight forces, multi-district CSPs, one force with a publication gap);
+2. ``cdrp ingest`` of it into a new store;
+3. ``cdrp run --month 2025-12 --all --workers 2``: local worker processes;
+4. the same jobs, into a fresh outputs folder, on a dask.distributed
+   ``LocalCluster`` of 2 worker processes of one thread each, started here and
+   given to ``cdrp run --all --scheduler tcp://...`` (how ``cdrp run`` selects its
+   dask executor); the cluster's start-up is timed apart;
+5. the serial parts, timed alone in this process on the outputs of step 3:
+   planning (``read_store_facts``, ``plan_jobs`` and the published-key check of
+   every job: what ``cdrp run`` does before the first job starts), the index
+   rebuild (what it does after the last), and ``cdrp publish`` of the site to a
+   new folder (copy, check, swap).
+
+Peak memory is the largest sum, over this process's whole tree (``cdrp run``,
+its workers and their kernels, the dask scheduler's and workers' processes), of
+each process's proportional set size (PSS: shared pages split between the
+processes sharing them, so forked kernels are not counted many times; RSS where
+PSS is unreadable), sampled every ``SAMPLE_SECONDS``; the RSS sum (which counts
+shared pages once per process, so it overstates) is printed beside it.
+
+The last line is machine-readable::
+
+    RESULT partnerships=<int> minutes_2w=<float> minutes_dask=<float> peak_gb=<float>
+
+``partnerships`` is the number of bulletins ``cdrp run --all`` planned; ``peak_gb``
+the larger of the two runs' peaks.  Goal on the 2-core machine: at most 15
+minutes and 4 GB.  ``--partnerships 20`` makes a quick run.
+
+Run: ``python benchmarks/national.py [--partnerships 300] [--months 40] [--keep DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+MONTH = "2025-12"
+PRODUCED_ON = "2026-01-15"
+SAMPLE_SECONDS = 0.5
+GOAL_MINUTES = 15.0
+GOAL_GB = 4.0
+DASK_WORKERS = 2
+
+
+def _tree_memory() -> tuple[float, float]:
+    """(PSS, RSS) in bytes, summed over this process and all its descendants."""
+    import psutil  # a dependency of distributed, so always installed with cdrp_lib
+
+    me = psutil.Process()
+    pss = rss = 0
+    for proc in [me, *me.children(recursive=True)]:
+        try:
+            info = proc.memory_full_info()
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+        pss += getattr(info, "pss", info.rss)
+        rss += info.rss
+    return float(pss), float(rss)
+
+
+class PeakSampler:
+    """Samples this process tree's memory in a thread between start and stop; keeps peaks."""
+
+    def __init__(self) -> None:
+        self.pss = self.rss = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            pss, rss = _tree_memory()
+            self.pss, self.rss = max(self.pss, pss), max(self.rss, rss)
+            self._stop.wait(SAMPLE_SECONDS)
+
+    def stop(self) -> tuple[float, float]:
+        self._stop.set()
+        self._thread.join()
+        return self.pss / 2**30, self.rss / 2**30
+
+
+@dataclass(frozen=True)
+class Step:
+    """One timed batch: wall seconds, bulletins planned and made, peak memory (GB)."""
+
+    name: str
+    seconds: float
+    planned: int
+    made: int
+    failed: int
+    peak_gb: float
+    rss_gb: float
+    exit_code: int
+    load: str
+
+    @property
+    def per_bulletin(self) -> float:
+        return self.seconds / max(self.planned, 1)
+
+
+def _cdrp(*args: str) -> list[str]:
+    return [str(BIN / "cdrp"), *args]
+
+
+def _load() -> str:
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+def _timed(cmd: list[str], log: Path) -> tuple[float, int]:
+    with log.open("ab") as out:
+        t0 = time.perf_counter()
+        code = subprocess.run(cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
+                              check=False).returncode
+    return time.perf_counter() - t0, code
+
+
+def _statuses(outputs: Path) -> tuple[int, int, int]:
+    """(planned, made, failed) from the run's manifest."""
+    manifests = sorted((outputs / "runs" / "manifests").glob("*.json"))
+    if not manifests:
+        return 0, 0, 0
+    jobs = json.loads(manifests[-1].read_text(encoding="utf-8"))["jobs"]
+    status = [j.get("status") for j in jobs]
+    return len(jobs), status.count("ok"), status.count("failed")
+
+
+def batch(name: str, work: Path, store: Path, outputs: Path, *where: str) -> Step:
+    load = _load()
+    sampler = PeakSampler()
+    seconds, code = _timed(_cdrp("run", "--month", MONTH, "--all", *where, "--store", str(store),
+                                 "--outputs", str(outputs), "--produced-on", PRODUCED_ON),
+                           work / f"{outputs.name}.log")
+    pss, rss = sampler.stop()
+    planned, made, failed = _statuses(outputs)
+    return Step(name, seconds, planned, made, failed, pss, rss, code, f"{load}->{_load()}")
+
+
+def dask_batch(work: Path, store: Path, outputs: Path) -> tuple[Step, float]:
+    """The same jobs on a LocalCluster of DASK_WORKERS single-thread processes."""
+    import dask
+    from distributed import LocalCluster
+
+    t0 = time.perf_counter()
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        cluster = LocalCluster(n_workers=DASK_WORKERS, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=40)
+    start = time.perf_counter() - t0
+    try:
+        step = batch(f"dask LocalCluster {DASK_WORKERS}x1", work, store, outputs,
+                     "--scheduler", str(cluster.scheduler_address))
+    finally:
+        cluster.close()
+    return step, start
+
+
+def serial_parts(work: Path, store: Path, outputs: Path) -> dict[str, float]:
+    """Seconds of what no number of workers shortens: planning, index, publish."""
+    from cdrp_lib.batch import BatchSettings
+    from cdrp_lib.batch.manifest import rebuild_index
+    from cdrp_lib.batch.plan import is_current, plan_jobs, read_store_facts
+
+    settings = BatchSettings(store=store, params_dir=REPO / "params",
+                             notebooks_dir=REPO / "notebooks", outputs_dir=outputs,
+                             project_root=REPO, produced_on=PRODUCED_ON)
+    t0 = time.perf_counter()
+    facts = read_store_facts(store)
+    jobs = plan_jobs(settings, month=MONTH, partnerships=None, facts=facts)
+    current = sum(is_current(j) for j in jobs)
+    planning = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    rebuild_index(settings.site_dir, [])
+    index = time.perf_counter() - t0
+    publish, code = _timed(_cdrp("publish", str(work / "published"), "--site",
+                                 str(settings.site_dir)), work / "publish.log")
+    if code:
+        print(f"warning: cdrp publish exited {code}; see {work / 'publish.log'}")
+    return {"planning": planning, "index": index, "publish": publish,
+            "jobs": float(len(jobs)), "current": float(current)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--partnerships", type=int, default=300,
+                        help="partnerships of the national demo (default: %(default)s)")
+    parser.add_argument("--months", type=int, default=40,
+                        help="months of the national demo (default: %(default)s)")
+    parser.add_argument("--keep", type=Path,
+                        help="work in this folder and keep it (default: a temporary folder)")
+    args = parser.parse_args(argv)
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="cdrp-bench-national-"))
+    work.mkdir(parents=True, exist_ok=True)
+    raw, store = work / "raw", work / "store.duckdb"
+    try:
+        seconds, code = _timed(_cdrp("demo-data", "--national", "--out", str(raw),
+                                     "--partnerships", str(args.partnerships),
+                                     "--months", str(args.months)), work / "demo.log")
+        if code:
+            raise SystemExit(f"cdrp demo-data failed; see {work / 'demo.log'}")
+        print(f"demo-data --national --partnerships {args.partnerships}: {seconds:.1f} s; "
+              f"logs in {work}", flush=True)
+        store.unlink(missing_ok=True)
+        seconds, code = _timed(_cdrp("ingest", str(raw), "--store", str(store)),
+                               work / "ingest.log")
+        if code:
+            raise SystemExit(f"cdrp ingest failed; see {work / 'ingest.log'}")
+        print(f"ingest: {seconds:.1f} s", flush=True)
+        for out in ("out2w", "outdask", "published"):
+            shutil.rmtree(work / out, ignore_errors=True)
+        local = batch("cdrp run --all --workers 2", work, store, work / "out2w",
+                      "--workers", "2")
+        print(f"  {local.name}: {local.seconds / 60:.2f} min", flush=True)
+        dask_step, cluster_start = dask_batch(work, store, work / "outdask")
+        print(f"  {dask_step.name}: {dask_step.seconds / 60:.2f} min "
+              f"(cluster start {cluster_start:.1f} s, not counted)", flush=True)
+        serial = serial_parts(work, store, work / "out2w")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+    print()
+    print(f"{'step':32} {'bulletins':>9} {'made':>5} {'failed':>6} {'minutes':>8} "
+          f"{'s/bulletin':>10} {'peak GB':>8} {'RSS GB':>7}  exit  load")
+    for s in (local, dask_step):
+        print(f"{s.name:32} {s.planned:9d} {s.made:5d} {s.failed:6d} {s.seconds / 60:8.2f} "
+              f"{s.per_bulletin:10.2f} {s.peak_gb:8.2f} {s.rss_gb:7.2f}  {s.exit_code:4d}  "
+              f"{s.load}")
+    print()
+    print(f"serial parts for {int(serial['jobs'])} bulletins: planning {serial['planning']:.2f} s "
+          f"(store facts, {int(serial['jobs'])} jobs planned, published keys checked), index "
+          f"{serial['index']:.2f} s, publish {serial['publish']:.2f} s")
+    serial_total = serial["planning"] + serial["index"]
+    parallel = max(local.seconds - serial_total, 0.0)
+    print(f"of the 2-worker run's {local.seconds:.1f} s, {serial_total:.1f} s is serial "
+          f"(planning + index); the other {parallel:.1f} s divides over N workers: about "
+          f"{serial_total:.1f} + {parallel * 2:.0f} / N s (N <= 2 cores here)")
+    minutes_2w, minutes_dask = local.seconds / 60, dask_step.seconds / 60
+    peak = max(local.peak_gb, dask_step.peak_gb)
+    worst = max(minutes_2w, minutes_dask)
+    print(f"goals: <= {GOAL_MINUTES:g} minutes: {worst:.2f} "
+          f"({'met' if worst <= GOAL_MINUTES else 'NOT met'}); <= {GOAL_GB:g} GB: {peak:.2f} "
+          f"({'met' if peak <= GOAL_GB else 'NOT met'})")
+    if local.exit_code or dask_step.exit_code or local.failed or dask_step.failed:
+        print("warning: a bulletin failed; see the logs" + ("" if args.keep is None
+                                                           else f" in {work}"))
+    print(f"RESULT partnerships={local.planned} minutes_2w={minutes_2w:.3f} "
+          f"minutes_dask={minutes_dask:.3f} peak_gb={peak:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
