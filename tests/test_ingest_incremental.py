@@ -158,6 +158,24 @@ def test_incremental_rebuild_equals_a_full_one(county: DemoManifest, params: Pat
         assert not con.execute("SELECT count(*) FROM series WHERE measure = 'burglary' "
                                "AND value IS NULL").fetchone()[0]  # type: ignore[index]
 
+    # a neighbouring force, months later, with a few crimes in the county's LSOAs: the
+    # partnerships' spans reach its month, and the months between are NULL
+    last = police[-1]
+    later = f"{int(last[:4]) + 1}-{last[5:]}"
+    source = county.out_dir / f"police_uk/{last}/{last}-demoshire-street.csv"
+    lines = source.read_text(encoding="utf-8").splitlines()
+    lines = [lines[0], *(line.replace("Demoshire Police", "Neighbour Police")
+                         for line in lines[1:40])]
+    (tmp_path / "neighbour" / later).mkdir(parents=True)
+    (tmp_path / "neighbour" / later / f"{later}-neighbour-street.csv").write_text(
+        "\n".join(line.replace(f",{last},", f",{later},", 1) for line in lines) + "\n",
+        encoding="utf-8")
+    ingest([tmp_path / "neighbour"], store=store, params_dir=params)
+    _assert_same_as_full(store, params, tmp_path)
+    with duckdb.connect(str(store), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM series WHERE measure = 'burglary' "
+                           "AND value IS NULL").fetchone()[0] > 0  # type: ignore[index]
+
 
 def test_new_month_recomputes_only_its_force_month(county: DemoManifest, params: Path,
                                                    tmp_path: Path) -> None:

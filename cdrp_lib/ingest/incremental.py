@@ -10,6 +10,8 @@ force, month, crime type -> n), is kept between ingests in the schema
   count and the sum of DuckDB's row hashes), so any month added, replaced or
   removed by any writer is found by comparison, not by trusting the caller;
 * ``members``: the partnership -> LSOA membership it was joined with;
+* ``spans``: each partnership's principal force and first and last month, which
+  decide its series' months and gaps;
 * ``state``: a digest of the measures' police categories and survey questions,
   and the fingerprint of ``da_events`` as the last rebuild left it.
 
@@ -36,14 +38,27 @@ from cdrp_lib.params import Measure
 
 if TYPE_CHECKING:
     import duckdb
+    import pandas as pd
 
 CACHE = "rebuild_cache"
 #: Bump when the cache's meaning changes: an older cache then forces a full rebuild.
 CACHE_VERSION = 1
 MEMBER_COUNTS = f"{CACHE}.member_counts"
-_FINGERPRINT = ("SELECT force, month, count(*) AS n, "
+# Per force-month: the counts' row count and hash sum, and the rows force_months records.
+_FINGERPRINT = ("SELECT coalesce(p.force, f.force) AS force, coalesce(p.month, f.month) AS month, "
+                "p.n, p.h, f.rows FROM (SELECT force, month, count(*) AS n, "
                 "sum(hash(lsoa_code, lsoa_name, crime_type, n)::HUGEINT) AS h "
-                "FROM police_counts GROUP BY ALL")
+                "FROM police_counts GROUP BY ALL) p FULL JOIN (SELECT force, month, "
+                "max(rows) AS rows FROM force_months GROUP BY ALL) f "
+                "ON p.force = f.force AND p.month = f.month")
+
+
+def scope(alias: str = "") -> str:
+    """SQL condition on the police series rows a rebuild rewrites (see :func:`plan_series`):
+    every month of the partnerships in ``redo_p``, every partnership in the months of
+    ``redo_m``.  ``alias`` qualifies the columns (``"c."``)."""
+    return (f"({alias}partnership IN (SELECT partnership FROM redo_p) "
+            f"OR {alias}month IN (SELECT month FROM redo_m))")
 _MEMBER_COUNTS_SELECT = ("SELECT m.partnership, c.force, c.month, c.crime_type, sum(c.n) AS n "
                          "FROM police_counts c JOIN members m USING (lsoa_code, lsoa_name)")
 
@@ -108,7 +123,7 @@ def _cache_exists(con: duckdb.DuckDBPyConnection) -> bool:
     tables = {str(r[0]) for r in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
         [CACHE]).fetchall()}
-    return {"member_counts", "force_months", "members", "state"} <= tables
+    return {"member_counts", "force_months", "members", "spans", "state"} <= tables
 
 
 def update_member_counts(con: duckdb.DuckDBPyConnection, changes: Changes) -> None:
@@ -117,38 +132,98 @@ def update_member_counts(con: duckdb.DuckDBPyConnection, changes: Changes) -> No
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {CACHE}")
         con.execute(f"CREATE OR REPLACE TABLE {MEMBER_COUNTS} AS {_MEMBER_COUNTS_SELECT} "
                     "GROUP BY ALL")
-    elif changes.force_months or changes.partnerships:
-        import pandas as pd
-
-        con.register("changed_fm", pd.DataFrame(list(changes.force_months),
-                                                columns=["force", "month"], dtype=object))
-        con.register("changed_p", pd.DataFrame({"partnership": list(changes.partnerships)},
-                                               dtype=object))
-        try:
-            con.execute(f"DELETE FROM {MEMBER_COUNTS} WHERE partnership IN "
-                        "(SELECT partnership FROM changed_p) OR (force, month) IN "
-                        "(SELECT (force, month) FROM changed_fm)")
-            # every month of the partnerships whose members changed...
-            con.execute(f"INSERT INTO {MEMBER_COUNTS} {_MEMBER_COUNTS_SELECT} "
-                        "WHERE m.partnership IN (SELECT partnership FROM changed_p) "
-                        "GROUP BY ALL")
-            # ...and the changed force-months of every other partnership
-            con.execute(f"INSERT INTO {MEMBER_COUNTS} {_MEMBER_COUNTS_SELECT} "
-                        "JOIN changed_fm x ON x.force = c.force AND x.month = c.month "
-                        "WHERE m.partnership NOT IN (SELECT partnership FROM changed_p) "
-                        "GROUP BY ALL")
-        finally:
-            con.unregister("changed_fm")
-            con.unregister("changed_p")
+    else:
+        _update_partnerships(con, changes.partnerships)
+        _update_force_months(con, changes.force_months, changes.partnerships)
     con.execute(f"CREATE OR REPLACE TEMP VIEW member_counts AS SELECT * FROM {MEMBER_COUNTS}")
+
+
+def _update_partnerships(con: duckdb.DuckDBPyConnection, partnerships: tuple[str, ...]) -> None:
+    """Every month of the partnerships whose members changed."""
+    if not partnerships:
+        return
+    con.register("changed_p", _frame(list(partnerships), "partnership"))
+    try:
+        con.execute(f"DELETE FROM {MEMBER_COUNTS} WHERE partnership IN "
+                    "(SELECT partnership FROM changed_p)")
+        con.execute(f"INSERT INTO {MEMBER_COUNTS} {_MEMBER_COUNTS_SELECT} "
+                    "WHERE m.partnership IN (SELECT partnership FROM changed_p) GROUP BY ALL")
+    finally:
+        con.unregister("changed_p")
+
+
+def _update_force_months(con: duckdb.DuckDBPyConnection,
+                         force_months: tuple[tuple[str, str], ...],
+                         done: tuple[str, ...]) -> None:
+    """The changed force-months of every partnership not in ``done``.
+
+    The months are given as constants, so DuckDB reads only the row groups of
+    ``police_counts`` that can hold them (a new month is appended at the end).
+    """
+    if not force_months:
+        return
+    import pandas as pd
+
+    months = sorted({m for _, m in force_months})
+    in_months = "month IN (" + ", ".join("?" for _ in months) + ")"
+    con.register("changed_fm", pd.DataFrame(list(force_months), columns=["force", "month"],
+                                            dtype=object))
+    con.register("done_p", _frame(list(done), "partnership"))
+    try:
+        con.execute(f"DELETE FROM {MEMBER_COUNTS} WHERE {in_months} AND (force, month) IN "
+                    "(SELECT (force, month) FROM changed_fm) AND partnership NOT IN "
+                    "(SELECT partnership FROM done_p)", months)
+        con.execute(
+            f"INSERT INTO {MEMBER_COUNTS} SELECT m.partnership, c.force, c.month, c.crime_type, "
+            f"sum(c.n) AS n FROM (SELECT * FROM police_counts WHERE {in_months}) c "
+            "JOIN changed_fm x ON x.force = c.force AND x.month = c.month "
+            "JOIN members m ON m.lsoa_code = c.lsoa_code AND m.lsoa_name = c.lsoa_name "
+            "WHERE m.partnership NOT IN (SELECT partnership FROM done_p) GROUP BY ALL", months)
+    finally:
+        con.unregister("changed_fm")
+        con.unregister("done_p")
+
+
+def plan_series(con: duckdb.DuckDBPyConnection, changes: Changes, spans_sql: str) -> None:
+    """Which police series rows to rewrite: the temporary tables ``redo_p`` and ``redo_m``.
+
+    ``spans_sql`` gives each partnership's principal force and first and last month.
+    A partnership is redone whole when its members, principal force or span changed
+    (or it appeared or went); a changed force-month redoes its month for everyone.
+    After a full change every partnership is redone.
+    """
+    con.execute(f"CREATE OR REPLACE TEMP TABLE spans_now AS {spans_sql}")
+    if changes.full:
+        con.execute("CREATE OR REPLACE TEMP TABLE redo_p AS SELECT DISTINCT partnership "
+                    "FROM spans_now")
+    else:
+        con.register("moved_p", _frame(list(changes.partnerships), "partnership"))
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE redo_p AS SELECT partnership FROM moved_p UNION "
+            f"SELECT partnership FROM (SELECT * FROM spans_now EXCEPT "
+            f"SELECT * FROM {CACHE}.spans) UNION SELECT partnership FROM "
+            f"(SELECT * FROM {CACHE}.spans EXCEPT SELECT * FROM spans_now)")
+        con.unregister("moved_p")
+    con.register("changed_months", _frame(sorted({m for _, m in changes.force_months}),
+                                          "month"))
+    con.execute("CREATE OR REPLACE TEMP TABLE redo_m AS SELECT month FROM changed_months")
+    con.unregister("changed_months")
+
+
+def _frame(values: list[str], column: str) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame({column: values}, dtype=object)
 
 
 def remember(con: duckdb.DuckDBPyConnection, changes: Changes, settings: str) -> None:
     """Record what ``member_counts`` now reflects, for the next rebuild to compare with."""
     con.execute(f"CREATE OR REPLACE TABLE {CACHE}.force_months AS SELECT * FROM fm_now")
+    con.execute(f"CREATE OR REPLACE TABLE {CACHE}.spans AS SELECT * FROM spans_now")
     if changes.full or changes.partnerships:
         con.execute(f"CREATE OR REPLACE TABLE {CACHE}.members AS SELECT * FROM members")
     con.execute(f"CREATE OR REPLACE TABLE {CACHE}.state (key VARCHAR, value VARCHAR)")
     con.execute(f"INSERT INTO {CACHE}.state VALUES ('settings', ?), ('da', ?)",
                 [settings, da_fingerprint(con)])
-    con.execute("DROP TABLE IF EXISTS fm_now")
+    for table in ("fm_now", "spans_now", "redo_p", "redo_m"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")

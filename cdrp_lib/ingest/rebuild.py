@@ -47,6 +47,16 @@ _PRINCIPAL_SELECT = ("SELECT partnership, first(force ORDER BY n DESC, force) AS
                      "FROM pf GROUP BY ALL")
 _MONTH_GRID = ("strftime(unnest(generate_series(CAST(first || '-01' AS DATE), "
                "CAST(last || '-01' AS DATE), INTERVAL 1 MONTH)), '%Y-%m')")
+# Each partnership's principal force and the first and last month its forces published:
+# what decides the months of its police series and which of them are NULL.
+_SPANS = f"""
+    WITH pf AS ({_PARTNERSHIP_FORCES}),
+    principal AS ({_PRINCIPAL_SELECT}),
+    span AS (
+        SELECT pf.partnership, min(fm.month) AS first, max(fm.month) AS last
+        FROM pf JOIN force_months fm ON fm.force = pf.force AND fm.rows > 0 GROUP BY ALL)
+    SELECT p.partnership, p.force, s.first, s.last
+    FROM principal p LEFT JOIN span s USING (partnership)"""
 
 
 def rebuild(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
@@ -75,11 +85,12 @@ def rebuild(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
     try:
         changes = incremental.plan_changes(con, settings)
         incremental.update_member_counts(con, changes)
+        incremental.plan_series(con, changes, _SPANS)
         principal = dict(con.execute(
-            f"WITH pf AS ({_PARTNERSHIP_FORCES}) {_PRINCIPAL_SELECT}").fetchall())
+            "SELECT partnership, force FROM spans_now").fetchall())
         gaps = _rebuild_gaps(con)
         _rebuild_partnerships(con, areas, principal)
-        _clear_series(con, measures, everything=changes.full or changes.da)
+        _clear_series(con, measures, everything=changes.full, da=changes.da)
         _police_series(con)
         problems = list(gaps[1])
         problems += _da_series(con, areas, lsoas, series=changes.full or changes.da)
@@ -95,20 +106,27 @@ def rebuild(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
 
 
 def _clear_series(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
-                  everything: bool) -> None:
-    """Delete the series rows about to be rewritten: all, or all but the DA measures'.
+                  everything: bool, da: bool) -> None:
+    """Delete the series rows about to be rewritten.
 
-    The police and survey series are rewritten on every rebuild (from the small
-    ``member_counts`` and ``survey`` tables); the DA series only when the DA events
-    or the partnerships' LSOAs changed, since they are the costly ones to make.
+    Everything after a full change.  Otherwise the police rows in the scope of
+    :func:`~cdrp_lib.ingest.incremental.plan_series`, every survey row (cheap to make again from the
+    small ``survey`` table), and the DA rows only when the DA events or the
+    partnerships' LSOAs changed, since they are the costly ones to make.
     """
     if everything:
         con.execute("DELETE FROM series")
         return
-    from cdrp_lib.sources.domestic_abuse import MEASURES as DA_MEASURES
+    con.execute("DELETE FROM series WHERE measure IN (SELECT measure FROM measure_categories) "
+                f"AND {incremental.scope()}")
+    survey = [mid for mid, m in measures.items() if m.source == "survey"]
+    if da:
+        from cdrp_lib.sources.domestic_abuse import MEASURES as DA_MEASURES
 
-    con.execute("DELETE FROM series WHERE measure NOT IN ("
-                + ", ".join("?" for _ in DA_MEASURES) + ")", list(DA_MEASURES))
+        survey += DA_MEASURES
+    if survey:
+        con.execute("DELETE FROM series WHERE measure IN ("
+                    + ", ".join("?" for _ in survey) + ")", survey)
 
 
 def _all_areas(districts: Mapping[str, str | None],
@@ -202,24 +220,29 @@ def _rebuild_gaps(con: duckdb.DuckDBPyConnection
 
 
 def _police_series(con: duckdb.DuckDBPyConnection) -> None:
-    """Police measures for every partnership and month of its forces' range; NULL in a gap."""
+    """Police measures for every partnership and month of its forces' range; NULL in a gap.
+
+    Only the rows in the scope of :func:`~cdrp_lib.ingest.incremental.plan_series` are
+    written (all of them after a full change); ``spans_now`` holds each partnership's
+    principal force and range.
+    """
     con.execute(f"""
         INSERT INTO series
-        WITH pf AS ({_PARTNERSHIP_FORCES}),
-        principal AS ({_PRINCIPAL_SELECT}),
-        span AS (
-            SELECT pf.partnership, min(fm.month) AS first, max(fm.month) AS last
-            FROM pf JOIN force_months fm ON fm.force = pf.force AND fm.rows > 0 GROUP BY ALL),
-        grid AS (SELECT partnership, {_MONTH_GRID} AS month FROM span),
+        WITH grid AS (
+            SELECT partnership, month FROM (
+                SELECT partnership, {_MONTH_GRID} AS month FROM spans_now
+                WHERE first IS NOT NULL)
+            WHERE {incremental.scope()}),
         counts AS (
             SELECT c.partnership, c.month, mc.measure, sum(c.n) AS n
             FROM member_counts c JOIN measure_categories mc ON mc.category = c.crime_type
+            WHERE {incremental.scope("c.")}
             GROUP BY ALL),
         published AS (SELECT force, month FROM force_months WHERE rows > 0 GROUP BY ALL)
         SELECT g.partnership, ms.measure, g.month,
                CASE WHEN pub.force IS NOT NULL THEN CAST(coalesce(c.n, 0) AS DOUBLE) END,
                CAST(NULL AS DOUBLE)
-        FROM grid g JOIN principal p USING (partnership)
+        FROM grid g JOIN spans_now p USING (partnership)
         CROSS JOIN (SELECT DISTINCT measure FROM measure_categories) ms
         LEFT JOIN published pub ON pub.force = p.force AND pub.month = g.month
         LEFT JOIN counts c ON c.partnership = g.partnership AND c.month = g.month
