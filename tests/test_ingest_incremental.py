@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -67,27 +68,25 @@ def _assert_same_as_full(store: Path, params: Path, tmp: Path) -> None:
 
 
 def _changes(store: Path, params: Path) -> incremental.Changes:
-    """What the next rebuild of ``store`` would redo (read on a copy)."""
-    import pandas as pd
-
-    from cdrp_lib.areas import district_from_lsoa_name
-    from cdrp_lib.ingest.rebuild import _all_areas, _members
-
+    """What the next rebuild of ``store`` would redo (found by rebuilding a copy)."""
     copy = store.with_suffix(".probe.duckdb")
     shutil.copy(store, copy)
+    seen: list[incremental.Changes] = []
+    plan = incremental.plan_changes
+
+    def spy(*args: Any) -> incremental.Changes:
+        seen.append(plan(*args))
+        return seen[-1]
+
     con = duckdb.connect(str(copy))
     try:
-        lsoas = con.execute("SELECT DISTINCT lsoa_code, lsoa_name FROM police_counts "
-                            "WHERE lsoa_code <> '' ORDER BY 1, 2").fetchall()
-        districts = {n: district_from_lsoa_name(n) for _, n in lsoas}
-        members = _members(_all_areas(districts, _params_areas(params)), lsoas, districts)
-        con.register("members", pd.DataFrame(members, columns=["partnership", "lsoa_code",
-                                                               "lsoa_name"], dtype=object))
-        return incremental.plan_changes(
-            con, incremental.settings_digest(load_measures(params)))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(incremental, "plan_changes", spy)
+            rebuild(con, load_measures(params), _params_areas(params))
     finally:
         con.close()
         copy.unlink()
+    return seen[0]
 
 
 def _months(county: DemoManifest, tmp: Path, name: str, months: list[str]) -> Path:
@@ -183,16 +182,31 @@ def test_new_month_recomputes_only_its_force_month(county: DemoManifest, params:
     police = sorted({f.split("/")[1] for f in county.files if f.startswith("police_uk/")})
     ingest([_months(county, tmp_path, "a", police[:-1])], store=store, params_dir=params)
     last = _months(county, tmp_path, "b", police[-1:])
-    # what the next rebuild would do once the new month's counts are in (on a copy)
-    probe = tmp_path / "probe.duckdb"
-    shutil.copy(store, probe)
-    with duckdb.connect(str(probe)) as con:
-        con.execute("INSERT INTO police_counts SELECT 'demoshire', ?, 'E01901001', "
-                    "'Ashcombe 001A', 'Burglary', 1", [police[-1]])
-    changes = _changes(probe, params)
+    seen: list[incremental.Changes] = []
+    plan = incremental.plan_changes
+
+    def spy(*args: Any) -> incremental.Changes:
+        seen.append(plan(*args))
+        return seen[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(incremental, "plan_changes", spy)
+        ingest([last], store=store, params_dir=params)
+    (changes,) = seen
     assert not changes.full and changes.force_months == (("demoshire", police[-1]),)
-    assert not changes.da
-    ingest([last], store=store, params_dir=params)
+    assert not changes.da and not changes.partnerships
+    _assert_same_as_full(store, params, tmp_path)
+
+
+def test_counts_written_outside_an_ingest_rebuild_everything(
+        county: DemoManifest, params: Path, tmp_path: Path) -> None:
+    store = tmp_path / "store.duckdb"
+    ingest([county.out_dir], store=store, params_dir=params)
+    with duckdb.connect(str(store)) as con:
+        con.execute("UPDATE police_counts SET n = n + 1 WHERE rowid = 0")
+    assert _changes(store, params).full
+    with duckdb.connect(str(store)) as con:
+        rebuild(con, load_measures(params), _params_areas(params))
     _assert_same_as_full(store, params, tmp_path)
 
 

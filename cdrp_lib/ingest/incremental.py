@@ -6,9 +6,12 @@ the partnerships' member LSOAs.  Its result, ``member_counts`` (partnership,
 force, month, crime type -> n), is kept between ingests in the schema
 ``rebuild_cache`` of the store, beside what it was made from:
 
-* ``force_months``: a fingerprint of each force-month of ``police_counts`` (row
-  count and the sum of DuckDB's row hashes), so any month added, replaced or
-  removed by any writer is found by comparison, not by trusting the caller;
+* ``inputs``, ``fm_rows`` and ``fm_totals``: the street files, the ``force_months``
+  rows and each force-month's row count and total as they were, so the force-months
+  an ingest wrote are found from its new street files without reading the counts
+  (:func:`police_changes`), with a check on the totals against any other writer;
+* ``lsoa_fm``: the LSOAs of each force-month, so the LSOAs in the data are listed
+  without reading every count;
 * ``members``: the partnership -> LSOA membership it was joined with;
 * ``spans``: each partnership's principal force and first and last month, which
   decide its series' months and gaps;
@@ -16,14 +19,15 @@ force, month, crime type -> n), is kept between ingests in the schema
   and the fingerprint of ``da_events`` as the last rebuild left it.
 
 A rebuild whose measures are those of the cache recomputes ``member_counts`` only
-for the force-months whose fingerprint changed, and for every month of the
+for the force-months that changed, and for every month of the
 partnerships whose member LSOAs changed (a new LSOA in the data, a params area
 edited); it skips placing DA events and recomputing the DA series when
 ``da_events`` is as it left it and no member changed.  No cache yet, or another
-measure or category, rebuilds ``member_counts`` from the whole store.
-The cache lives outside schema ``main``, so the store digest that keys the
-bulletins (cdrp_lib.batch.plan) never sees it, and the derived tables are
-identical either way (tests/test_ingest_incremental.py).
+measure or category, or counts written outside an ingest, rebuild ``member_counts``
+from the whole store.  So an append reads the new month's counts and the small
+cached tables, never the whole store.  The cache lives outside schema ``main``, so
+the store digest that keys the bulletins (cdrp_lib.batch.plan) never sees it, and
+the derived tables are identical either way (tests/test_ingest_incremental.py).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cdrp_lib.params import Measure
@@ -44,21 +49,13 @@ CACHE = "rebuild_cache"
 #: Bump when the cache's meaning changes: an older cache then forces a full rebuild.
 CACHE_VERSION = 1
 MEMBER_COUNTS = f"{CACHE}.member_counts"
-# Per force-month: the counts' row count and hash sum, and the rows force_months records.
-_FINGERPRINT = ("SELECT coalesce(p.force, f.force) AS force, coalesce(p.month, f.month) AS month, "
-                "p.n, p.h, f.rows FROM (SELECT force, month, count(*) AS n, "
-                "sum(hash(lsoa_code, lsoa_name, crime_type, n)::HUGEINT) AS h "
-                "FROM police_counts GROUP BY ALL) p FULL JOIN (SELECT force, month, "
-                "max(rows) AS rows FROM force_months GROUP BY ALL) f "
-                "ON p.force = f.force AND p.month = f.month")
-
-
 def scope(alias: str = "") -> str:
     """SQL condition on the police series rows a rebuild rewrites (see :func:`plan_series`):
     every month of the partnerships in ``redo_p``, every partnership in the months of
     ``redo_m``.  ``alias`` qualifies the columns (``"c."``)."""
     return (f"({alias}partnership IN (SELECT partnership FROM redo_p) "
             f"OR {alias}month IN (SELECT month FROM redo_m))")
+_FM_ROWS = "SELECT force, month, max(rows) AS rows FROM force_months GROUP BY ALL"
 _MEMBER_COUNTS_SELECT = ("SELECT m.partnership, c.force, c.month, c.crime_type, sum(c.n) AS n "
                          "FROM police_counts c JOIN members m USING (lsoa_code, lsoa_name)")
 
@@ -92,15 +89,101 @@ def da_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     return f"{count}:{total}"
 
 
-def plan_changes(con: duckdb.DuckDBPyConnection, settings: str) -> Changes:
-    """Compare the store (and the registered ``members``) with the cache.
+def police_changes(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, str], ...] | None:
+    """The force-months whose police counts may have changed since the last rebuild.
 
-    Leaves the temporary table ``fm_now`` (this store's force-month fingerprints)
-    for :func:`remember`.
+    ``police_counts`` is written only by ingesting street files, each recorded in
+    ``input_files`` under its name, ``YYYY-MM-<force>-street.csv``: the force-months
+    of the street files that are new since the last rebuild, and of the
+    ``force_months`` rows that differ, are the ones to redo, found without reading
+    the counts.  As a check against any other writer, the row count and total of
+    ``police_counts`` must then equal the cached totals per force-month with those
+    force-months counted again.  None (rebuild everything) when there is no cache, a
+    file name does not say its force-month, or the check fails.  Leaves the
+    temporary table ``fm_totals_now`` for :func:`remember`.
     """
-    con.execute(f"CREATE OR REPLACE TEMP TABLE fm_now AS {_FINGERPRINT}")
+    from cdrp_lib.ingest.report import KIND_STREET
+    from cdrp_lib.sources.police_uk import parse_street_name
+
     if not _cache_exists(con):
-        return Changes(True, (), True, "no cache")
+        return None
+    names = [str(r[0]) for r in con.execute(
+        f"SELECT path FROM input_files WHERE kind = ? AND sha256 NOT IN "
+        f"(SELECT sha256 FROM {CACHE}.inputs) ORDER BY 1", [KIND_STREET]).fetchall()]
+    gone = con.execute(f"SELECT count(*) FROM {CACHE}.inputs WHERE sha256 NOT IN "
+                       "(SELECT sha256 FROM input_files)").fetchall()[0][0]
+    parsed = [parse_street_name(Path(name).name) for name in names]
+    if gone or any(p is None for p in parsed):
+        return None
+    changed = {(force, month) for month, force in (p for p in parsed if p)}
+    changed |= {(str(f), str(m)) for f, m in con.execute(
+        f"SELECT force, month FROM ({_FM_ROWS} EXCEPT SELECT * FROM {CACHE}.fm_rows) UNION "
+        f"SELECT force, month FROM (SELECT * FROM {CACHE}.fm_rows EXCEPT {_FM_ROWS})"
+    ).fetchall()}
+    ordered = tuple(sorted(changed))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE fm_totals_now AS SELECT * FROM {CACHE}.fm_totals")
+    if ordered:
+        months = sorted({m for _, m in ordered})
+        con.register("candidates", pd_frame(ordered))
+        con.execute("DELETE FROM fm_totals_now WHERE (force, month) IN "
+                    "(SELECT (force, month) FROM candidates)")
+        con.execute(f"INSERT INTO fm_totals_now SELECT c.force, c.month, count(*), sum(c.n) "
+                    f"FROM police_counts c JOIN candidates x "
+                    f"ON x.force = c.force AND x.month = c.month "
+                    f"WHERE c.{_in(months)} GROUP BY ALL", months)
+        con.unregister("candidates")
+    held = con.execute("SELECT count(*), coalesce(sum(n), 0) FROM police_counts").fetchall()[0]
+    cached = con.execute("SELECT coalesce(sum(rows), 0), coalesce(sum(total), 0) "
+                         "FROM fm_totals_now").fetchall()[0]
+    if tuple(held) != tuple(cached):
+        return None
+    return ordered
+
+
+def police_lsoas(con: duckdb.DuckDBPyConnection,
+                 changed: tuple[tuple[str, str], ...] | None) -> list[tuple[str, str]]:
+    """Every (LSOA code, name) in the police counts, from ``rebuild_cache.lsoa_fm``.
+
+    The LSOAs of each force-month are kept in the cache (a few per cent of the counts'
+    rows), so only the changed force-months are read again (all, when ``changed`` is
+    None).
+    """
+    if changed is None:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {CACHE}")
+        con.execute(f"CREATE OR REPLACE TABLE {CACHE}.lsoa_fm AS SELECT DISTINCT force, month, "
+                    "lsoa_code, lsoa_name FROM police_counts WHERE lsoa_code <> ''")
+        con.execute("CREATE OR REPLACE TEMP TABLE fm_totals_now AS SELECT force, month, "
+                    "count(*) AS rows, sum(n) AS total FROM police_counts GROUP BY ALL")
+    elif changed:
+        months = sorted({m for _, m in changed})
+        con.register("candidates", pd_frame(changed))
+        con.execute(f"DELETE FROM {CACHE}.lsoa_fm WHERE {_in(months)} AND (force, month) IN "
+                    "(SELECT (force, month) FROM candidates)", months)
+        con.execute(f"INSERT INTO {CACHE}.lsoa_fm SELECT DISTINCT c.force, c.month, "
+                    "c.lsoa_code, c.lsoa_name FROM police_counts c JOIN candidates x "
+                    f"ON x.force = c.force AND x.month = c.month WHERE c.{_in(months)} "
+                    "AND c.lsoa_code <> ''", months)
+        con.unregister("candidates")
+    return [(str(c), str(n)) for c, n in con.execute(
+        f"SELECT DISTINCT lsoa_code, lsoa_name FROM {CACHE}.lsoa_fm ORDER BY 1, 2").fetchall()]
+
+
+def _in(months: list[str]) -> str:
+    """``month IN (?, ...)``: constants, so DuckDB skips row groups that cannot match."""
+    return "month IN (" + ", ".join("?" for _ in months) + ")"
+
+
+def pd_frame(force_months: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(list(force_months), columns=["force", "month"], dtype=object)
+
+
+def plan_changes(con: duckdb.DuckDBPyConnection, settings: str,
+                 police: tuple[tuple[str, str], ...] | None) -> Changes:
+    """What to redo, given the police changes and the registered ``members``."""
+    if police is None:
+        return Changes(True, (), True, "no cache, or police counts changed outside an ingest")
     state = dict(con.execute(f"SELECT key, value FROM {CACHE}.state").fetchall())
     if state.get("settings") != settings:
         return Changes(True, (), True, "measures changed")
@@ -108,14 +191,9 @@ def plan_changes(con: duckdb.DuckDBPyConnection, settings: str) -> Changes:
         f"SELECT DISTINCT partnership FROM ((SELECT * FROM members EXCEPT ALL "
         f"SELECT * FROM {CACHE}.members) UNION ALL (SELECT * FROM {CACHE}.members "
         f"EXCEPT ALL SELECT * FROM members)) ORDER BY 1").fetchall())
-    changed = tuple((str(f), str(m)) for f, m in con.execute(
-        f"SELECT force, month FROM (SELECT * FROM fm_now EXCEPT "
-        f"SELECT * FROM {CACHE}.force_months) UNION SELECT force, month FROM "
-        f"(SELECT * FROM {CACHE}.force_months EXCEPT SELECT * FROM fm_now) "
-        f"ORDER BY 1, 2").fetchall())
     # DA events are placed by membership, so new members may move them.
     da = bool(moved) or state.get("da") != da_fingerprint(con)
-    return Changes(False, changed, da, f"{len(changed)} force-months and the members of "
+    return Changes(False, police, da, f"{len(police)} force-months and the members of "
                    f"{len(moved)} partnerships changed", moved)
 
 
@@ -123,7 +201,8 @@ def _cache_exists(con: duckdb.DuckDBPyConnection) -> bool:
     tables = {str(r[0]) for r in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
         [CACHE]).fetchall()}
-    return {"member_counts", "force_months", "members", "spans", "state"} <= tables
+    return {"member_counts", "members", "spans", "state", "inputs", "fm_rows", "fm_totals",
+            "lsoa_fm"} <= tables
 
 
 def update_member_counts(con: duckdb.DuckDBPyConnection, changes: Changes) -> None:
@@ -162,12 +241,9 @@ def _update_force_months(con: duckdb.DuckDBPyConnection,
     """
     if not force_months:
         return
-    import pandas as pd
-
     months = sorted({m for _, m in force_months})
-    in_months = "month IN (" + ", ".join("?" for _ in months) + ")"
-    con.register("changed_fm", pd.DataFrame(list(force_months), columns=["force", "month"],
-                                            dtype=object))
+    in_months = _in(months)
+    con.register("changed_fm", pd_frame(force_months))
     con.register("done_p", _frame(list(done), "partnership"))
     try:
         con.execute(f"DELETE FROM {MEMBER_COUNTS} WHERE {in_months} AND (force, month) IN "
@@ -218,12 +294,17 @@ def _frame(values: list[str], column: str) -> pd.DataFrame:
 
 def remember(con: duckdb.DuckDBPyConnection, changes: Changes, settings: str) -> None:
     """Record what ``member_counts`` now reflects, for the next rebuild to compare with."""
-    con.execute(f"CREATE OR REPLACE TABLE {CACHE}.force_months AS SELECT * FROM fm_now")
+    from cdrp_lib.ingest.report import KIND_STREET
+
+    con.execute(f"CREATE OR REPLACE TABLE {CACHE}.inputs AS SELECT sha256 FROM input_files "
+                "WHERE kind = ?", [KIND_STREET])
+    con.execute(f"CREATE OR REPLACE TABLE {CACHE}.fm_rows AS {_FM_ROWS}")
+    con.execute(f"CREATE OR REPLACE TABLE {CACHE}.fm_totals AS SELECT * FROM fm_totals_now")
     con.execute(f"CREATE OR REPLACE TABLE {CACHE}.spans AS SELECT * FROM spans_now")
     if changes.full or changes.partnerships:
         con.execute(f"CREATE OR REPLACE TABLE {CACHE}.members AS SELECT * FROM members")
     con.execute(f"CREATE OR REPLACE TABLE {CACHE}.state (key VARCHAR, value VARCHAR)")
     con.execute(f"INSERT INTO {CACHE}.state VALUES ('settings', ?), ('da', ?)",
                 [settings, da_fingerprint(con)])
-    for table in ("fm_now", "spans_now", "redo_p", "redo_m"):
+    for table in ("fm_totals_now", "spans_now", "redo_p", "redo_m"):
         con.execute(f"DROP TABLE IF EXISTS {table}")

@@ -69,9 +69,8 @@ def rebuild(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
     """
     import pandas as pd
 
-    lsoas: list[tuple[str, str]] = con.execute(
-        "SELECT DISTINCT lsoa_code, lsoa_name FROM police_counts WHERE lsoa_code <> '' "
-        "ORDER BY 1, 2").fetchall()
+    police_changed = incremental.police_changes(con)
+    lsoas = incremental.police_lsoas(con, police_changed)
     districts = {name: district_from_lsoa_name(name) for name in {n for _, n in lsoas}}
     areas = _all_areas(districts, params)
     members = _members(areas, lsoas, districts)
@@ -83,7 +82,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
                                                     dtype=object))
     settings = incremental.settings_digest(measures)
     try:
-        changes = incremental.plan_changes(con, settings)
+        changes = incremental.plan_changes(con, settings, police_changed)
         incremental.update_member_counts(con, changes)
         incremental.plan_series(con, changes, _SPANS)
         principal = dict(con.execute(
