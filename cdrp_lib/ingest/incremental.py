@@ -6,12 +6,12 @@ the partnerships' member LSOAs.  Its result, ``member_counts`` (partnership,
 force, month, crime type -> n), is kept between ingests in the schema
 ``rebuild_cache`` of the store, beside what it was made from:
 
-* ``inputs``, ``fm_rows`` and ``fm_totals``: the street files, the ``force_months``
-  rows and each force-month's row count and total as they were, so the force-months
-  an ingest wrote are found from its new street files without reading the counts
-  (:func:`police_changes`), with a check on the totals against any other writer;
-* ``lsoa_fm``: the LSOAs of each force-month, so the LSOAs in the data are listed
-  without reading every count;
+* ``inputs`` and ``fm_rows``: the street files and the ``force_months`` rows as they
+  were, so the force-months an ingest wrote are found from its new street files
+  without reading the counts (:func:`police_changes`);
+* ``lsoa_fm``: the LSOAs of each force-month with their count rows and totals, so
+  the LSOAs in the data are listed without reading every count, and the totals
+  check that nothing else wrote the counts;
 * ``members``: the partnership -> LSOA membership it was joined with;
 * ``spans``: each partnership's principal force and first and last month, which
   decide its series' months and gaps;
@@ -47,15 +47,25 @@ if TYPE_CHECKING:
 
 CACHE = "rebuild_cache"
 #: Bump when the cache's meaning changes: an older cache then forces a full rebuild.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 MEMBER_COUNTS = f"{CACHE}.member_counts"
-def scope(alias: str = "") -> str:
+def scope(alias: str) -> str:
     """SQL condition on the police series rows a rebuild rewrites (see :func:`plan_series`):
     every month of the partnerships in ``redo_p``, every partnership in the months of
-    ``redo_m``.  ``alias`` qualifies the columns (``"c."``)."""
-    return (f"({alias}partnership IN (SELECT partnership FROM redo_p) "
-            f"OR {alias}month IN (SELECT month FROM redo_m))")
+    ``redo_m``, and the months a partnership's span gained (``redo_span``).  ``alias``
+    qualifies the columns (``"c."``)."""
+    p, m = f"{alias}partnership", f"{alias}month"
+    return (f"({p} IN (SELECT partnership FROM redo_p) OR {m} IN (SELECT month FROM redo_m) "
+            f"OR EXISTS (SELECT 1 FROM redo_span r WHERE r.partnership = {p} AND "
+            f"(({m} > r.old_last AND {m} <= r.new_last) "
+            f"OR ({m} >= r.new_first AND {m} < r.old_first))))")
+
+
 _FM_ROWS = "SELECT force, month, max(rows) AS rows FROM force_months GROUP BY ALL"
+LSOA_FM = f"{CACHE}.lsoa_fm"
+# Per force-month and LSOA (code '' too): its count rows and their total.
+_LSOA_FM_SELECT = ("SELECT c.force, c.month, c.lsoa_code, c.lsoa_name, count(*) AS rows, "
+                   "sum(c.n) AS total FROM police_counts c")
 _MEMBER_COUNTS_SELECT = ("SELECT m.partnership, c.force, c.month, c.crime_type, sum(c.n) AS n "
                          "FROM police_counts c JOIN members m USING (lsoa_code, lsoa_name)")
 
@@ -96,11 +106,11 @@ def police_changes(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, str], ...
     ``input_files`` under its name, ``YYYY-MM-<force>-street.csv``: the force-months
     of the street files that are new since the last rebuild, and of the
     ``force_months`` rows that differ, are the ones to redo, found without reading
-    the counts.  As a check against any other writer, the row count and total of
-    ``police_counts`` must then equal the cached totals per force-month with those
-    force-months counted again.  None (rebuild everything) when there is no cache, a
-    file name does not say its force-month, or the check fails.  Leaves the
-    temporary table ``fm_totals_now`` for :func:`remember`.
+    the counts.  Their LSOAs, rows and totals in ``rebuild_cache.lsoa_fm`` are made
+    again; as a check against any other writer, the row count and total of
+    ``police_counts`` must then equal those of ``lsoa_fm``.  None (rebuild
+    everything) when there is no cache, a file name does not say its force-month, or
+    the check fails.
     """
     from cdrp_lib.ingest.report import KIND_STREET
     from cdrp_lib.sources.police_uk import parse_street_name
@@ -121,20 +131,18 @@ def police_changes(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, str], ...
         f"SELECT force, month FROM (SELECT * FROM {CACHE}.fm_rows EXCEPT {_FM_ROWS})"
     ).fetchall()}
     ordered = tuple(sorted(changed))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE fm_totals_now AS SELECT * FROM {CACHE}.fm_totals")
     if ordered:
         months = sorted({m for _, m in ordered})
         con.register("candidates", pd_frame(ordered))
-        con.execute("DELETE FROM fm_totals_now WHERE (force, month) IN "
-                    "(SELECT (force, month) FROM candidates)")
-        con.execute(f"INSERT INTO fm_totals_now SELECT c.force, c.month, count(*), sum(c.n) "
-                    f"FROM police_counts c JOIN candidates x "
-                    f"ON x.force = c.force AND x.month = c.month "
-                    f"WHERE c.{_in(months)} GROUP BY ALL", months)
+        con.execute(f"DELETE FROM {LSOA_FM} WHERE {_in(months)} AND (force, month) IN "
+                    "(SELECT (force, month) FROM candidates)", months)
+        con.execute(f"INSERT INTO {LSOA_FM} {_LSOA_FM_SELECT} JOIN candidates x "
+                    f"ON x.force = c.force AND x.month = c.month WHERE c.{_in(months)} "
+                    "GROUP BY ALL", months)
         con.unregister("candidates")
     held = con.execute("SELECT count(*), coalesce(sum(n), 0) FROM police_counts").fetchall()[0]
-    cached = con.execute("SELECT coalesce(sum(rows), 0), coalesce(sum(total), 0) "
-                         "FROM fm_totals_now").fetchall()[0]
+    cached = con.execute(f"SELECT coalesce(sum(rows), 0), coalesce(sum(total), 0) "
+                         f"FROM {LSOA_FM}").fetchall()[0]
     if tuple(held) != tuple(cached):
         return None
     return ordered
@@ -144,28 +152,15 @@ def police_lsoas(con: duckdb.DuckDBPyConnection,
                  changed: tuple[tuple[str, str], ...] | None) -> list[tuple[str, str]]:
     """Every (LSOA code, name) in the police counts, from ``rebuild_cache.lsoa_fm``.
 
-    The LSOAs of each force-month are kept in the cache (a few per cent of the counts'
-    rows), so only the changed force-months are read again (all, when ``changed`` is
-    None).
+    :func:`police_changes` brought the LSOAs of the changed force-months up to date;
+    ``changed`` None (no cache, or a failed check) makes them again from every count.
     """
     if changed is None:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {CACHE}")
-        con.execute(f"CREATE OR REPLACE TABLE {CACHE}.lsoa_fm AS SELECT DISTINCT force, month, "
-                    "lsoa_code, lsoa_name FROM police_counts WHERE lsoa_code <> ''")
-        con.execute("CREATE OR REPLACE TEMP TABLE fm_totals_now AS SELECT force, month, "
-                    "count(*) AS rows, sum(n) AS total FROM police_counts GROUP BY ALL")
-    elif changed:
-        months = sorted({m for _, m in changed})
-        con.register("candidates", pd_frame(changed))
-        con.execute(f"DELETE FROM {CACHE}.lsoa_fm WHERE {_in(months)} AND (force, month) IN "
-                    "(SELECT (force, month) FROM candidates)", months)
-        con.execute(f"INSERT INTO {CACHE}.lsoa_fm SELECT DISTINCT c.force, c.month, "
-                    "c.lsoa_code, c.lsoa_name FROM police_counts c JOIN candidates x "
-                    f"ON x.force = c.force AND x.month = c.month WHERE c.{_in(months)} "
-                    "AND c.lsoa_code <> ''", months)
-        con.unregister("candidates")
+        con.execute(f"CREATE OR REPLACE TABLE {LSOA_FM} AS {_LSOA_FM_SELECT} GROUP BY ALL")
     return [(str(c), str(n)) for c, n in con.execute(
-        f"SELECT DISTINCT lsoa_code, lsoa_name FROM {CACHE}.lsoa_fm ORDER BY 1, 2").fetchall()]
+        f"SELECT DISTINCT lsoa_code, lsoa_name FROM {LSOA_FM} WHERE lsoa_code <> '' "
+        "ORDER BY 1, 2").fetchall()]
 
 
 def _in(months: list[str]) -> str:
@@ -198,11 +193,15 @@ def plan_changes(con: duckdb.DuckDBPyConnection, settings: str,
 
 
 def _cache_exists(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the store holds a cache of this version (an older one is remade)."""
     tables = {str(r[0]) for r in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
         [CACHE]).fetchall()}
-    return {"member_counts", "members", "spans", "state", "inputs", "fm_rows", "fm_totals",
-            "lsoa_fm"} <= tables
+    if not {"member_counts", "members", "spans", "state", "inputs", "fm_rows",
+            "lsoa_fm"} <= tables:
+        return False
+    version = con.execute(f"SELECT value FROM {CACHE}.state WHERE key = 'version'").fetchall()
+    return version == [(str(CACHE_VERSION),)]
 
 
 def update_member_counts(con: duckdb.DuckDBPyConnection, changes: Changes) -> None:
@@ -264,21 +263,33 @@ def plan_series(con: duckdb.DuckDBPyConnection, changes: Changes, spans_sql: str
     """Which police series rows to rewrite: the temporary tables ``redo_p`` and ``redo_m``.
 
     ``spans_sql`` gives each partnership's principal force and first and last month.
-    A partnership is redone whole when its members, principal force or span changed
-    (or it appeared or went); a changed force-month redoes its month for everyone.
+    A partnership is redone whole when its members or principal force changed, its
+    span changed other than by growing, or it appeared or went; a span that grew
+    redoes the months gained (``redo_span``); a changed force-month redoes its month
+    for everyone.
     After a full change every partnership is redone.
     """
     con.execute(f"CREATE OR REPLACE TEMP TABLE spans_now AS {spans_sql}")
+    con.execute("CREATE OR REPLACE TEMP TABLE redo_span (partnership VARCHAR, old_first VARCHAR, "
+                "old_last VARCHAR, new_first VARCHAR, new_last VARCHAR)")
     if changes.full:
         con.execute("CREATE OR REPLACE TEMP TABLE redo_p AS SELECT DISTINCT partnership "
                     "FROM spans_now")
     else:
+        # A span that only grew (a new month, most often) redoes the months it gained;
+        # any other change of span or principal force redoes the partnership.
+        con.execute(
+            "INSERT INTO redo_span SELECT n.partnership, o.first, o.last, n.first, n.last "
+            f"FROM spans_now n JOIN {CACHE}.spans o USING (partnership) "
+            "WHERE n.force = o.force AND (n.first, n.last) <> (o.first, o.last) "
+            "AND n.first <= o.first AND n.last >= o.last")
         con.register("moved_p", _frame(list(changes.partnerships), "partnership"))
         con.execute(
             "CREATE OR REPLACE TEMP TABLE redo_p AS SELECT partnership FROM moved_p UNION "
-            f"SELECT partnership FROM (SELECT * FROM spans_now EXCEPT "
+            f"(SELECT partnership FROM (SELECT * FROM spans_now EXCEPT "
             f"SELECT * FROM {CACHE}.spans) UNION SELECT partnership FROM "
-            f"(SELECT * FROM {CACHE}.spans EXCEPT SELECT * FROM spans_now)")
+            f"(SELECT * FROM {CACHE}.spans EXCEPT SELECT * FROM spans_now) "
+            "EXCEPT SELECT partnership FROM redo_span)")
         con.unregister("moved_p")
     con.register("changed_months", _frame(sorted({m for _, m in changes.force_months}),
                                           "month"))
@@ -299,12 +310,11 @@ def remember(con: duckdb.DuckDBPyConnection, changes: Changes, settings: str) ->
     con.execute(f"CREATE OR REPLACE TABLE {CACHE}.inputs AS SELECT sha256 FROM input_files "
                 "WHERE kind = ?", [KIND_STREET])
     con.execute(f"CREATE OR REPLACE TABLE {CACHE}.fm_rows AS {_FM_ROWS}")
-    con.execute(f"CREATE OR REPLACE TABLE {CACHE}.fm_totals AS SELECT * FROM fm_totals_now")
     con.execute(f"CREATE OR REPLACE TABLE {CACHE}.spans AS SELECT * FROM spans_now")
     if changes.full or changes.partnerships:
         con.execute(f"CREATE OR REPLACE TABLE {CACHE}.members AS SELECT * FROM members")
     con.execute(f"CREATE OR REPLACE TABLE {CACHE}.state (key VARCHAR, value VARCHAR)")
-    con.execute(f"INSERT INTO {CACHE}.state VALUES ('settings', ?), ('da', ?)",
-                [settings, da_fingerprint(con)])
-    for table in ("fm_totals_now", "spans_now", "redo_p", "redo_m"):
+    con.execute(f"INSERT INTO {CACHE}.state VALUES ('version', ?), ('settings', ?), ('da', ?)",
+                [str(CACHE_VERSION), settings, da_fingerprint(con)])
+    for table in ("spans_now", "redo_p", "redo_m", "redo_span"):
         con.execute(f"DROP TABLE IF EXISTS {table}")

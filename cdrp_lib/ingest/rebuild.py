@@ -117,7 +117,7 @@ def _clear_series(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure
         con.execute("DELETE FROM series")
         return
     con.execute("DELETE FROM series WHERE measure IN (SELECT measure FROM measure_categories) "
-                f"AND {incremental.scope()}")
+                f"AND {incremental.scope('series.')}")
     survey = [mid for mid, m in measures.items() if m.source == "survey"]
     if da:
         from cdrp_lib.sources.domestic_abuse import MEASURES as DA_MEASURES
@@ -230,8 +230,8 @@ def _police_series(con: duckdb.DuckDBPyConnection) -> None:
         WITH grid AS (
             SELECT partnership, month FROM (
                 SELECT partnership, {_MONTH_GRID} AS month FROM spans_now
-                WHERE first IS NOT NULL)
-            WHERE {incremental.scope()}),
+                WHERE first IS NOT NULL) AS g0
+            WHERE {incremental.scope("g0.")}),
         counts AS (
             SELECT c.partnership, c.month, mc.measure, sum(c.n) AS n
             FROM member_counts c JOIN measure_categories mc ON mc.category = c.crime_type
