@@ -47,6 +47,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -154,12 +155,14 @@ def batch(name: str, work: Path, store: Path, outputs: Path, *where: str) -> Ste
 def dask_batch(work: Path, store: Path, outputs: Path) -> tuple[Step, float]:
     """The same jobs on a LocalCluster of DASK_WORKERS single-thread processes."""
     import dask
-    from distributed import LocalCluster
+    import distributed
 
+    # distributed is not fully typed: its objects are handled as Any here.
+    cluster_class: Any = distributed.LocalCluster
     t0 = time.perf_counter()
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
-        cluster = LocalCluster(n_workers=DASK_WORKERS, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
+        cluster: Any = cluster_class(n_workers=DASK_WORKERS, threads_per_worker=1,
+                                     processes=True, dashboard_address=None, silence_logs=40)
     start = time.perf_counter() - t0
     try:
         step = batch(f"dask LocalCluster {DASK_WORKERS}x1", work, store, outputs,
