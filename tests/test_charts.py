@@ -1,4 +1,4 @@
-"""Charts: valid deterministic PNGs, alt text that states the finding, shapes that carry status.
+"""Charts: valid deterministic vector SVG, alt text that states the finding, shapes that carry status.
 
 Assessments come from :func:`cdrp_lib.assess.assess` on tiny in-memory series,
 so the charts are tested against what the statistics really produce.  Marker
@@ -8,16 +8,14 @@ shapes are read back from the drawn matplotlib artists (``Chart.markers`` and
 
 from __future__ import annotations
 
-import base64
 import csv
 import dataclasses
 import io
 import itertools
 import re
-import struct
 import subprocess
 import sys
-import zlib
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,7 +42,8 @@ from cdrp_lib.periods import month_range
 from cdrp_lib.stats.enums import SpcPointType, TrajectoryStatus
 from cdrp_lib.stats.rounding import fmt_number, fmt_pct
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+SVG_NS = "{http://www.w3.org/2000/svg}"
+CHARTS_DIR = Path(__file__).resolve().parents[1] / "cdrp_lib" / "charts"
 FIRST_MONTH, LAST_MONTH = "2020-04", "2025-03"
 TARGETS: TypeAdapter[Target] = TypeAdapter(Target)
 
@@ -133,24 +132,15 @@ def repeats() -> Assessment:
 # ----------------------------------------------------------------------------- helpers
 
 
-def _png_chunks(png: bytes) -> list[tuple[bytes, bytes]]:
-    """Every (type, data) chunk of a PNG, checking each CRC: a structurally valid file."""
-    assert png.startswith(PNG_SIGNATURE)
-    chunks, pos = [], len(PNG_SIGNATURE)
-    while pos < len(png):
-        (length,) = struct.unpack(">I", png[pos:pos + 4])
-        kind, data = png[pos + 4:pos + 8], png[pos + 8:pos + 8 + length]
-        (crc,) = struct.unpack(">I", png[pos + 8 + length:pos + 12 + length])
-        assert zlib.crc32(kind + data) == crc, f"bad CRC in {kind!r}"
-        chunks.append((kind, data))
-        pos += 12 + length
-    assert chunks[0][0] == b"IHDR" and chunks[-1][0] == b"IEND"
-    return chunks
+def _svg_root(chart: Chart) -> ET.Element:
+    """The chart's SVG parsed as XML: a well-formed ``<svg>`` element."""
+    root = ET.fromstring(chart.svg)
+    assert root.tag == f"{SVG_NS}svg"
+    return root
 
 
-def _png_size(png: bytes) -> tuple[int, int]:
-    width, height = struct.unpack(">II", _png_chunks(png)[0][1][:8])
-    return width, height
+def _ids(svg: str) -> list[str]:
+    return re.findall(r'\sid="([^"]+)"', svg)
 
 
 def _csv_rows(chart: Chart) -> list[dict[str, str]]:
@@ -162,11 +152,11 @@ def _label(a: Assessment, status: TrajectoryStatus) -> str:
                 if lab.lower().startswith(status.words))
 
 
-# ----------------------------------------------------------------------------- PNG
+# ----------------------------------------------------------------------------- SVG
 
 
 @pytest.mark.parametrize("draw", ["performance", "control", "small", "survey", "repeat"])
-def test_every_chart_is_a_valid_png_of_its_stated_size_and_byte_identical_twice(
+def test_every_chart_is_vector_svg_of_its_stated_size_and_byte_identical_twice(
         draw: str, vehicle: Assessment, survey_waves: list[Assessment],
         repeats: Assessment) -> None:
     make: Callable[[], Chart] = {
@@ -177,18 +167,54 @@ def test_every_chart_is_a_valid_png_of_its_stated_size_and_byte_identical_twice(
         "repeat": lambda: repeat_rate_chart(repeats),
     }[draw]
     first, second = make(), make()
-    assert first.png == second.png
+    assert first.svg == second.svg
     assert first == second
-    assert _png_size(first.png) == (first.width, first.height)
-    chunk_types = {kind for kind, _ in _png_chunks(first.png)}
-    assert b"tEXt" not in chunk_types or b"Software" not in first.png
+    root = _svg_root(first)
+    assert (int(root.get("width", "0")), int(root.get("height", "0"))) == (first.width,
+                                                                           first.height)
+    _, _, w_pt, h_pt = (float(x) for x in root.get("viewBox", "").split())
+    assert w_pt / h_pt == pytest.approx(first.width / first.height, rel=1e-3)
+    # Vector only: no raster image anywhere, the words drawn are <text> elements.
+    assert not list(root.iter(f"{SVG_NS}image")) and "base64" not in first.svg
+    assert [t for t in root.iter(f"{SVG_NS}text") if (t.text or "").strip()]
+    # Nothing that changes between runs or machines: no date, no generator, no metadata.
+    assert "<metadata" not in first.svg and "Matplotlib" not in first.svg
     assert first.alt and first.title and first.csv.count("\n") >= 2
 
 
-def test_png_has_the_fixed_dpi(vehicle: Assessment) -> None:
-    chunks = dict(_png_chunks(performance_chart(vehicle).png))
-    x_ppm, _, unit = struct.unpack(">IIB", chunks[b"pHYs"])
-    assert unit == 1 and x_ppm == pytest.approx(DPI / 0.0254, abs=1)
+@pytest.mark.parametrize("draw", ["performance", "control", "survey"])
+def test_svg_carries_its_alt_text_and_every_reference_resolves(
+        draw: str, vehicle: Assessment, survey_waves: list[Assessment]) -> None:
+    chart = {"performance": performance_chart, "control": control_chart,
+             "survey": lambda _a: survey_chart(survey_waves)}[draw](vehicle)
+    root = _svg_root(chart)
+    assert root.get("role") == "img" and root.get("aria-label") == chart.alt
+    title = root.find(f"{SVG_NS}title")
+    assert title is not None and title.text == chart.alt
+    ids = _ids(chart.svg)
+    assert len(ids) == len(set(ids))
+    referenced = set(re.findall(r'(?:url\(#|href="#)([^)"]+)', chart.svg))
+    assert referenced and referenced <= set(ids)
+    # Every class used is styled by the chart's own stylesheet, scoped to its id.
+    style = root.find(f"{SVG_NS}style")
+    assert style is not None and style.text
+    used = {e.get("class") for e in root.iter() if e.get("class")} - {"chart-svg"}
+    for name in used:
+        assert f"#{root.get('id')} .{name}{{" in style.text
+    assert all(rule.startswith(f"#{root.get('id')} ")
+               for rule in re.findall(r"(?:^|})([^{}]+)\{", style.text))
+
+
+def test_two_charts_share_no_id(vehicle: Assessment, repeats: Assessment) -> None:
+    """Charts are inlined side by side in one page, where an id must be unique."""
+    first = set(_ids(performance_chart(vehicle).svg))
+    second = set(_ids(control_chart(vehicle).svg)) | set(_ids(repeat_rate_chart(repeats).svg))
+    assert first and second and not first & second
+
+
+def test_svg_is_shown_at_dpi_pixels_per_inch(vehicle: Assessment) -> None:
+    chart = performance_chart(vehicle)
+    assert (chart.width, chart.height) == (9 * DPI, 5 * DPI)  # the wide chart, 9 x 5 inches
 
 
 def _rgb_hex(hex_colour: str) -> tuple[int, int, int]:
@@ -196,15 +222,19 @@ def _rgb_hex(hex_colour: str) -> tuple[int, int, int]:
     return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
 
 
-def test_indexed_png_keeps_the_status_colours_exact(vehicle: Assessment) -> None:
-    from PIL import Image
-
-    with Image.open(io.BytesIO(performance_chart(vehicle).png)) as image:
-        assert image.mode == "P"
-        colours = {c for _, c in image.convert("RGB").getcolors(1 << 16) or []}
+def test_svg_keeps_the_status_colours_exact(vehicle: Assessment) -> None:
+    svg = performance_chart(vehicle).svg.lower()
     for colour in (palette.BETTER, palette.WORSE, palette.ON_TARGET, palette.TARGET,
                    palette.BASELINE, palette.INK):
-        assert _rgb_hex(colour) in colours, colour
+        assert colour.lower() in svg, colour
+
+
+def test_every_chart_is_printed_by_the_one_svg_function() -> None:
+    """A chart module that printed its own figure would bypass the SVG output (and its
+    alt text, ids and determinism): only base.py may call savefig."""
+    for module in CHARTS_DIR.glob("*.py"):
+        if module.name != "base.py":
+            assert "savefig" not in module.read_text(encoding="utf-8"), module.name
 
 
 def test_importing_charts_does_not_import_matplotlib() -> None:
@@ -280,7 +310,7 @@ def test_performance_csv_holds_the_plotted_figures(vehicle: Assessment) -> None:
 def test_performance_without_any_rolling_figure_says_why() -> None:
     a = assess({}, _target(), LAST_MONTH, measure=_measure())  # no data at all
     chart = performance_chart(a)
-    assert chart.png.startswith(PNG_SIGNATURE)
+    _svg_root(chart)
     assert "No rolling 12-month figure" in chart.alt
     assert "not yet available" in chart.alt  # the source-late sentence
 
@@ -372,16 +402,16 @@ def test_survey_chart_draws_every_wave_and_states_the_latest_interval(
 
 def _drawn_figure(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """Keep each figure a chart draws (it is closed once encoded)."""
-    from cdrp_lib.charts import base as charts  # where every chart encodes its PNG
+    from cdrp_lib.charts import base as charts  # where every chart prints its SVG
 
     figures: list[object] = []
-    encode = charts._png
+    encode = charts._svg
 
-    def keep(fig: object) -> bytes:
+    def keep(fig: object, *args: str) -> str:
         figures.append(fig)
-        return encode(fig)  # type: ignore[arg-type]
+        return encode(fig, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(charts, "_png", keep)
+    monkeypatch.setattr(charts, "_svg", keep)
     return figures
 
 
@@ -459,15 +489,14 @@ def test_repeat_chart_hides_the_current_rate_on_too_few_cases() -> None:
 def test_to_html_is_a_figure_with_alt_caption_and_relative_csv_link(vehicle: Assessment) -> None:
     chart = performance_chart(vehicle)
     out = chart.to_html("data/vehicle-crime-performance.csv")
-    m = re.fullmatch(r'<figure class="chart"><img src="data:image/png;base64,([A-Za-z0-9+/=]+)" '
-                     r'alt="([^"]+)" width="(\d+)" height="(\d+)"><figcaption>([^<]+)'
+    m = re.fullmatch(r'<figure class="chart">(<svg .*</svg>)<figcaption>([^<]+)'
                      r'</figcaption></figure>\n<p class="downloads"><a href="([^"]+)">'
                      r'Download the figures \(CSV\)<span class="visually-hidden">: [^<]+</span>'
-                     r"</a></p>", out)
+                     r"</a></p>", out, re.DOTALL)
     assert m is not None, out[:300]
-    assert base64.b64decode(m[1]) == chart.png
-    assert m[6] == "data/vehicle-crime-performance.csv"
-    assert (int(m[3]), int(m[4])) == (chart.width, chart.height)
+    assert m[1] == chart.svg
+    assert m[2] == chart.title
+    assert m[3] == "data/vehicle-crime-performance.csv"
 
 
 @pytest.mark.parametrize("href", ["/etc/x.csv", "https://example.org/x.csv", "file:x.csv",
@@ -577,7 +606,7 @@ def test_charts_never_raise_nor_state_none_for_short_gappy_or_zero_series(
     a = assess(series, _target(), LAST_MONTH, measure=m)
     for chart in (performance_chart(a), control_chart(a), small_multiple([a]),
                   repeat_rate_chart(a), survey_chart(a)):
-        assert chart.png.startswith(PNG_SIGNATURE)
+        _svg_root(chart)
         assert chart.alt and not _BAD_WORDS.search(chart.alt), chart.alt
         if sensitive:  # no count of 1-4 is ever plotted
             small = {p.month for p in a.history if p.value is not None and 0 < p.value < 5}

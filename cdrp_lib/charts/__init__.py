@@ -1,4 +1,4 @@
-"""The bulletin's charts, drawn from the public view of Assessments: PNG, alt text and CSV.
+"""The bulletin's charts, drawn from the public view of Assessments: inline SVG, alt text and CSV.
 
 Each function takes :class:`~cdrp_lib.public.PublicAssessment` objects (see
 :func:`cdrp_lib.public.public_view`; an Assessment passed instead is viewed first)
@@ -8,7 +8,7 @@ no statistic, so it cannot disagree with the table and narrative beside it
 (:mod:`cdrp_lib.stats.rounding`).  What is withheld by disclosure control (§9) is
 the view's to decide: a chart only prints its marks.
 
-Modules: :mod:`~cdrp_lib.charts.base` (the Chart, style, PNG, axes, formatting),
+Modules: :mod:`~cdrp_lib.charts.base` (the Chart, style, SVG output, axes, formatting),
 :mod:`~cdrp_lib.charts.performance`, :mod:`~cdrp_lib.charts.control`,
 :mod:`~cdrp_lib.charts.small_multiple`, :mod:`~cdrp_lib.charts.survey` and
 :mod:`~cdrp_lib.charts.repeat`, one chart each.
