@@ -236,7 +236,8 @@ class _Pipe:
 class Browser:
     """A headless Chromium with a fresh profile, reused for many pages."""
 
-    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT_S) -> None:
+    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT_S, flags: tuple[str, ...] = ()) -> None:
+        """``flags`` are more Chromium switches (``--force-device-scale-factor=4``)."""
         chromium = find_chromium()
         if chromium is None:
             raise BrowserUnavailable(f"chromium not found: {INSTALL_CHROMIUM}")
@@ -249,7 +250,7 @@ class Browser:
         # redirections cannot name descriptors above 9).
         command = [
             sys.executable, "-c", _LAUNCHER, str(to_child_r), str(from_child_w), chromium,
-            *CHROMIUM_FLAGS, f"--user-data-dir={self._profile}",
+            *CHROMIUM_FLAGS, *flags, f"--user-data-dir={self._profile}",
             f"--window-size={WINDOW[0]},{WINDOW[1]}", "about:blank",
         ]
         proc = subprocess.Popen(command, pass_fds=(to_child_r, from_child_w),
@@ -338,6 +339,15 @@ class Browser:
                 shot = screenshot
         return PageAudit(url, tuple(violations or ()), requests, shot)
 
+
+    def inspect(self, page: Path, expression: str) -> Any:
+        """Open ``page`` from disk and return the value of a JavaScript ``expression`` in it."""
+        url = Path(page).resolve().as_uri()
+        with self._tab() as session:
+            self._pipe.send("Page.enable", session=session)
+            self._pipe.send("Page.navigate", {"url": url}, session)
+            self._pipe.wait_event("Page.loadEventFired", session)
+            return self._evaluate(session, expression)
 
     def print_pdf(self, page: Path, out: Path) -> Path:
         """Print ``page`` as the browser's print dialog would, honouring its CSS @page size."""

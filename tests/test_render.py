@@ -543,3 +543,45 @@ def test_tables_are_compact_and_fit_a4_in_print() -> None:
     assert re.search(r"table \{[^}]*width: 100%[^}]*font-size: [\d.]+pt", printed)
     assert re.search(r"th, td \{[^}]*padding: [^}]*overflow-wrap: break-word", printed)
     assert re.search(r"\.table-wrap \{ overflow: visible; \}", printed)
+
+
+# ----------------------------------------------------------------------------- vector charts
+
+_CHARTS_AS_DRAWN = """(() => {
+  const figures = [...document.querySelectorAll('figure.chart')];
+  const svgs = figures.map(f => f.firstElementChild)
+    .filter(e => e && e.namespaceURI === 'http://www.w3.org/2000/svg' && e.localName === 'svg');
+  return {
+    scale: window.devicePixelRatio,
+    figures: figures.length,
+    svg: svgs.length,
+    raster: figures.reduce((n, f) => n + f.querySelectorAll('img, image, canvas, picture').length, 0)
+      + document.querySelectorAll('img').length,
+    labelled: svgs.filter(s => s.getAttribute('role') === 'img'
+      && (s.getAttribute('aria-label') || '').trim() && s.querySelector('title')).length,
+    withText: svgs.filter(s => [...s.querySelectorAll('text')]
+      .some(t => t.textContent.trim() && t.getComputedTextLength() > 0)).length,
+    shown: svgs.filter(s => s.getBoundingClientRect().width > 100).length,
+  };
+})()"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_demo_charts_are_vector_at_four_times_device_scale(demo_site: Any) -> None:
+    """At 400% (a 4x device scale) every chart is an inline <svg> the browser draws itself,
+    with its words as text: sharp at any zoom and in print, and no raster image at all."""
+    from conftest import DEMO_MONTH
+
+    browser = pytest.importorskip("browser", reason="tests/browser.py must be importable")
+    browser.require_browser()
+    assert demo_site.returncode == 0, demo_site.stdout[-4000:] + demo_site.stderr[-4000:]
+    bulletin = demo_site.site / "ashcombe" / DEMO_MONTH
+    with browser.Browser(flags=("--force-device-scale-factor=4",)) as b:
+        for name in ("violence", "acquisitive_crime", "domestic_abuse", "perception"):
+            drawn = b.inspect(bulletin / f"{name}.html", _CHARTS_AS_DRAWN)
+            assert drawn["scale"] == 4, drawn
+            assert drawn["figures"] >= 1, f"{name}: no chart"
+            assert drawn["raster"] == 0, f"{name}: {drawn}"
+            assert drawn["figures"] == drawn["svg"] == drawn["labelled"] == drawn["withText"] \
+                == drawn["shown"], f"{name}: {drawn}"

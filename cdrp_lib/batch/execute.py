@@ -29,11 +29,14 @@ machinery, not of the notebook: the job stops and asks to be run again.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -128,6 +131,9 @@ def _execute_page(job: Job, theme: str) -> tuple[Path, str]:
             # Every output has arrived when the last cell ends: the kernel is killed
             # rather than asked to shut down and waited for (~0.1 s a page).
             shutdown_kernel="immediate",
+            # The executed notebook is written once, when it ends (or fails), rather
+            # than serialised and validated twice for every cell as it runs.
+            request_save_on_cell_execute=False,
             **engine,
         )
     except DeadKernelError as exc:
@@ -496,6 +502,26 @@ def _note(job: Job, themes: Sequence[str]) -> str | None:
             f"{'was' if len(missing) == 1 else 'were'} published for {job.label} to keep")
 
 
+@contextmanager
+def _bulletin_cache() -> Iterator[None]:
+    """A folder, for this job only, in which its pages' kernels share the bulletin's opening
+    (:func:`cdrp_lib.pages.bulletin.cached_bulletin`): set in this process's environment,
+    which each kernel inherits, and removed with everything in it when the job ends."""
+    from cdrp_lib.pages.bulletin import CACHE_ENV
+
+    folder = tempfile.mkdtemp(prefix="cdrp-bulletin-")
+    before = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = folder
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(CACHE_ENV, None)
+        else:
+            os.environ[CACHE_ENV] = before
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def run_job(job: Job, attempt: int = 1) -> JobResult:
     """Make one bulletin and publish it if every page rendered; never raises for a bad page.
 
@@ -527,10 +553,11 @@ def _run_job(job: Job, attempt: int, t0: float) -> JobResult:
     pages: list[PageResult] = []
     files: dict[str, list[str]] = {}
     try:
-        for theme in _execution_order(job.themes):
-            before = _snapshot(job.staging_dir)
-            pages.append(run_page(job, theme, themes))
-            files[theme] = _written(before, _snapshot(job.staging_dir), theme)
+        with _bulletin_cache():
+            for theme in _execution_order(job.themes):
+                before = _snapshot(job.staging_dir)
+                pages.append(run_page(job, theme, themes))
+                files[theme] = _written(before, _snapshot(job.staging_dir), theme)
     except KernelDied as exc:
         return JobResult(job.partnership, job.month, JobStatus.FAILED,
                          time.perf_counter() - t0, error=f"kernel died: {exc}",

@@ -13,20 +13,37 @@ month once, and hands out pages (:meth:`Bulletin.theme`, :meth:`Bulletin.summary
 that compose those Assessments into parts.  Relative paths are read from the
 project folder, so the same call works in JupyterLab (working folder
 ``notebooks/``) and in the batch.
+
+A bulletin's pages are separate notebooks, each in a fresh kernel, and every one
+opens the same bulletin.  Under the batch (:data:`CACHE_ENV` set to a folder that
+lives for one job) the first page to open it saves the config and the public
+Assessments there and the others load them (:func:`cached_bulletin`), so a
+bulletin is assessed once rather than once per page.  The file is keyed on the
+store file (path, size, modification time), the params folder, the partnership,
+the month, the production date and the library version; outside the batch nothing
+is cached.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+import copyreg
+import hashlib
+import io
+import json
+import os
+import pickle
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from cdrp_lib.errors import NotFoundError
 from cdrp_lib.pages.fragments import produced_on as checked_date
 from cdrp_lib.pages.paths import resolve_path
 from cdrp_lib.periods import Month
+from cdrp_lib.version import __version__
 
 if TYPE_CHECKING:
     from cdrp_lib.commentary import Commentary
@@ -44,6 +61,8 @@ SURVEY_CHART_WAVES = 12
 DEFAULT_STORE = "outputs/store.duckdb"
 DEFAULT_PARAMS = "params"
 DEFAULT_OUTPUT = "outputs/scratch"
+#: A folder where the pages of one bulletin share its opening (set by the batch per job).
+CACHE_ENV = "CDRP_BULLETIN_CACHE"
 
 
 @dataclass(frozen=True)
@@ -211,30 +230,96 @@ class Bulletin:
         return page
 
 
+def _cache_file(store: Path, params: Path, partnership: str, month: str, day: str
+                ) -> Path | None:
+    """Where this opening is cached, or None outside the batch (or without a store file)."""
+    folder = os.environ.get(CACHE_ENV)
+    if not folder:
+        return None
+    try:
+        stat = store.stat()
+    except OSError:
+        return None
+    key = json.dumps([str(store), stat.st_size, stat.st_mtime_ns, str(params), partnership,
+                      month, day, __version__])
+    return Path(folder) / f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}.pickle"
+
+
+Opened = tuple[BulletinConfig, list["PublicAssessment"]]
+
+
+def cached_bulletin(file: Path | None, make: Callable[[], Opened]) -> Opened:
+    """``make()``, or what it returned for the same key earlier in this job.
+
+    The file is written by this library in the job's own folder, so unpickling it
+    trusts nothing from outside; one that cannot be read is made again.  It is
+    written to a temporary name and renamed, so a page never reads half of one.
+    """
+    if file is not None and file.is_file():
+        with suppress(Exception):
+            config, assessments = pickle.loads(file.read_bytes())  # noqa: S301 - our own file
+            return config, assessments
+    opened = make()
+    if file is not None:
+        # Caching is only a saving: what cannot be pickled or written is made by each page.
+        with suppress(OSError, TypeError, pickle.PicklingError):
+            file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(_pickled(opened))
+            os.replace(tmp, file)
+    return opened
+
+
+def read_only(mapping: dict[object, object]) -> MappingProxyType[object, object]:
+    """A read-only view of ``mapping`` (how a pickled one is made again)."""
+    return MappingProxyType(mapping)
+
+
+def _proxy(mapping: MappingProxyType[object, object]) -> tuple[object, tuple[object, ...]]:
+    return read_only, (dict(mapping),)
+
+
+def _pickled(opened: Opened) -> bytes:
+    """``opened`` pickled; the read-only mappings of the frozen config pickle as themselves."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _proxy}
+    pickler.dump(opened)
+    return out.getvalue()
+
+
 def open_bulletin(partnership: str, month: str, *, store: Store | Path | str = DEFAULT_STORE,
                   params_dir: Path | str = DEFAULT_PARAMS,
                   output_dir: Path | str = DEFAULT_OUTPUT, produced_on: str = "") -> Bulletin:
     """Open the bulletin of ``partnership`` for ``month`` (``YYYY-MM``).
 
     Reads params once, opens the store read-only, and assesses every measure
-    of the month once.  In a notebook it also lets a matplotlib chart an analyst
+    of the month once (once per bulletin under the batch: see the module docstring).
+    In a notebook it also lets a matplotlib chart an analyst
     shows with ``plt.show()`` carry its title as alt text (:mod:`cdrp_lib.analyst`),
     as the batch's kernels do.
     ``output_dir`` is where pages write their CSVs and figures JSON;
     ``produced_on`` (``YYYY-MM-DD``, default today) is printed on every page.
     """
     from cdrp_lib.analyst import install
-    from cdrp_lib.assess import assess_partnership
-    from cdrp_lib.public import public_view
 
     install()  # in a notebook: an analyst's plt.show() chart gets its title as alt text
     params = resolve_path(params_dir)
     month = str(Month.parse(month))
     day = checked_date(produced_on)
-    with opened_store(store) as st:
-        config = read_config(st, params, partnership, month, day)
-        # Disclosure control is applied here, once: every part reads the public view.
-        assessments = [public_view(a) for a in assess_partnership(st, params, partnership,
-                                                                  month)]
+
+    def make() -> Opened:
+        from cdrp_lib.assess import assess_partnership
+        from cdrp_lib.public import public_view
+
+        with opened_store(store) as st:
+            config = read_config(st, params, partnership, month, day)
+            # Disclosure control is applied here, once: every part reads the public view.
+            return config, [public_view(a) for a in assess_partnership(st, params, partnership,
+                                                                      month)]
+
+    file = (_cache_file(resolve_path(store), params, partnership, month, day)
+            if isinstance(store, (str, Path)) else None)
+    config, assessments = cached_bulletin(file, make)
     kept = resolve_path(store) if isinstance(store, (str, Path)) else store
     return Bulletin(config, assessments, kept, resolve_path(output_dir))

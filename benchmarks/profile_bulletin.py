@@ -1,0 +1,241 @@
+"""Where one bulletin's time goes, in one batch worker (issue 13).
+
+Makes one demo bulletin with ``cdrp run --workers 1`` (a fresh forked kernel
+per page, as the batch always does) and reads each page's execute and render
+seconds from the run's manifest.  Then, in this process, runs the same pages'
+notebook cells with timers around the library's calls, to split a page's
+execution into its parts:
+
+* kernel start and stop: a page's execute seconds less the time its cells
+  took (forking the kernel from the zygote, connecting, the papermill and
+  nbclient machinery, writing the executed notebook);
+* library import: what the zygote imports once per worker (measured as a
+  fresh ``python -c 'import ...'`` less a bare interpreter), paid by no page;
+* ``open_bulletin``: params, store and assessing every measure of the month;
+* charts: drawing and encoding every chart (``cdrp_lib.charts``);
+* ``page.write()``: the page's CSVs and figures file;
+* other cells: tables, sentences and the rest of the parts;
+* render: nbconvert, from the manifest.
+
+The in-process timings run in a warm interpreter, so they are a little lower
+than in a fresh kernel; the kernel row absorbs the difference.
+
+Run: ``python benchmarks/profile_bulletin.py [--keep DIR]`` (prints one table).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import functools
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+THEMES = ("summary", "violence", "acquisitive_crime", "asb", "domestic_abuse", "perception")
+MONTH = "2025-12"
+PRODUCED_ON = "2026-01-15"
+CHART_FUNCTIONS = ("performance_chart", "control_chart", "survey_chart", "repeat_rate_chart",
+                   "small_multiple_chart", "small_multiples")
+
+
+def _cdrp(*args: str) -> list[str]:
+    return [str(BIN / "cdrp"), *args]
+
+
+def prepare(work: Path) -> tuple[Path, str]:
+    raw, store = work / "raw", work / "store.duckdb"
+    subprocess.run(_cdrp("demo-data", "--out", str(raw), "--partnerships", "1"),
+                   cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(_cdrp("ingest", str(raw), "--store", str(store)), cwd=REPO, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import duckdb
+
+    with duckdb.connect(str(store), read_only=True) as con:
+        row = con.execute("SELECT id FROM partnerships WHERE synthetic ORDER BY id").fetchone()
+    if row is None:
+        raise SystemExit("the demo store holds no synthetic partnership")
+    return store, str(row[0])
+
+
+def batch_pages(work: Path, store: Path, pid: str) -> tuple[float, dict[str, tuple[float, float]]]:
+    """Wall seconds of ``cdrp run --workers 1`` and each page's (execute, render) seconds."""
+    outputs = work / "out"
+    t0 = time.perf_counter()
+    subprocess.run(_cdrp("run", "--month", MONTH, "--partnership", pid, "--workers", "1",
+                         "--store", str(store), "--outputs", str(outputs),
+                         "--produced-on", PRODUCED_ON), cwd=REPO, check=True,
+                   stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    manifest = max((outputs / "runs" / "manifests").glob("*.json"), key=lambda p: p.stat().st_mtime)
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    pages = {p["theme"]: (float(p["execute_seconds"]), float(p["render_seconds"]))
+             for job in doc["jobs"] for p in job["pages"]}
+    return wall, pages
+
+
+def import_seconds() -> float:
+    """A fresh interpreter importing what the zygote preloads, less a bare one."""
+    from cdrp_lib.batch.kernels import NOT_PRELOADED, PRELOAD_MODULES
+
+    names = [m for m in PRELOAD_MODULES if m not in NOT_PRELOADED]
+    code = "import importlib\nfor m in %r:\n    importlib.import_module(m)" % (names,)
+
+    def timed(*args: str) -> float:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, *args], check=True, cwd=REPO)
+        return time.perf_counter() - t0
+
+    return min(timed("-c", code) for _ in range(2)) - min(timed("-c", "pass") for _ in range(2))
+
+
+class Timers:
+    """Seconds spent in wrapped functions, by label (outermost call only)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self._depth = 0
+
+    def wrap(self, label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            if self._depth:
+                return fn(*args, **kwargs)
+            self._depth += 1
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.seconds[label] += time.perf_counter() - t0
+                self._depth -= 1
+
+        return timed
+
+
+def _page_cells(theme: str, store: Path, pid: str, work: Path) -> dict[str, float]:
+    """One page's notebook cells, timed by part (run in a forked child, as a kernel is)."""
+    import nbformat
+
+    import cdrp_lib
+    from cdrp_lib import charts
+    from cdrp_lib.pages import page as page_module
+
+    timers = Timers()
+    for name in CHART_FUNCTIONS:
+        if hasattr(charts, name):
+            setattr(charts, name, timers.wrap("charts", getattr(charts, name)))
+    page_module.PageBase.write = timers.wrap(  # type: ignore[method-assign]
+        "write", page_module.PageBase.write)
+    cdrp_lib.open_bulletin = timers.wrap(  # type: ignore[assignment]
+        "open_bulletin", cdrp_lib.open_bulletin)
+    namespace: dict[str, Any] = {
+        "display": lambda *objs: [getattr(o, "_repr_html_", lambda: None)() for o in objs],
+        "partnership": pid, "month": MONTH, "store": str(store),
+        "params_dir": str(REPO / "params"), "output_dir": str(work / "cells" / theme),
+        "produced_on": PRODUCED_ON}
+    nb = nbformat.read(REPO / "notebooks" / f"{theme}.ipynb", as_version=4)  # type: ignore[no-untyped-call]
+    t0 = time.perf_counter()
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "parameters" in cell.metadata.get("tags", []):
+            continue
+        tree = ast.parse(cell.source)
+        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        exec(compile(tree, theme, "exec"), namespace)  # noqa: S102
+        if last is not None:
+            value = eval(compile(ast.Expression(last.value), theme, "eval"),  # noqa: S307
+                         namespace)
+            getattr(value, "_repr_html_", lambda: None)()
+    return {**timers.seconds, "cells": time.perf_counter() - t0}
+
+
+def cells_in_process(store: Path, pid: str, work: Path) -> dict[str, dict[str, float]]:
+    """Each page's cells in a child forked from this process after the zygote's imports,
+    so every page starts as cold as a batch kernel does."""
+    import importlib
+    import os
+
+    from cdrp_lib.batch.kernels import NOT_PRELOADED, PRELOAD_MODULES
+
+    os.environ["CDRP_BATCH_WORKER_PID"] = str(os.getpid())  # parts as the batch makes them
+    try:  # the pages share one opening of the bulletin, as under the batch (issue 13)
+        from cdrp_lib.pages.bulletin import CACHE_ENV
+    except ImportError:  # the library before it
+        CACHE_ENV = "CDRP_BULLETIN_CACHE"  # noqa: N806
+    os.environ[CACHE_ENV] = str(work / "bulletin-cache")
+    os.chdir(REPO)
+    for name in PRELOAD_MODULES:
+        if name not in NOT_PRELOADED:
+            importlib.import_module(name)
+    out: dict[str, dict[str, float]] = {}
+    for theme in (*THEMES[1:], THEMES[0]):  # the batch's order: the front page last
+        read, write = os.pipe()
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the child
+            os.close(read)
+            try:
+                doc = json.dumps(_page_cells(theme, store, pid, work)).encode()
+                os.write(write, doc)
+            finally:
+                os._exit(0)
+        os.close(write)
+        with os.fdopen(read, "rb") as pipe:
+            data = pipe.read()
+        os.waitpid(child, 0)
+        out[theme] = json.loads(data)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    args = parser.parse_args(argv)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="cdrp-profile-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        store, pid = prepare(work)
+        wall, pages = batch_pages(work, store, pid)
+        cells = cells_in_process(store, pid, work)
+        imports = import_seconds()
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+    rows = ("kernel start/stop + papermill", "open_bulletin (assess)", "charts",
+            "other parts (tables, text)", "page.write()", "render (nbconvert)", "page total")
+    table: dict[str, dict[str, float]] = {r: {} for r in rows}
+    for theme in THEMES:
+        execute, render = pages[theme]
+        c = cells[theme]
+        parts = c.get("open_bulletin", 0.0) + c.get("charts", 0.0) + c.get("write", 0.0)
+        table["kernel start/stop + papermill"][theme] = max(execute - c["cells"], 0.0)
+        table["open_bulletin (assess)"][theme] = c.get("open_bulletin", 0.0)
+        table["charts"][theme] = c.get("charts", 0.0)
+        table["other parts (tables, text)"][theme] = max(c["cells"] - parts, 0.0)
+        table["page.write()"][theme] = c.get("write", 0.0)
+        table["render (nbconvert)"][theme] = render
+        table["page total"][theme] = execute + render
+    short = {"acquisitive_crime": "acquis", "domestic_abuse": "dom_ab", "perception": "percep"}
+    print(f"one bulletin, one worker (cdrp run --workers 1): {wall:.2f} s wall; "
+          f"library import in the zygote once per worker: {imports:.2f} s")
+    print(f"{'seconds':32}" + "".join(f"{short.get(t, t):>9}" for t in THEMES)
+          + f"{'bulletin':>10}{'share':>7}")
+    grand = sum(table["page total"].values())
+    for row in rows:
+        total = sum(table[row].values())
+        print(f"{row:32}" + "".join(f"{table[row][t]:9.2f}" for t in THEMES)
+              + f"{total:10.2f}{total / grand:7.0%}")
+    print(f"{'job overhead (plan, publish...)':32}{'':54}{wall - grand:10.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""The pages of one bulletin share its opening under the batch: assessed once, not per page.
+
+Each page is a notebook in a fresh kernel that calls ``open_bulletin``; with
+``CDRP_BULLETIN_CACHE`` set (the batch sets it to a folder of its own for each
+job) the first call keeps the config and public Assessments and the later ones
+load them.  Outside the batch nothing is kept.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import DEMO_MONTH, Demo
+
+import cdrp_lib
+from cdrp_lib.pages.bulletin import CACHE_ENV
+
+PARTNERSHIP = "ashcombe"
+PRODUCED_ON = "2026-01-15"
+
+
+def _open(demo: Demo, tmp_path: Path, month: str = DEMO_MONTH) -> cdrp_lib.Bulletin:
+    return cdrp_lib.open_bulletin(PARTNERSHIP, month, store=demo.store, params_dir=demo.params,
+                                  output_dir=tmp_path / "out", produced_on=PRODUCED_ON)
+
+
+def _count_assessments(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every month ``assess_partnership`` is called for."""
+    import cdrp_lib.assess as assess
+
+    calls: list[str] = []
+    real = assess.assess_partnership
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(str(args[3] if len(args) > 3 else kwargs["month"]))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(assess, "assess_partnership", counted)
+    return calls
+
+
+def test_the_second_page_loads_the_first_pages_assessments(
+        demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv(CACHE_ENV, str(cache))
+    calls = _count_assessments(monkeypatch)
+    first = _open(demo, tmp_path)
+    second = _open(demo, tmp_path)
+    assert calls == [DEMO_MONTH]  # assessed once for both
+    assert len(list(cache.glob("*.pickle"))) == 1
+    assert second.assessments == first.assessments and second.config == first.config
+    # What the pages make of them is the same, whether made or loaded.
+    assert second.theme("violence").at_a_glance().html == \
+        first.theme("violence").at_a_glance().html
+
+
+def test_outside_the_batch_nothing_is_kept(
+        demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    calls = _count_assessments(monkeypatch)
+    _open(demo, tmp_path)
+    _open(demo, tmp_path)
+    assert calls == [DEMO_MONTH, DEMO_MONTH]
+
+
+def test_another_month_or_a_changed_store_is_assessed_again(
+        demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv(CACHE_ENV, str(cache))
+    calls = _count_assessments(monkeypatch)
+    _open(demo, tmp_path)
+    _open(demo, tmp_path, "2025-11")
+    stat = demo.store.stat()
+    try:
+        os.utime(demo.store, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # as an ingest would
+        _open(demo, tmp_path)
+    finally:
+        os.utime(demo.store, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert calls == [DEMO_MONTH, "2025-11", DEMO_MONTH]
+    assert len(list(cache.glob("*.pickle"))) == 3
+
+
+def test_a_damaged_cache_file_is_made_again(
+        demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv(CACHE_ENV, str(cache))
+    first = _open(demo, tmp_path)
+    (kept,) = cache.glob("*.pickle")
+    kept.write_bytes(b"not a pickle")
+    calls = _count_assessments(monkeypatch)
+    again = _open(demo, tmp_path)
+    assert calls == [DEMO_MONTH] and again.assessments == first.assessments
+    assert kept.read_bytes() != b"not a pickle"
+
+
+def test_a_batch_job_gives_its_kernels_a_cache_of_its_own_and_removes_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from cdrp_lib.batch.execute import _bulletin_cache
+
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    with _bulletin_cache():
+        folder = Path(os.environ[CACHE_ENV])
+        assert folder.is_dir()
+        (folder / "x.pickle").write_bytes(b"x")
+    assert CACHE_ENV not in os.environ and not folder.exists()
