@@ -208,6 +208,8 @@ class Structure(HTMLParser):
             self._tag, self._text = tag, []
         elif tag == "img":
             self.lines.append(f"img: {values.get('alt', '(no alt)')}")
+        elif tag == "svg" and values.get("role") == "img":  # a chart, inline and vector
+            self.lines.append(f"img: {values.get('aria-label', '(no alt)')}")
         elif tag == "a" and values.get("href", "").startswith("data/"):
             self.lines.append(f"csv: {values['href']}")
         elif tag == "aside":
