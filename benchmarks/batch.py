@@ -26,8 +26,9 @@ naive loop and peak memory; the last line is machine-readable::
 Goals on the 2-core development machine (issue 13; issue 5 asked 10 s, 8x and
 5%): at most 3 s per bulletin with two workers, at least 12x faster than the
 naive loop, and an unchanged re-run at most 2% of a full run.
-``benchmarks/profile_bulletin.py`` shows where one bulletin's time goes.  The machine is shared, so figures move with its load;
-the load average before and after each step is printed beside it.
+``benchmarks/profile_bulletin.py`` shows where one bulletin's time goes.  The
+machine is shared, so figures move with its load; the load average before and
+after each step is printed beside it.
 
 Run: ``python benchmarks/batch.py [--partnerships 20] [--naive 3] [--keep DIR]``.
 """

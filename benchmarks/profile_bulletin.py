@@ -88,7 +88,7 @@ def import_seconds() -> float:
     from cdrp_lib.batch.kernels import NOT_PRELOADED, PRELOAD_MODULES
 
     names = [m for m in PRELOAD_MODULES if m not in NOT_PRELOADED]
-    code = "import importlib\nfor m in %r:\n    importlib.import_module(m)" % (names,)
+    code = f"import importlib\nfor m in {names!r}:\n    importlib.import_module(m)"
 
     def timed(*args: str) -> float:
         t0 = time.perf_counter()
@@ -149,9 +149,9 @@ def _page_cells(theme: str, store: Path, pid: str, work: Path) -> dict[str, floa
             continue
         tree = ast.parse(cell.source)
         last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-        exec(compile(tree, theme, "exec"), namespace)  # noqa: S102
+        exec(compile(tree, theme, "exec"), namespace)
         if last is not None:
-            value = eval(compile(ast.Expression(last.value), theme, "eval"),  # noqa: S307
+            value = eval(compile(ast.Expression(last.value), theme, "eval"),
                          namespace)
             getattr(value, "_repr_html_", lambda: None)()
     return {**timers.seconds, "cells": time.perf_counter() - t0}
@@ -169,7 +169,7 @@ def cells_in_process(store: Path, pid: str, work: Path) -> dict[str, dict[str, f
     try:  # the pages share one opening of the bulletin, as under the batch (issue 13)
         from cdrp_lib.pages.bulletin import CACHE_ENV
     except ImportError:  # the library before it
-        CACHE_ENV = "CDRP_BULLETIN_CACHE"  # noqa: N806
+        CACHE_ENV = "CDRP_BULLETIN_CACHE"
     os.environ[CACHE_ENV] = str(work / "bulletin-cache")
     os.chdir(REPO)
     for name in PRELOAD_MODULES:

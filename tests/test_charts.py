@@ -1,4 +1,4 @@
-"""Charts: valid deterministic vector SVG, alt text that states the finding, shapes that carry status.
+"""Charts: deterministic vector SVG, alt text that states the finding, shapes that carry status.
 
 Assessments come from :func:`cdrp_lib.assess.assess` on tiny in-memory series,
 so the charts are tested against what the statistics really produce.  Marker

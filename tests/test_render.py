@@ -555,8 +555,8 @@ _CHARTS_AS_DRAWN = """(() => {
     scale: window.devicePixelRatio,
     figures: figures.length,
     svg: svgs.length,
-    raster: figures.reduce((n, f) => n + f.querySelectorAll('img, image, canvas, picture').length, 0)
-      + document.querySelectorAll('img').length,
+    raster: document.querySelectorAll('img, canvas, picture').length
+      + figures.reduce((n, f) => n + f.querySelectorAll('image').length, 0),
     labelled: svgs.filter(s => s.getAttribute('role') === 'img'
       && (s.getAttribute('aria-label') || '').trim() && s.querySelector('title')).length,
     withText: svgs.filter(s => [...s.querySelectorAll('text')]

@@ -37,7 +37,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cdrp_lib.errors import NotFoundError
 from cdrp_lib.pages.fragments import produced_on as checked_date
@@ -257,7 +257,7 @@ def cached_bulletin(file: Path | None, make: Callable[[], Opened]) -> Opened:
     """
     if file is not None and file.is_file():
         with suppress(Exception):
-            config, assessments = pickle.loads(file.read_bytes())  # noqa: S301 - our own file
+            config, assessments = pickle.loads(file.read_bytes())  # our own file, this job's
             return config, assessments
     opened = make()
     if file is not None:
@@ -275,7 +275,7 @@ def read_only(mapping: dict[object, object]) -> MappingProxyType[object, object]
     return MappingProxyType(mapping)
 
 
-def _proxy(mapping: MappingProxyType[object, object]) -> tuple[object, tuple[object, ...]]:
+def _proxy(mapping: Any) -> tuple[Callable[..., Any], tuple[Any, ...]]:
     return read_only, (dict(mapping),)
 
 
@@ -283,7 +283,9 @@ def _pickled(opened: Opened) -> bytes:
     """``opened`` pickled; the read-only mappings of the frozen config pickle as themselves."""
     out = io.BytesIO()
     pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _proxy}
+    table: dict[type, Callable[[Any], tuple[Callable[..., Any], tuple[Any, ...]]]] = {
+        MappingProxyType: _proxy}
+    pickler.dispatch_table = {**copyreg.dispatch_table, **table}
     pickler.dump(opened)
     return out.getvalue()
 
