@@ -1,24 +1,23 @@
 """Where one bulletin's time goes, in one batch worker (issue 13).
 
-Makes one demo bulletin with ``cdrp run --workers 1`` (a fresh forked kernel
-per page, as the batch always does) and reads each page's execute and render
-seconds from the run's manifest.  Then, in this process, runs the same pages'
-notebook cells with timers around the library's calls, to split a page's
-execution into its parts:
+The machine is shared, so wall clocks mostly measure the other users: each
+part is measured as CPU seconds of the process doing it, except kernel start
+and stop, which is waiting as much as working (best wall of five).  Rows:
 
-* kernel start and stop: a page's execute seconds less the time its cells
-  took (forking the kernel from the zygote, connecting, the papermill and
-  nbclient machinery, writing the executed notebook);
-* library import: what the zygote imports once per worker (measured as a
-  fresh ``python -c 'import ...'`` less a bare interpreter), paid by no page;
-* ``open_bulletin``: params, store and assessing every measure of the month;
-* charts: drawing and encoding every chart (``cdrp_lib.charts``);
-* ``page.write()``: the page's CSVs and figures file;
-* other cells: tables, sentences and the rest of the parts;
-* render: nbconvert, from the manifest.
+* kernel start and stop: papermill running an empty notebook in a fresh kernel
+  forked from a zygote, as the batch does (best of five, wall);
+* papermill and nbclient: the worker's own CPU while a page's notebook runs
+  (parameters, messages, writing the executed notebook);
+* in a child forked from a process that has imported what the zygote imports
+  (so each page starts as cold as a kernel does), each page's notebook cells
+  with timers around ``open_bulletin`` (params, store, assessing), the charts
+  (``cdrp_lib.charts``) and ``page.write()`` (CSVs, figures file); the rest of
+  the cells' CPU is "other parts" (tables, sentences);
+* render: nbconvert on the executed notebook, in the worker.
 
-The in-process timings run in a warm interpreter, so they are a little lower
-than in a fresh kernel; the kernel row absorbs the difference.
+The pages run in the batch's order (theme pages, then the front page) and share
+the bulletin cache as under the batch.  ``cdrp run --workers 1`` on the same
+bulletin is timed too, for reference.
 
 Run: ``python benchmarks/profile_bulletin.py [--keep DIR]`` (prints one table).
 """
@@ -29,6 +28,7 @@ import argparse
 import ast
 import functools
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -111,11 +111,11 @@ class Timers:
             if self._depth:
                 return fn(*args, **kwargs)
             self._depth += 1
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             try:
                 return fn(*args, **kwargs)
             finally:
-                self.seconds[label] += time.perf_counter() - t0
+                self.seconds[label] += time.process_time() - t0
                 self._depth -= 1
 
         return timed
@@ -143,7 +143,7 @@ def _page_cells(theme: str, store: Path, pid: str, work: Path) -> dict[str, floa
         "params_dir": str(REPO / "params"), "output_dir": str(work / "cells" / theme),
         "produced_on": PRODUCED_ON}
     nb = nbformat.read(REPO / "notebooks" / f"{theme}.ipynb", as_version=4)  # type: ignore[no-untyped-call]
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     for cell in nb.cells:
         if cell.cell_type != "code" or "parameters" in cell.metadata.get("tags", []):
             continue
@@ -154,7 +154,7 @@ def _page_cells(theme: str, store: Path, pid: str, work: Path) -> dict[str, floa
             value = eval(compile(ast.Expression(last.value), theme, "eval"),
                          namespace)
             getattr(value, "_repr_html_", lambda: None)()
-    return {**timers.seconds, "cells": time.perf_counter() - t0}
+    return {**timers.seconds, "cells": time.process_time() - t0}
 
 
 def cells_in_process(store: Path, pid: str, work: Path) -> dict[str, dict[str, float]]:
@@ -194,6 +194,73 @@ def cells_in_process(store: Path, pid: str, work: Path) -> dict[str, dict[str, f
     return out
 
 
+def _papermill(source: Path, executed: Path, parameters: dict[str, str]) -> None:
+    """One notebook in a fresh kernel forked from this process's zygote, as the batch runs it."""
+    import inspect
+
+    import papermill
+
+    from cdrp_lib.batch import execute
+    from cdrp_lib.batch.kernels import forking_kernel_manager_class
+
+    once = "request_save_on_cell_execute=False" in inspect.getsource(execute._execute_page)
+    papermill.execute_notebook(
+        str(source), str(executed), parameters=parameters, kernel_name="python3",
+        progress_bar=False, resources={"metadata": {"path": str(REPO)}},
+        shutdown_kernel="immediate", extra_arguments=list(execute.KERNEL_ARGUMENTS),
+        kernel_manager_class=forking_kernel_manager_class(),
+        request_save_on_cell_execute=not once)
+
+
+def worker_side(store: Path, pid: str, work: Path) -> tuple[float, dict[str, tuple[float, float]]]:
+    """Kernel start and stop (an empty notebook: best wall of 5), and per page the CPU this
+    worker process spends in papermill and nbclient and in rendering the executed notebook."""
+    import os
+
+    import nbformat
+
+    from cdrp_lib.batch.kernels import start_zygote, stop_zygote
+    from cdrp_lib.render import render_page
+
+    os.environ["CDRP_BATCH_WORKER_PID"] = str(os.getpid())
+    try:
+        from cdrp_lib.pages.bulletin import CACHE_ENV
+    except ImportError:  # the library before issue 13
+        CACHE_ENV = "CDRP_BULLETIN_CACHE"
+    os.environ[CACHE_ENV] = str(work / "worker-cache")
+    empty = work / "empty.ipynb"
+    nb = nbformat.v4.new_notebook()  # type: ignore[no-untyped-call]
+    nb.cells = [nbformat.v4.new_code_cell("x = 1")]  # type: ignore[no-untyped-call]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, empty)  # type: ignore[no-untyped-call]
+    zygote = start_zygote()
+    if zygote is not None:
+        zygote.wait_ready()
+    try:
+        starts = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            _papermill(empty, work / "empty-out.ipynb", {})
+            starts.append(time.perf_counter() - t0)
+        pages: dict[str, tuple[float, float]] = {}
+        out = work / "worker"
+        (out / "site").mkdir(parents=True, exist_ok=True)
+        for theme in (*THEMES[1:], THEMES[0]):
+            params = {"partnership": pid, "month": MONTH, "store": str(store),
+                      "params_dir": str(REPO / "params"), "output_dir": str(out / "site"),
+                      "produced_on": PRODUCED_ON}
+            executed = out / f"{theme}.ipynb"
+            c0 = time.process_time()
+            _papermill(REPO / "notebooks" / f"{theme}.ipynb", executed, params)
+            c1 = time.process_time()
+            render_page(executed, out / "site" / f"{theme}.html", title=theme)
+            pages[theme] = (c1 - c0, time.process_time() - c1)
+    finally:
+        stop_zygote()
+    return min(starts), pages
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
@@ -202,38 +269,40 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     try:
         store, pid = prepare(work)
-        wall, pages = batch_pages(work, store, pid)
+        wall, _ = batch_pages(work, store, pid)
+        start, worker = worker_side(store, pid, work)
         cells = cells_in_process(store, pid, work)
         imports = import_seconds()
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
 
-    rows = ("kernel start/stop + papermill", "open_bulletin (assess)", "charts",
-            "other parts (tables, text)", "page.write()", "render (nbconvert)", "page total")
+    rows = ("kernel start+stop (wall, best of 5)", "papermill+nbclient (worker CPU)",
+            "open_bulletin (assess, CPU)", "charts (CPU)", "other parts (CPU)",
+            "page.write() (CPU)", "render nbconvert (CPU)", "page total")
     table: dict[str, dict[str, float]] = {r: {} for r in rows}
     for theme in THEMES:
-        execute, render = pages[theme]
         c = cells[theme]
         parts = c.get("open_bulletin", 0.0) + c.get("charts", 0.0) + c.get("write", 0.0)
-        table["kernel start/stop + papermill"][theme] = max(execute - c["cells"], 0.0)
-        table["open_bulletin (assess)"][theme] = c.get("open_bulletin", 0.0)
-        table["charts"][theme] = c.get("charts", 0.0)
-        table["other parts (tables, text)"][theme] = max(c["cells"] - parts, 0.0)
-        table["page.write()"][theme] = c.get("write", 0.0)
-        table["render (nbconvert)"][theme] = render
-        table["page total"][theme] = execute + render
+        table[rows[0]][theme] = start
+        table[rows[1]][theme] = worker[theme][0]
+        table[rows[2]][theme] = c.get("open_bulletin", 0.0)
+        table[rows[3]][theme] = c.get("charts", 0.0)
+        table[rows[4]][theme] = max(c["cells"] - parts, 0.0)
+        table[rows[5]][theme] = c.get("write", 0.0)
+        table[rows[6]][theme] = worker[theme][1]
+        table[rows[7]][theme] = sum(table[r][theme] for r in rows[:-1])
     short = {"acquisitive_crime": "acquis", "domestic_abuse": "dom_ab", "perception": "percep"}
-    print(f"one bulletin, one worker (cdrp run --workers 1): {wall:.2f} s wall; "
-          f"library import in the zygote once per worker: {imports:.2f} s")
-    print(f"{'seconds':32}" + "".join(f"{short.get(t, t):>9}" for t in THEMES)
-          + f"{'bulletin':>10}{'share':>7}")
+    print(f"one bulletin, one worker: cdrp run --workers 1 took {wall:.2f} s wall; "
+          f"the zygote's imports (once per worker, no page pays them): {imports:.2f} s; "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print(f"{'seconds':36}" + "".join(f"{short.get(t, t):>8}" for t in THEMES)
+          + f"{'bulletin':>9}{'share':>6}")
     grand = sum(table["page total"].values())
     for row in rows:
         total = sum(table[row].values())
-        print(f"{row:32}" + "".join(f"{table[row][t]:9.2f}" for t in THEMES)
-              + f"{total:10.2f}{total / grand:7.0%}")
-    print(f"{'job overhead (plan, publish...)':32}{'':54}{wall - grand:10.2f}")
+        print(f"{row:36}" + "".join(f"{table[row][t]:8.2f}" for t in THEMES)
+              + f"{total:9.2f}{total / grand:6.0%}")
     return 0
 
 
