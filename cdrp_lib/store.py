@@ -42,6 +42,7 @@ SCHEMA: dict[str, str] = {
     "partnerships": "id VARCHAR NOT NULL, name VARCHAR NOT NULL, source VARCHAR NOT NULL, "
                     "synthetic BOOLEAN NOT NULL",
     "partnership_districts": "partnership VARCHAR NOT NULL, district VARCHAR NOT NULL",
+    "partnership_forces": "partnership VARCHAR NOT NULL, force VARCHAR NOT NULL",
     "series": "partnership VARCHAR NOT NULL, measure VARCHAR NOT NULL, month VARCHAR NOT NULL, "
               "value DOUBLE, denominator DOUBLE",
     "da_events": "event_id VARCHAR NOT NULL, date DATE NOT NULL, kind VARCHAR NOT NULL, "

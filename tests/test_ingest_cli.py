@@ -106,7 +106,7 @@ def test_cdrp_ingest_prints_the_quality_report(tmp_path: Path, kent: Path, measu
     assert "Files: 2 street files read" in out
     assert "Rows: 4 read, 4 kept, 0 rejected" in out
     assert "Publication gaps: kent 2025-02" in out
-    assert "Partnerships: 1 (1 districts found in the data, 0 from params): ashford" in out
+    assert "Partnerships: 1 (1 found in the data, 0 from params): ashford" in out
 
 
 def test_cdrp_ingest_strict_stops_on_a_reject(tmp_path: Path, kent: Path, measures_only: Path,

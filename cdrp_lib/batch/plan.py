@@ -79,6 +79,11 @@ class PartnershipRow:
     name: str
     synthetic: bool = False
     has_data: bool = True
+    # Months every force policing it published (cdrp_lib.coverage); None: not known.
+    reportable: frozenset[str] | None = None
+
+    def reportable_in(self, month: str) -> bool:
+        return self.has_data and (self.reportable is None or month in self.reportable)
 
 
 @dataclass(frozen=True)
@@ -235,9 +240,26 @@ def read_store_facts(store: Path) -> StoreFacts:
         with_data = {str(r[0]) for r in st.con.execute(
             "SELECT DISTINCT partnership FROM series WHERE value IS NOT NULL").fetchall()}
         digest = _store_digest(st.con)
-    rows = tuple(PartnershipRow(pid, name, pid in synthetic, pid in with_data)
+        covered = _coverage_months(st.con)
+    rows = tuple(PartnershipRow(pid, name, pid in synthetic, pid in with_data,
+                                None if covered is None else covered.get(pid))
                  for pid, name in listed)
     return StoreFacts(partnerships=rows, latest_month=latest, digest=digest)
+
+
+def _coverage_months(con: Any) -> dict[str, frozenset[str]] | None:
+    """Partnership -> months it can be reported for; None for a store from before coverage.
+
+    A partnership with no force recorded (a store written by hand) is left out: its
+    series alone decide.
+    """
+    from cdrp_lib.coverage import coverage
+
+    tables = {str(r[0]) for r in con.execute("SELECT table_name FROM information_schema.tables")
+              .fetchall()}
+    if "partnership_forces" not in tables:
+        return None
+    return {c.id: frozenset(c.months) for c in coverage(con) if c.forces}
 
 
 def normalise_themes(themes: Sequence[str] | None) -> tuple[tuple[str, ...], list[str]]:
@@ -304,7 +326,9 @@ def plan_jobs(
     problems.extend(month_problems)
     known = {p.id: p for p in facts.partnerships}
     if partnerships is None:
-        chosen = sorted((p for p in facts.partnerships if p.has_data), key=lambda p: p.id)
+        chosen = sorted((p for p in facts.partnerships
+                         if (p.reportable_in(resolved) if resolved else p.has_data)),
+                        key=lambda p: p.id)
     else:
         chosen = []
         for pid in dict.fromkeys(partnerships):

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "fetch": "fetch",
     "ingest": "ingest",
     "export": "export",
+    "partnerships": "partnerships",
     "assess": "assess",
     "run": "run",
     "preview": "preview",

@@ -6,7 +6,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cdrp_lib.areas import PartnershipArea, district_area, district_from_lsoa_name
+from cdrp_lib.areas import PartnershipArea, district_from_lsoa_name
+from cdrp_lib.coverage import (
+    SOURCE_AUTO,
+    SOURCE_PARAMS,
+    Partitioned,
+    auto_partnerships,
+    params_forces,
+    reference_population,
+)
 from cdrp_lib.errors import Problem
 from cdrp_lib.params import Measure
 from cdrp_lib.sources.police_uk import (
@@ -35,6 +43,7 @@ class Rebuilt:
     gaps: tuple[tuple[str, str], ...]
     partnerships: tuple[tuple[str, str, str], ...]
     problems: tuple[Problem, ...]
+    outside: tuple[int, int] = (0, 0)  # rows, districts policed by forces not in the store
 
 
 # police_counts by partnership instead of LSOA (``member_counts``, kept up to date by
@@ -72,7 +81,10 @@ def rebuild(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
     police_changed = incremental.police_changes(con)
     lsoas = incremental.police_lsoas(con, police_changed)
     districts = {name: district_from_lsoa_name(name) for name in {n for _, n in lsoas}}
-    areas = _all_areas(districts, params)
+    by_district = _district_force_rows(con, districts)
+    auto = auto_partnerships(by_district, _forces_in_store(con), _principal_by_district(
+        by_district))
+    areas = _all_areas(auto, params)
     members = _members(areas, lsoas, districts)
     con.register("members", pd.DataFrame(members, columns=["partnership", "lsoa_code",
                                                            "lsoa_name"], dtype=object))
@@ -88,7 +100,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
         principal = dict(con.execute(
             "SELECT partnership, force FROM spans_now").fetchall())
         gaps = _rebuild_gaps(con)
-        _rebuild_partnerships(con, areas, principal)
+        _rebuild_partnerships(con, areas, principal, auto)
         _clear_series(con, measures, everything=changes.full, da=changes.da)
         _police_series(con)
         problems = list(gaps[1])
@@ -100,8 +112,10 @@ def rebuild(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
         con.unregister("members")
         con.unregister("measure_categories")
     _store_rebuilt_problems(con, problems)
+    _add_reference_population(con)
     partnerships = tuple((pid, name, source) for pid, (name, _, source) in sorted(areas.items()))
-    return Rebuilt(gaps[0], partnerships, tuple(problems))
+    outside = (sum(sum(by_district[d].values()) for d in auto.outside), len(auto.outside))
+    return Rebuilt(gaps[0], partnerships, tuple(problems), outside)
 
 
 def _clear_series(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
@@ -128,21 +142,50 @@ def _clear_series(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure
                     + ", ".join("?" for _ in survey) + ")", survey)
 
 
-def _all_areas(districts: Mapping[str, str | None],
-               params: Mapping[str, tuple[str, PartnershipArea]]
-               ) -> dict[str, tuple[str, PartnershipArea, str]]:
-    """Every district in the LSOA names (auto) plus the params partnerships (which win).
-
-    ``districts`` maps each LSOA name in the data to its district (None when it has none).
-    """
-    out: dict[str, tuple[str, PartnershipArea, str]] = {}
-    for district in sorted({d for d in districts.values() if d}):
-        area = district_area(district)
-        if area.id and area.id not in params:
-            out[area.id] = (district, area, "auto")
-    for pid, (name, area) in params.items():
-        out[pid] = (name, area, "params")
+def _district_force_rows(con: duckdb.DuckDBPyConnection, districts: Mapping[str, str | None]
+                         ) -> dict[str, dict[str, int]]:
+    """district -> force -> rows located there (districts read from the LSOA names)."""
+    out: dict[str, dict[str, int]] = {}
+    for name, force, n in con.execute(
+            f"SELECT lsoa_name, force, sum(total) FROM {incremental.LSOA_FM} "
+            "WHERE lsoa_code <> '' GROUP BY ALL").fetchall():
+        district = districts.get(str(name))
+        if district:
+            by_force = out.setdefault(district, {})
+            by_force[str(force)] = by_force.get(str(force), 0) + int(n)
     return out
+
+
+def _principal_by_district(by_district: Mapping[str, Mapping[str, int]]) -> dict[str, str]:
+    """The force that located most rows in each district (ties: the first force name)."""
+    return {d: min(forces.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+            for d, forces in by_district.items() if forces}
+
+
+def _forces_in_store(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {str(r[0]) for r in con.execute(
+        "SELECT DISTINCT force FROM force_months WHERE rows > 0").fetchall()}
+
+
+def _all_areas(auto: Partitioned, params: Mapping[str, tuple[str, PartnershipArea]]
+               ) -> dict[str, tuple[str, PartnershipArea, str]]:
+    """The reportable CSPs (auto, :func:`cdrp_lib.coverage.auto_partnerships`) plus the
+    params partnerships, which win over an automatic one of the same id."""
+    out: dict[str, tuple[str, PartnershipArea, str]] = {
+        pid: (name, area, SOURCE_AUTO) for pid, (name, area) in auto.areas.items()
+        if pid not in params}
+    for pid, (name, area) in params.items():
+        out[pid] = (name, area, SOURCE_PARAMS)
+    return out
+
+
+def _add_reference_population(con: duckdb.DuckDBPyConnection) -> None:
+    """The shipped district populations, for every district and year no local file gave."""
+    con.register("ref_population", reference_population())
+    con.execute("INSERT INTO population SELECT district, year, population FROM ref_population r "
+                "WHERE NOT EXISTS (SELECT 1 FROM population p WHERE p.district = r.district "
+                "AND p.year = r.year)")
+    con.unregister("ref_population")
 
 
 def _members(areas: Mapping[str, tuple[str, PartnershipArea, str]],
@@ -181,15 +224,29 @@ def _members(areas: Mapping[str, tuple[str, PartnershipArea, str]],
 
 def _rebuild_partnerships(con: duckdb.DuckDBPyConnection,
                           areas: Mapping[str, tuple[str, PartnershipArea, str]],
-                          principal: Mapping[str, str]) -> None:
+                          principal: Mapping[str, str], auto: Partitioned) -> None:
+    """The partnerships, the districts whose population is theirs, and their forces.
+
+    An automatic CSP's population districts are today's districts only (its area also
+    lists the former ones its LSOA names may give, whose people those already count).
+    """
     import pandas as pd
 
     rows = [(pid, name, source, bool(area.synthetic or principal.get(pid) in SYNTHETIC_FORCES))
             for pid, (name, area, source) in sorted(areas.items())]
-    districts = [(pid, d) for pid, (_, area, _) in sorted(areas.items())
-                 for d in sorted(area.districts)]
+    districts = [(pid, d) for pid, (_, area, source) in sorted(areas.items())
+                 for d in (auto.population_districts[pid] if source == SOURCE_AUTO
+                           else sorted(area.districts))]
+    forces = [(pid, f) for pid, (_, area, source) in sorted(areas.items())
+              for f in sorted(auto.forces[pid] if source == SOURCE_AUTO
+                              else params_forces(area, principal.get(pid)))]
     con.execute("DELETE FROM partnerships")
     con.execute("DELETE FROM partnership_districts")
+    con.execute("DELETE FROM partnership_forces")
+    if forces:
+        con.register("run_f", pd.DataFrame(forces, columns=["partnership", "force"]))
+        con.execute("INSERT INTO partnership_forces SELECT * FROM run_f")
+        con.unregister("run_f")
     if rows:
         con.register("run_p", pd.DataFrame(rows, columns=["id", "name", "source", "synthetic"]))
         con.execute("INSERT INTO partnerships SELECT * FROM run_p")

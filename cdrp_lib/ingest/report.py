@@ -75,6 +75,7 @@ class IngestReport:
     partnerships: tuple[tuple[str, str, str], ...]  # (id, name, source), whole store
     written: bool
     strict: bool
+    outside: tuple[int, int] = (0, 0)   # rows, districts policed by forces not in the store
 
     @property
     def rejects_by_rule(self) -> dict[str, int]:
@@ -118,10 +119,14 @@ def format_report(report: IngestReport, max_problems: int = 20) -> str:
     by_source = Counter(source for _, _, source in report.partnerships)
     shown = ", ".join(pid for pid, _, _ in report.partnerships[:12])
     more = len(report.partnerships) - 12
-    lines.append(f"Partnerships: {len(report.partnerships)} ({by_source['auto']} districts found "
-                 f"in the data, {by_source['params']} from params)"
+    lines.append(f"Partnerships: {len(report.partnerships)} ({by_source['auto']} found in the "
+                 f"data, {by_source['params']} from params)"
                  + (f": {shown}" + (f" and {more} more" if more > 0 else "")
                     if report.partnerships else ""))
+    rows, districts = report.outside
+    if districts:
+        lines.append(f"  {rows:,} rows located in {districts:,} districts policed by forces "
+                     "not in the store (no partnership)")
     ignored = Counter(reason for _, reason in report.ignored)
     for reason, n in sorted(ignored.items()):
         lines.append(f"Ignored {n}: {reason}")

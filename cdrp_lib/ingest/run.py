@@ -264,6 +264,7 @@ class _Run:
             problems=tuple(self.problems) + (rebuilt.problems if rebuilt else ()),
             gaps=rebuilt.gaps if rebuilt else (),
             partnerships=rebuilt.partnerships if rebuilt else (),
+            outside=rebuilt.outside if rebuilt else (0, 0),
             written=written, strict=strict)
 
 
