@@ -1,4 +1,4 @@
-"""Which LSOAs make up a partnership.
+"""Which LSOAs make up a partnership, and which CSP and force each district belongs to.
 
 A data.police.uk LSOA name begins with its district's name at the time of the
 LSOA vintage ("Kettering 001A" in 2011 LSOAs, "North Northamptonshire 001A" in
@@ -9,10 +9,17 @@ series across a boundary change, or define a sub-area by an explicit LSOA list.
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
+#: The shipped district lookup and populations (cdrp_lib/data/README.md says how they were made).
+REFERENCE_DIR = Path(__file__).resolve().parent / "data"
+DISTRICTS_FILE = REFERENCE_DIR / "districts.csv"
+DISTRICT_POPULATION_FILE = REFERENCE_DIR / "district-population.csv"
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _LSOA_SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
 
@@ -66,3 +73,48 @@ class PartnershipArea:
 def district_area(district: str) -> PartnershipArea:
     """The automatic partnership for one district found in the data."""
     return PartnershipArea(id=slugify(district), name=district, districts=frozenset({district}))
+
+
+@dataclass(frozen=True)
+class DistrictRef:
+    """One district name as LSOA names give it, and where it sits today."""
+
+    district: str
+    current: str
+    csp: str
+    force: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The shipped lookup: district name -> :class:`DistrictRef`; and every force it knows."""
+
+    districts: Mapping[str, DistrictRef]
+
+    @property
+    def forces(self) -> frozenset[str]:
+        return frozenset(d.force for d in self.districts.values())
+
+    def csp_districts(self, csp: str) -> tuple[str, ...]:
+        """Every district name (old and current) that lies in ``csp`` today."""
+        return tuple(sorted(d.district for d in self.districts.values() if d.csp == csp))
+
+    def current_districts(self, csp: str) -> tuple[str, ...]:
+        """The districts of ``csp`` today: its population is theirs."""
+        return tuple(sorted({d.current for d in self.districts.values() if d.csp == csp}))
+
+
+@lru_cache(maxsize=1)
+def reference() -> Reference:
+    """The shipped district reference, read once per process."""
+    with DISTRICTS_FILE.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return Reference({r["district"]: DistrictRef(r["district"], r["current_district"], r["csp"],
+                                                 r["force"]) for r in rows})
+
+
+def known_partnership_ids() -> frozenset[str]:
+    """Ids an automatic partnership can have: every CSP's and every district's slug."""
+    ref = reference()
+    return frozenset({slugify(d.csp) for d in ref.districts.values()}
+                     | {slugify(name) for name in ref.districts})

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cdrp_lib.areas import PartnershipArea, district_area, slugify
+from cdrp_lib.areas import PartnershipArea, Reference, district_area, reference, slugify
 
 if TYPE_CHECKING:
     import duckdb
@@ -32,51 +32,11 @@ SOURCE_AUTO = "auto"
 SOURCE_PARAMS = "params"
 
 
-@dataclass(frozen=True)
-class DistrictRef:
-    """One district name as LSOA names give it, and where it sits today."""
-
-    district: str
-    current: str
-    csp: str
-    force: str
-
-
-@dataclass(frozen=True)
-class Reference:
-    """The shipped lookup: district name -> :class:`DistrictRef`; and every force it knows."""
-
-    districts: Mapping[str, DistrictRef]
-
-    @property
-    def forces(self) -> frozenset[str]:
-        return frozenset(d.force for d in self.districts.values())
-
-    def csp_districts(self, csp: str) -> tuple[str, ...]:
-        """Every district name (old and current) that lies in ``csp`` today."""
-        return tuple(sorted(d.district for d in self.districts.values() if d.csp == csp))
-
-    def current_districts(self, csp: str) -> tuple[str, ...]:
-        """The districts of ``csp`` today: its population is theirs."""
-        return tuple(sorted({d.current for d in self.districts.values() if d.csp == csp}))
-
-
-@lru_cache(maxsize=1)
-def reference() -> Reference:
-    """The shipped district reference, read once per process."""
-    from cdrp_lib.sources.reference import read_district_reference
-
-    frame = read_district_reference()
-    rows = zip(frame["district"], frame["current_district"], frame["csp"], frame["force"],
-               strict=True)
-    return Reference({d: DistrictRef(d, cur, csp, force) for d, cur, csp, force in rows})
-
-
 def reference_population() -> pd.DataFrame:
     """``district, year, population`` of every district in the shipped table."""
     import pandas as pd
 
-    from cdrp_lib.sources.reference import DISTRICT_POPULATION_FILE
+    from cdrp_lib.areas import DISTRICT_POPULATION_FILE
 
     frame = pd.read_csv(DISTRICT_POPULATION_FILE, dtype={"district": str})
     return frame[["district", "year", "population"]]
@@ -202,3 +162,35 @@ def coverage(con: duckdb.DuckDBPyConnection, month: str | None = None) -> list[C
 def reportable(con: duckdb.DuckDBPyConnection, month: str) -> set[str]:
     """Ids of the partnerships every one of whose forces published ``month``."""
     return {c.id for c in coverage(con, month)}
+
+
+def measures_missing_from_store(con: duckdb.DuckDBPyConnection,
+                                police_measures: Iterable[str]) -> list[str]:
+    """Police measures with no series although the store holds police series.
+
+    They were added to measures.yaml after the last ingest, which is when series are
+    made; without this every page would show them as "no data".
+    """
+    have = {str(r[0]) for r in con.execute("SELECT DISTINCT measure FROM series").fetchall()}
+    police = con.execute("SELECT count(*) FROM force_months WHERE rows > 0").fetchone()
+    if not police or not police[0]:
+        return []
+    return sorted(m for m in police_measures if m not in have)
+
+
+def stale_measures_message(store: Path | str, params_dir: Path | str) -> str | None:
+    """One line telling the user to ingest again, or None when every measure has series."""
+    import duckdb
+
+    from cdrp_lib.params import load_measures
+
+    if not Path(store).is_file():
+        return None
+    police = [mid for mid, m in load_measures(params_dir).items() if m.source == "police"]
+    with duckdb.connect(str(store), read_only=True) as con:
+        missing = measures_missing_from_store(con, police)
+    if not missing:
+        return None
+    return (f"{len(missing)} measure(s) in measures.yaml have no series in {store} "
+            f"({', '.join(missing)}): they were added after the last ingest; run `cdrp ingest` "
+            "again (with any of its files: a known file is skipped and every series is rebuilt)")

@@ -615,6 +615,25 @@ def test_duplicate_measure_ids_fire(tmp_path: Path) -> None:
     assert (p.rule, p.column, p.line) == ("duplicate measure id", "measures[1].id", 3)
 
 
+def test_an_unknown_police_category_names_it_and_the_allowed_names(tmp_path: Path) -> None:
+    (tmp_path / "measures.yaml").write_text(
+        "measures:\n"
+        "  - {id: a, name: A, theme: summary, source: police, polarity: lower_is_better,\n"
+        "     categories: [burglary, burglery]}\n", encoding="utf-8")
+    with pytest.raises(ParamsError) as info:
+        load_measures(tmp_path)
+    (p,) = info.value.problems
+    assert p.column == "measures[0].categories[1]" and p.line is not None
+    assert "'burglery'" in p.rule and "burglary, criminal-damage-arson" in p.rule
+
+
+def test_police_categories_are_the_crime_types_ingest_knows() -> None:
+    from cdrp_lib.params.fields import POLICE_CATEGORIES
+    from cdrp_lib.sources.police_uk import CRIME_TYPE_SLUGS
+
+    assert frozenset(CRIME_TYPE_SLUGS.values()) == POLICE_CATEGORIES
+
+
 # --------------------------------------------------------------------------- bulletin
 
 
@@ -678,3 +697,11 @@ def test_bulletin_rules(params_dir: Path, change: tuple[str, str], key: str, say
 def test_a_missing_params_folder_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ParamsError, match=r"measures\.yaml: missing params file.*--params DIR"):
         load_measures(tmp_path / "nowhere")
+
+
+def test_an_unknown_peer_names_the_nearest_known_ids(params_dir: Path) -> None:
+    write(params_dir, "x", "peers: [y, north-northamptonshir]\n")
+    write(params_dir, "y", "")
+    p = one(params_dir, "peers[1]", "`peers` names 'north-northamptonshir'")
+    assert "nearest: north-northamptonshire" in p.rule
+    assert p.line is not None

@@ -175,3 +175,23 @@ def test_all_forces_2019_01_lists_every_csp_of_the_forces_present(
     total = sum(1 for _, _, code, name, kind in raw_rows(path)
                 if code and district(name) in yorks and kind == ASB)
     assert series(store, "north-yorkshire", "anti-social-behaviour") == {"2019-01": float(total)}
+
+
+def test_a_measure_added_after_the_last_ingest_says_ingest_again(
+        tmp_path: Path, measures_only: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _zip("city-of-london-2017-2021-flat.zip")
+    store = tmp_path / "s.duckdb"
+    ingest(path, store, measures_only, capsys)
+    params = tmp_path / "params"
+    shutil.copytree(measures_only, params)
+    with (params / "measures.yaml").open("a", encoding="utf-8") as f:
+        f.write("  - {id: thefts-new, name: Thefts, theme: acquisitive_crime, source: police,\n"
+                "     polarity: lower_is_better, categories: [other-theft]}\n")
+    main(["assess", "--store", str(store), "--params", str(params), "--partnership",
+          "city-of-london", "--measure", "all-crime", "--month", "2021-12"])
+    err = capsys.readouterr().err
+    assert err.count("run `cdrp ingest` again") == 1 and "(thefts-new)" in err
+    ingest(path, store, params, capsys)
+    main(["assess", "--store", str(store), "--params", str(params), "--partnership",
+          "city-of-london", "--measure", "thefts-new", "--month", "2021-12"])
+    assert "cdrp ingest" not in capsys.readouterr().err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,11 +39,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cdrp_lib.assess import assess_partnership, cached_params
+    from cdrp_lib.coverage import stale_measures_message
     from cdrp_lib.errors import NotFoundError
     from cdrp_lib.periods import Month
     from cdrp_lib.public import public_view
     from cdrp_lib.store import Store
 
+    stale = stale_measures_message(args.store, args.params)
+    if stale:
+        print(stale, file=sys.stderr)
     month = str(Month.parse(args.month))
     with Store(args.store) as store:
         found = assess_partnership(store, args.params, args.partnership, month,

@@ -171,6 +171,11 @@ def run(args: argparse.Namespace) -> int:
         renderer=args.renderer,
         fork_kernels=args.fork_kernels,
     )
+    from cdrp_lib.coverage import stale_measures_message
+
+    stale = stale_measures_message(settings.store, settings.params_dir)
+    if stale:
+        print(stale, file=sys.stderr)
     progress = _TqdmProgress()
     stopped_by: list[int] = []
     try:

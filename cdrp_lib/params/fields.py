@@ -98,3 +98,13 @@ LsoaCode = Annotated[str, BeforeValidator(_lsoa_text)]
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+#: The data.police.uk crime types a police measure may count, as the store names them
+#: (slugs of all three category sets, methods section 10; the same set as
+#: ``cdrp_lib.sources.police_uk.CRIME_TYPE_SLUGS``, which a test holds it to).
+POLICE_CATEGORIES: frozenset[str] = frozenset({
+    "anti-social-behaviour", "bicycle-theft", "burglary", "criminal-damage-arson", "drugs",
+    "other-crime", "other-theft", "possession-of-weapons", "public-disorder-weapons",
+    "public-order", "robbery", "shoplifting", "theft-from-the-person", "vehicle-crime",
+    "violent-crime",
+})

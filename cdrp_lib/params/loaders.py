@@ -7,7 +7,7 @@ file and line order, so an analyst fixes the params in one pass.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from cdrp_lib.params.checks import (
     drop_consequential,
     settings_problems,
 )
-from cdrp_lib.params.fields import THEMES
+from cdrp_lib.params.fields import POLICE_CATEGORIES, THEMES
 from cdrp_lib.params.files import (
     BULLETIN_FILE,
     DEFAULT_PARAMS_DIR,
@@ -65,10 +65,24 @@ def load_measures(params_dir: Path | str = DEFAULT_PARAMS_DIR) -> dict[str, Meas
         if m.id in measures:
             problems.append(problem(path, ("measures", i, "id"), "duplicate measure id",
                                      "unique ids", m.id, line_of))
+        problems.extend(_unknown_categories(path, m, i, line_of))
         measures[m.id] = m
     if problems:
         raise ParamsError(problems)
     return measures
+
+
+def _unknown_categories(path: Path, m: Measure, i: int,
+                        line_of: Callable[[Sequence[Any]], int | None]) -> list[Problem]:
+    """A police measure's categories must be data.police.uk crime types: a misspelt one would
+    match no row and show "no data" for ever."""
+    if m.source != "police":
+        return []
+    allowed = ", ".join(sorted(POLICE_CATEGORIES))
+    return [problem(path, ("measures", i, "categories", k),
+                    f"unknown police category {c!r} in measure {m.id!r}; allowed: {allowed}",
+                    "a data.police.uk crime type", repr(c), line_of)
+            for k, c in enumerate(m.categories) if c not in POLICE_CATEGORIES]
 
 
 def _target_input(raw: Any, defaults: Mapping[str, Any], outcomes: Mapping[str, Any],

@@ -102,31 +102,3 @@ def read_lsoa_lookup(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
     out = frame.loc[keep, list(LSOA_LOOKUP_COLUMNS)].astype(str).reset_index(drop=True)
     return out, problems
 
-
-#: The shipped district lookup and populations (cdrp_lib/data/README.md says how they were made).
-REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data"
-DISTRICTS_FILE = REFERENCE_DIR / "districts.csv"
-DISTRICT_POPULATION_FILE = REFERENCE_DIR / "district-population.csv"
-DISTRICT_COLUMNS = ("district", "district_code", "current_district", "csp", "force_area",
-                    "force", "changed")
-
-
-def read_district_reference(path: Path = DISTRICTS_FILE) -> pd.DataFrame:
-    """The district -> current district -> CSP -> force table (every column a string).
-
-    Shipped with the project, so a problem in it is a bug: :class:`InputError` with
-    every problem (a missing column, an empty cell other than ``changed``, a name twice).
-    """
-    table, problems = read_text_table(path, DISTRICT_COLUMNS)
-    if table is None:
-        raise InputError(problems)
-    frame = table.rows
-    for column in DISTRICT_COLUMNS[:-1]:
-        problems += problems_where(table, frame, frame[column] == "", column, "missing value",
-                                   "a value")
-    problems += problems_where(table, frame, frame.duplicated("district"), "district",
-                               "duplicate district", "each district name once")
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise InputError(errors)
-    return frame[list(DISTRICT_COLUMNS)].astype(str).reset_index(drop=True)

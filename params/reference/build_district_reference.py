@@ -57,8 +57,10 @@ LSOA_NAME_FORMS: dict[str, str] = {
     "The Vale of Glamorgan": "Vale of Glamorgan",
 }
 # Census 2011 names that differ from the mid-2019 ones.
-CENSUS_NAME_FORMS: dict[str, str] = {"King\u2019s Lynn and West Norfolk": "King's Lynn and West Norfolk",
-                                     "The Vale of Glamorgan": "Vale of Glamorgan"}
+CENSUS_NAME_FORMS: dict[str, str] = {
+    "King\u2019s Lynn and West Norfolk": "King's Lynn and West Norfolk",
+    "The Vale of Glamorgan": "Vale of Glamorgan",
+}
 # ONS police force area name -> data.police.uk force id (the rest: lowercase, hyphens).
 FORCE_IDS = {"Devon & Cornwall": "devon-and-cornwall", "London, City of": "city-of-london",
              "Metropolitan Police": "metropolitan"}
