@@ -208,6 +208,12 @@ class Assessment:
     peer_position: PeerPosition | None = None
     peer_phi: float | None = None
     peer_members: tuple[str, ...] = ()
+    # (id, rate, population or denominator) of every member, itself included: the page
+    # names each with its rate and the funnel chart plots them; rate None when unknown
+    peer_member_rates: tuple[tuple[str, float | None, float | None], ...] = ()
+    # the mid-year population estimate the rates used (the latest held when the bulletin's
+    # own year has none): the page states it as a caveat
+    population_year: int | None = None
 
     # ---- §6 survey ---------------------------------------------------------------
     survey_wave: str | None = None
@@ -345,6 +351,8 @@ def assessment_from_json(data: Mapping[str, Any]) -> Assessment:
             if value not in get_args(MeasureKind):
                 raise ValueError(f"`kind` must be one of {get_args(MeasureKind)}, got {value!r}")
             kwargs[key] = value
+        elif key == "peer_member_rates":
+            kwargs[key] = tuple((str(i), r, n) for i, r, n in value)
         elif key == "reasons":
             kwargs[key] = {AssessmentPart(k): NotAssessedReason(v) for k, v in value.items()}
         elif key == "settings":

@@ -194,3 +194,31 @@ def stale_measures_message(store: Path | str, params_dir: Path | str) -> str | N
     return (f"{len(missing)} measure(s) in measures.yaml have no series in {store} "
             f"({', '.join(missing)}): they were added after the last ingest; run `cdrp ingest` "
             "again (with any of its files: a known file is skipped and every series is rebuilt)")
+
+
+def default_peers(con: duckdb.DuckDBPyConnection, partnership: str) -> tuple[str, ...]:
+    """The default comparator group: the other automatic partnerships (CSPs) policed by
+    exactly the same forces, by id; empty for a force of one partnership (or a store
+    written before coverage was recorded)."""
+    import duckdb
+
+    try:
+        rows = con.execute(
+            "WITH f AS (SELECT partnership, string_agg(force, ',' ORDER BY force) AS forces "
+            "  FROM partnership_forces GROUP BY ALL) "
+            "SELECT p.id FROM partnerships p JOIN f ON f.partnership = p.id "
+            "WHERE p.source = ? AND p.id <> ? AND f.forces = "
+            "  (SELECT forces FROM f WHERE partnership = ?) ORDER BY p.id",
+            [SOURCE_AUTO, partnership, partnership]).fetchall()
+    except duckdb.CatalogException:
+        return ()
+    return tuple(str(r[0]) for r in rows)
+
+
+def population_years(con: duckdb.DuckDBPyConnection, year: int) -> list[int]:
+    """The years to try for a rate in ``year``: it, then earlier years latest first, then
+    later ones (the shipped estimates end in 2019, so a 2025 rate uses 2019's)."""
+    held = sorted(int(r[0]) for r in con.execute(
+        "SELECT DISTINCT year FROM population").fetchall())
+    return ([year] if year in held else []) + [y for y in reversed(held) if y < year] \
+        + [y for y in held if y > year]

@@ -206,12 +206,48 @@ def _projection(a: PublicAssessment) -> Iterable[Sentence]:
         to = f" to {_bare_level(a, a.trend_projection)}"
     move = {TrendDirection.FALLING: "fall", TrendDirection.RISING: "rise",
             TrendDirection.FLAT: "stay level"}[a.trend_direction]
-    text = (f"If current performance is maintained, the figure for {a.measure_name} is "
-            f"projected to {move}{to} {when}")
+    change = _recent_change(a)
+    if change is not None and _contradicts(change[0], a.trend_direction):
+        # the chart shows the last year going one way and the fitted line the other:
+        # say both, so the sentence never contradicts the picture
+        noun = {TrendDirection.FALLING: "fall", TrendDirection.RISING: "rise"}[a.trend_direction]
+        text = (f"{a.measure_name} has {change[1]} over the last 12 months, although the "
+                f"{_window(a)} trend projects {_article(noun)} {noun}{to} {when}")
+    else:
+        text = (f"If current performance is maintained, the figure for {a.measure_name} is "
+                f"projected to {move}{to} {when}")
     if with_target:
         text += " and the target will be met" if a.trend_sufficient \
             else " and the target will not be met"
     yield Sentence(Fact.PROJECTION, text + ".")
+
+
+def _recent_change(a: PublicAssessment) -> tuple[float, str] | None:
+    """The 12-month change as (signed size, "risen 28%"), or None when not shown or nil."""
+    if a.is_proportion:
+        if a.change_12m_pp is None or _is_zero(a.change_12m_pp, PERCENT_DECIMALS):
+            return None
+        size = f"{fmt_number(abs(a.change_12m_pp), PERCENT_DECIMALS)} percentage points"
+        return a.change_12m_pp, f"{'risen' if a.change_12m_pp > 0 else 'fallen'} {size}"
+    if a.change_12m_pct is None or a.change_12m is None or _is_zero(a.change_12m, 0):
+        return None
+    shown = fmt_pct(abs(a.change_12m_pct))  # as the 12-month comparison sentence says it
+    return a.change_12m_pct, f"{'risen' if a.change_12m_pct > 0 else 'fallen'} {shown}"
+
+
+def _contradicts(change: float, direction: TrendDirection) -> bool:
+    return (change > 0 and direction is TrendDirection.FALLING) or \
+        (change < 0 and direction is TrendDirection.RISING)
+
+
+def _window(a: PublicAssessment) -> str:
+    """"two-year" for the default 24-point window; "18-month" otherwise."""
+    months = a.settings.trend_window
+    return f"{_NUMBER_WORDS[months // 12]}-year" if months % 12 == 0 and \
+        months // 12 in _NUMBER_WORDS else f"{months}-month"
+
+
+_NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
 
 
 def _past_month(a: PublicAssessment) -> Iterable[Sentence]:

@@ -80,6 +80,7 @@ def assess_partnership(
     synthetic = p.synthetic if p is not None else False
     context = _StoreContext(store, params, month,
                             bulletin.suppression if bulletin is not None else None)
+    group = _peer_group(store, p, partnership)
     out: list[Assessment] = []
     targeted: set[str] = set()
     for target in (p.targets if p is not None else ()):
@@ -101,7 +102,7 @@ def assess_partnership(
         lag = target.lag_months if target.lag_months is not None else _source_lag(bulletin, m)
         out.append(context.assess(
             m, target, partnership, name, source_id, settings, synthetic, lag,
-            peers=() if sub is not None or p is None else p.peers,
+            peers=() if sub is not None else group,
             sub_area=sub is not None or (p is not None and p.is_sub_area),
             outcome_title=p.outcomes.get(target.outcome) if p else None))
     for m in measures.values():
@@ -113,9 +114,19 @@ def assess_partnership(
             continue
         out.append(context.assess(
             m, None, partnership, name, partnership, settings, synthetic,
-            _source_lag(bulletin, m), peers=p.peers if p is not None else (),
+            _source_lag(bulletin, m), peers=group,
             sub_area=p is not None and p.is_sub_area, outcome_title=None))
     return out
+
+
+def _peer_group(store: Store, p: Partnership | None, partnership: str) -> tuple[str, ...]:
+    """The params' peers, or by default the other CSPs of the same force (none for a
+    sub-area, which is compared with its parent's group by its parent's bulletin)."""
+    if p is not None and (p.peers or p.is_sub_area):
+        return tuple(p.peers)
+    from cdrp_lib.coverage import default_peers
+
+    return default_peers(store.con, partnership)
 
 
 def cached_params(params_dir: Path | str
@@ -219,6 +230,8 @@ class _StoreContext:
         self._frames: dict[tuple[str, str], tuple[dict[str, float | None],
                                                   dict[str, float | None]]] = {}
         self._loaded: set[str] = set()
+        #: The population year each rate used (the latest held when its own is not).
+        self.population_year_used: dict[str, int] = {}
 
     def series(self, partnership: str, measure: str
                ) -> tuple[dict[str, float | None], dict[str, float | None]]:
@@ -245,8 +258,14 @@ class _StoreContext:
         if p is not None and not p.population.from_districts:
             found = p.population.for_year(year)
             return None if found is None else float(found)
-        value = self.store.population(partnership, year)
-        return None if value is None else float(value)
+        from cdrp_lib.coverage import population_years
+
+        for held in population_years(self.store.con, year):
+            value = self.store.population(partnership, held)
+            if value is not None:
+                self.population_year_used[partnership] = held
+                return float(value)
+        return None
 
     def waves(self, partnership: str, measure: Measure) -> list[SurveyWave] | None:
         if measure.source != "survey":
@@ -281,12 +300,16 @@ class _StoreContext:
                                                                      *peers)}
         populations[partnership] = populations.get(source_id or partnership)
         waves = self.waves(source_id, m) if source_id else None
-        return assess(values, target, self.month, measure=m, partnership=partnership,
-                      partnership_name=name, peers=peer_values or None,
-                      peer_denominators=peer_dens or None, populations=populations,
-                      settings=settings, denominators=dens, survey=waves,
-                      synthetic=synthetic, sub_area=sub_area, max_lag_months=lag,
-                      outcome_title=outcome_title, suppression=self.suppression)
+        used = self.population_year_used.get(source_id or partnership)
+        result = assess(values, target, self.month, measure=m, partnership=partnership,
+                        partnership_name=name, peers=peer_values or None,
+                        peer_denominators=peer_dens or None, populations=populations,
+                        settings=settings, denominators=dens, survey=waves,
+                        synthetic=synthetic, sub_area=sub_area, max_lag_months=lag,
+                        outcome_title=outcome_title, suppression=self.suppression)
+        if used is None or m.kind != "count" or populations.get(partnership) is None:
+            return result
+        return dataclasses.replace(result, population_year=used)
 
 
 def _missing(value: Any) -> bool:

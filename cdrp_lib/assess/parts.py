@@ -19,6 +19,7 @@ from cdrp_lib.assess.levels import (
     SurveyWave,
     as_float,
     build_levels,
+    is_nan,
     months_of,
     rolling_reason,
 )
@@ -211,8 +212,13 @@ def peer_part(partnership: str, levels: Levels, t: Month, kind: MeasureKind,
     result = compare_with_peers(partnership, members, s,
                                 per=PER_HUNDRED if proportion else PER_THOUSAND,
                                 binomial=proportion)
+    per = PER_HUNDRED if proportion else PER_THOUSAND
+    rates = tuple((m.id, per * m.count / m.population
+                   if m.count is not None and m.population and not is_nan(m.count)
+                   and not is_nan(m.population) else None, m.population) for m in members)
     out: dict[str, Any] = {"peer_members": tuple(m.id for m in members),
-                           "peer_rate": result.rate, "peer_phi": result.phi}
+                           "peer_rate": result.rate, "peer_phi": result.phi,
+                           "peer_member_rates": rates}
     if result.position is None:
         reasons[AssessmentPart.PEERS] = result.reason or NotAssessedReason.INSUFFICIENT_DATA
         return out

@@ -10,14 +10,15 @@ the view's to decide: a chart only prints its marks.
 
 Modules: :mod:`~cdrp_lib.charts.base` (the Chart, style, SVG output, axes, formatting),
 :mod:`~cdrp_lib.charts.performance`, :mod:`~cdrp_lib.charts.control`,
-:mod:`~cdrp_lib.charts.small_multiple`, :mod:`~cdrp_lib.charts.survey` and
-:mod:`~cdrp_lib.charts.repeat`, one chart each.
+:mod:`~cdrp_lib.charts.small_multiple`, :mod:`~cdrp_lib.charts.survey`,
+:mod:`~cdrp_lib.charts.repeat` and :mod:`~cdrp_lib.charts.funnel`, one chart each.
 """
 
 from __future__ import annotations
 
 from cdrp_lib.charts.base import DPI, STATUS_MARKERS, Chart
 from cdrp_lib.charts.control import control_chart
+from cdrp_lib.charts.funnel import funnel_chart
 from cdrp_lib.charts.performance import performance_chart
 from cdrp_lib.charts.repeat import repeat_rate_chart
 from cdrp_lib.charts.small_multiple import small_multiple
@@ -28,6 +29,7 @@ __all__ = [
     "STATUS_MARKERS",
     "Chart",
     "control_chart",
+    "funnel_chart",
     "performance_chart",
     "repeat_rate_chart",
     "small_multiple",

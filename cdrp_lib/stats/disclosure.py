@@ -57,7 +57,7 @@ WITHHELD_WITH: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
     # group average (with its funnel limits) adds this partnership's total to its peers'
     (frozenset({"rolling_12", "rolling_12_numerator"}),
      frozenset({"peer_rate", "peer_distance", "peer_distance_pct", "peer_excess",
-                "peer_average", "peer_lower", "peer_upper"})),
+                "peer_average", "peer_lower", "peer_upper", "peer_member_rates"})),
     (frozenset({"rolling_12", "baseline_value"}),
      frozenset({"change_from_baseline_pct", "reduction_required_pct"})),
     # the projection starts from the current position it extends

@@ -48,6 +48,7 @@ __all__ = [
     "PeerMember",
     "PeerResult",
     "compare_with_peers",
+    "funnel_curve",
     "population_year",
 ]
 
@@ -158,6 +159,33 @@ def _funnel(
     if binomial:
         hi = min(population, hi)
     return Limits(per * lo / population, per * hi / population, level, exact)
+
+
+def funnel_curve(
+    average: float, sizes: Sequence[float], settings: MethodSettings | None = None, *,
+    phi: float = 1.0, per: float = PER_THOUSAND, binomial: bool = False,
+) -> list[tuple[float, Limits, Limits]]:
+    """The funnel plot's limits (methods §5) at each population in ``sizes``: for each,
+    (size, inner limits at ``funnel_level``, outer at ``funnel_outer_level``), as rates.
+
+    ``average`` is the group average as a rate (per ``per``), ``phi`` the group's
+    overdispersion; the same limits :func:`compare_with_peers` gives one member,
+    so a member drawn outside the curve is the one the table calls significant.
+
+    >>> [(n, round(i.upper, 2)) for n, i, _ in funnel_curve(10.0, [1000, 100_000])]
+    [(1000, 16.2), (100000, 10.62)]
+    """
+    s = settings or MethodSettings()
+    p = average / per
+    out = []
+    for size in sizes:
+        expected = p * size
+        inner = _funnel(s.funnel_level, expected, size, p, phi, binomial,
+                        s.exact_poisson_below, per)
+        outer = _funnel(s.funnel_outer_level, expected, size, p, phi, binomial,
+                        s.exact_poisson_below, per)
+        out.append((size, inner, outer))
+    return out
 
 
 def compare_with_peers(
