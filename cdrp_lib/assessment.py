@@ -196,6 +196,9 @@ class Assessment:
     trend_projection: float | None = None
     trend_direction: TrendDirection | None = None
     trend_sufficient: bool | None = None
+    # the fitted line as the chart draws it: (month, value) at the start and end of the
+    # fitted window, then the projection; empty for a method with no line (ETS, year on year)
+    trend_line: tuple[tuple[str, float], ...] = ()
 
     # ---- §5 peers --------------------------------------------------------------
     peer_rate: float | None = None  # per 1,000 residents
@@ -351,6 +354,8 @@ def assessment_from_json(data: Mapping[str, Any]) -> Assessment:
             if value not in get_args(MeasureKind):
                 raise ValueError(f"`kind` must be one of {get_args(MeasureKind)}, got {value!r}")
             kwargs[key] = value
+        elif key == "trend_line":
+            kwargs[key] = tuple((str(m), float(v)) for m, v in value)
         elif key == "peer_member_rates":
             kwargs[key] = tuple((str(i), r, n) for i, r, n in value)
         elif key == "reasons":

@@ -178,13 +178,13 @@ def measures_missing_from_store(con: duckdb.DuckDBPyConnection,
     return sorted(m for m in police_measures if m not in have)
 
 
-def stale_measures_message(store: Path | str, params_dir: Path | str) -> str | None:
+def stale_measures_message(store: Path | str | None, params_dir: Path | str) -> str | None:
     """One line telling the user to ingest again, or None when every measure has series."""
     import duckdb
 
     from cdrp_lib.params import load_measures
 
-    if not Path(store).is_file():
+    if store is None or not Path(store).is_file():
         return None
     police = [mid for mid, m in load_measures(params_dir).items() if m.source == "police"]
     with duckdb.connect(str(store), read_only=True) as con:

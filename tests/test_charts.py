@@ -298,7 +298,12 @@ def test_performance_alt_states_the_position_with_table_rounding(vehicle: Assess
 def test_performance_csv_holds_the_plotted_figures(vehicle: Assessment) -> None:
     rows = _csv_rows(performance_chart(vehicle))
     by_month = {p.month: p for p in vehicle.history}
+    projection = rows.pop()  # the trend's projection, beyond the data
+    assert (projection["month"], float(projection["trend_line"])) == vehicle.trend_line[-1]
+    assert projection["month"] > LAST_MONTH and vehicle.trend_projection is not None
     assert rows[-1]["month"] == LAST_MONTH
+    fitted = dict(vehicle.trend_line)
+    assert float(rows[-1]["trend_line"]) == pytest.approx(fitted[LAST_MONTH])
     for row in rows:
         p = by_month[row["month"]]
         assert float(row["rolling_12"]) == pytest.approx(p.rolling_12)

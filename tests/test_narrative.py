@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 from cdrp_lib.assessment import Assessment, AssessmentPart, TrendDirection
 from cdrp_lib.narrative import Fact, narrate, narrate_outcome, sentences
+from cdrp_lib.public import public_view
 from cdrp_lib.stats.enums import (
     NotAssessedReason,
     PastMonth,
@@ -445,6 +446,25 @@ def _shown(x: float, decimals: int = 0) -> Decimal:
     return round_half_up(x, decimals)
 
 
+def check_recent_change(a: Assessment, t: str) -> None:
+    """A projection against the last 12 months' change says both, each matching its figure;
+    a projection that agrees with the change (or with no change shown) says only itself.
+    The change is the public view's: one withheld by disclosure control is not said."""
+    a = public_view(a)
+    m = re.search(rf"has (risen|fallen) ({NUM})(%| percentage points) over the last 12 months, "
+                  "although the", t)
+    change = a.change_12m_pp if a.is_proportion else a.change_12m_pct
+    nil = change is None or (_shown(change, 1) == 0 if a.is_proportion
+                             else a.change_12m is None or _shown(a.change_12m, 0) == 0)
+    against = not nil and change is not None and (
+        (change > 0 and a.trend_direction is TrendDirection.FALLING)
+        or (change < 0 and a.trend_direction is TrendDirection.RISING))
+    assert (m is not None) == against, t
+    if m is not None and change is not None:
+        assert (m[1] == "risen") == (change > 0), t
+        assert _d(m[2]) == _shown(abs(change), 1), t
+
+
 def check_figures(a: Assessment) -> None:
     """Parse every figure back out of each sentence and compare with the Assessment."""
     count_dp = 1 if a.is_proportion else 0
@@ -472,11 +492,13 @@ def check_figures(a: Assessment) -> None:
         elif s.fact is Fact.ACHIEVED:
             assert a.target_achieved is True
         elif s.fact is Fact.PROJECTION:
-            m = re.search(rf"projected to (fall|rise|stay level)(?: (?:to|at) ({NUM})%?)?", t)
+            m = re.search(rf"(?:projected to|trend projects an?) (fall|rise|stay level)"
+                          rf"(?: (?:to|at) ({NUM})%?)?", t)
             assert m, t
             move = {"fall": TrendDirection.FALLING, "rise": TrendDirection.RISING,
                     "stay level": TrendDirection.FLAT}[m[1]]
             assert move is a.trend_direction, t
+            check_recent_change(a, t)
             if m[2] is not None:
                 assert _d(m[2]) == _shown(a.trend_projection or 0, count_dp), t
             if "will not be met" in t:

@@ -154,8 +154,20 @@ def trend_part(levels: Levels, t: Month, kind: MeasureKind,
         return out
     out.update(trend_projection=result.projection,
                trend_direction=None if result.direction is None else _DIRECTION[result.direction],
-               trend_sufficient=result.sufficient if target is not None else None)
+               trend_sufficient=result.sufficient if target is not None else None,
+               trend_line=trend_line(result, t))
     return out
+
+
+def trend_line(result: TrendResult, t: Month) -> tuple[tuple[str, float], ...]:
+    """The fitted line's ends and the projection as (month, value), for the chart: the fit's
+    x = 0 is the window's first month and x = window - 1 the data month ``t``."""
+    if result.slope is None or result.intercept is None or result.projection is None:
+        return ()
+    last = result.window - 1
+    return ((str(t - last), float(result.intercept)),
+            (str(t), float(result.intercept + result.slope * last)),
+            (str(t + result.horizon), float(result.projection)))
 
 
 def spc_part(levels: Levels, t: Month, polarity: Polarity, target: Target | None,

@@ -43,7 +43,7 @@ def funnel_chart(a: PublicAssessment, names: dict[str, str] | None = None) -> Ch
     """
     a = public_view(a)
     names = names or {}
-    members = [(i, r, n) for i, r, n in a.peer_member_rates if r is not None and n]
+    members = [(i, r, n) for i, r, n in (a.peer_member_rates or ()) if r is not None and n]
     if a.peer_average is None or not members:
         raise ValueError(f"{a.measure_name}: no comparison to draw a funnel for")
     proportion = a.kind == "proportion"

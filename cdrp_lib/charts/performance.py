@@ -36,6 +36,7 @@ from cdrp_lib.charts.base import (
     _no_data,
     _rolling_csv,
     _sentence,
+    _short,
     _style,
     _target_hidden,
     _until,
@@ -179,8 +180,13 @@ def performance_chart(a: PublicAssessment) -> Chart:
          "" if p.trajectory_status is None else p.trajectory_status.value]
         for p in points
     ]
+    fitted = dict(a.trend_line or ())
+    for row in rows:
+        row.append(_csv_number(fitted.get(row[0])))
+    rows += [[m, "", "", "", "", "", "", _csv_number(v)] for m, v in (a.trend_line or ())
+             if m not in months and months and m > months[-1]]
     table = _csv(["month", "monthly_value", "rolling_12", "trajectory", "lower_limit",
-                  "upper_limit", "status"], rows)
+                  "upper_limit", "status", "trend_line"], rows)
     with _style():
         fig = _figure(WIDE_SIZE)
         ax = fig.add_subplot()
@@ -189,10 +195,38 @@ def performance_chart(a: PublicAssessment) -> Chart:
         else:
             _draw_performance(ax, a, points, show_target)
             _month_axis(ax, months)
+            _draw_trend(ax, a, months)
             _value_axis(ax, a)
             _floor_at_zero(ax)
             _legend(fig)
         return _chart(fig, title, alt, table, months)
+
+
+def _trend_x(months: Sequence[str], month: str) -> int:
+    return Month.parse(month).minus(Month.parse(months[0]))
+
+
+def _draw_trend(ax: Axes, a: PublicAssessment, months: Sequence[str]) -> None:
+    """The fitted trend (dashed) over its window and its projection (dotted) beyond the data,
+    so the projection a sentence states is on the picture; the x axis reaches out to it."""
+    if len(a.trend_line or ()) != len(("start", "end", "projection")) or not months:
+        return
+    (m0, v0), (m1, v1), (m2, v2) = (a.trend_line or ())
+    x0, x1, x2 = (_trend_x(months, m) for m in (m0, m1, m2))
+    method = a.trend_method.value.upper() if a.trend_method is not None else "fitted"
+    ax.plot([max(x0, 0), x1], [v0 + (v1 - v0) * (max(x0, 0) - x0) / max(x1 - x0, 1), v1],
+            color=palette.MUTED, linestyle="--", linewidth=1.4,
+            label=f"Trend ({method}, {x1 - x0 + 1} months)")
+    ax.plot([x1, x2], [v1, v2], color=palette.MUTED, linestyle=":", linewidth=1.4,
+            marker="", label=f"Projection to {_label(m2)}: {_level(a, v2)}")
+    ax.plot([x2], [v2], linestyle="none", marker="s", markersize=5, color=palette.MUTED,
+            label="_projection")
+    low, high = ax.get_xlim()
+    if x2 + 0.5 > high:
+        ax.set_xlim(low, x2 + 0.5)
+        ticks = [*ax.get_xticks(), x2]
+        labels = [t.get_text() for t in ax.get_xticklabels()] + [_short(m2)]
+        ax.set_xticks(ticks, labels)
 
 
 def _draw_performance(ax: Axes, a: PublicAssessment, points: Sequence[HistoryPoint],

@@ -47,8 +47,8 @@ def _rates(page: PageBase, a: PublicAssessment) -> str:
     """``Burglary: North Northamptonshire 3.0, West Northamptonshire 3.7 per 1,000.``"""
     unit = "%" if a.kind == "proportion" else " per 1,000"
     listed = ", ".join(f"{_name(page, i)} {fmt_number(r, RATE_DECIMALS)}"
-                       for i, r, _ in a.peer_member_rates if r is not None)
-    missing = [_name(page, i) for i, r, _ in a.peer_member_rates if r is None]
+                       for i, r, _ in (a.peer_member_rates or ()) if r is not None)
+    missing = [_name(page, i) for i, r, _ in (a.peer_member_rates or ()) if r is None]
     text = f"{a.measure_name}: {listed}{unit}" if listed else f"{a.measure_name}: no rates"
     if missing:
         text += f" (no rate for {', '.join(missing)})"
@@ -80,7 +80,7 @@ def peers_part(page: PageBase, assessments: Sequence[PublicAssessment]) -> Part:
         return page._html("peers", "")
     groups = sorted({a.peer_members for a in compared if a.peer_members})
     said = [f"The comparison group: {_members(page, g)}." for g in groups]
-    said += [_rates(page, a) for a in compared if a.peer_member_rates]
+    said += [_rates(page, a) for a in compared if (a.peer_member_rates or ())]
     caveat = population_caveat(compared)
     if caveat:
         said.append(caveat)
@@ -97,6 +97,6 @@ def _items(page: PageBase, compared: Sequence[PublicAssessment]
         (peers_table(compared), ("similar-areas",))]
     names = {i: _name(page, i) for a in compared for i in a.peer_members}
     for a in compared:
-        if a.peer_average is not None and any(r is not None for _, r, _ in a.peer_member_rates):
+        if a.peer_average is not None and any(r is not None for _, r, _ in (a.peer_member_rates or ())):
             items.append((funnel_chart(a, names), ("funnel", a.measure)))
     return items

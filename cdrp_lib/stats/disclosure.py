@@ -61,7 +61,7 @@ WITHHELD_WITH: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
     (frozenset({"rolling_12", "baseline_value"}),
      frozenset({"change_from_baseline_pct", "reduction_required_pct"})),
     # the projection starts from the current position it extends
-    (frozenset({"rolling_12"}), frozenset({"trend_projection"})),
+    (frozenset({"rolling_12"}), frozenset({"trend_projection", "trend_line"})),
     # the target is the baseline less a published percentage
     (frozenset({"baseline_value"}), frozenset({"target_value", "required_change", "target_text"})),
     # the trajectory runs from the baseline to the target: two of its points give both
