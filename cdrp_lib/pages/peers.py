@@ -97,6 +97,7 @@ def _items(page: PageBase, compared: Sequence[PublicAssessment]
         (peers_table(compared), ("similar-areas",))]
     names = {i: _name(page, i) for a in compared for i in a.peer_members}
     for a in compared:
-        if a.peer_average is not None and any(r is not None for _, r, _ in (a.peer_member_rates or ())):
+        rates = [r for _, r, _ in (a.peer_member_rates or ()) if r is not None]
+        if a.peer_average is not None and rates:
             items.append((funnel_chart(a, names), ("funnel", a.measure)))
     return items
