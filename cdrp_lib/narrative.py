@@ -43,7 +43,7 @@ from cdrp_lib.stats.enums import (
 from cdrp_lib.stats.rag import RagResult, outcome_rag, survey_target_position
 from cdrp_lib.stats.rounding import Number, fmt_number, fmt_pct, round_half_up
 
-__all__ = ["Fact", "Sentence", "narrate", "narrate_outcome", "sentences"]
+__all__ = ["Fact", "Sentence", "narrate", "narrate_outcome", "past_month_in_range", "sentences"]
 
 RATE_DECIMALS = 1  # rates per 1,000 residents, as in the tables
 PERCENT_DECIMALS = 1
@@ -220,6 +220,19 @@ def _projection(a: PublicAssessment) -> Iterable[Sentence]:
         text += " and the target will be met" if a.trend_sufficient \
             else " and the target will not be met"
     yield Sentence(Fact.PROJECTION, text + ".")
+
+
+def past_month_in_range(a: PublicAssessment) -> str | None:
+    """The sentence for a last month inside its expected range (the key sentences say only
+    a month outside it); None when it is outside, withheld or not computed."""
+    if a.past_month is not PastMonth.IN_LINE or a.month_value is None:
+        return None
+    when = Month.parse(a.data_to).label if a.data_to else "the latest month"
+    text = f"The {when} figure for {a.measure_name}, {_count(a, a.month_value)}, was within " \
+           "the expected range"
+    if a.expected_low is not None and a.expected_high is not None:
+        text += f" ({fmt_number(a.expected_low)} to {fmt_number(a.expected_high)})"
+    return text + "."
 
 
 def _recent_change(a: PublicAssessment) -> tuple[float, str] | None:

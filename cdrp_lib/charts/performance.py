@@ -167,7 +167,9 @@ def performance_chart(a: PublicAssessment) -> Chart:
     hidden = sum(1 for p in points if p.suppressed)
     totals_only = sum(1 for p in points if p.rolling_suppressed and not p.suppressed)
     months = [p.month for p in points]
-    title = f"{a.measure_name}: rolling 12-month position against the target trajectory"
+    title = (f"{a.measure_name}: rolling 12-month position against the target trajectory"
+             if a.target_id is not None else f"{a.measure_name}: rolling 12-month figure "
+             "and its trend")
     alt = _performance_alt(a, points, hidden, totals_only)
     mark = a.mark
     show_target = not _target_hidden(a)

@@ -21,16 +21,27 @@ INTRO = ("<p>These measures have no target. They are shown for context and are n
          "rated.</p>")
 
 
+FULL_INTRO = ("<p>The partnership has set no targets in this theme, so each measure is shown "
+              "in full: its rolling 12-month figure with the fitted trend and its projection, "
+              "the last month against its expected range on a control chart, and the change "
+              "on the previous 12 months. None is rated.</p>")
+
+
 def monitoring_part(page: PageBase, indicators: Sequence[PublicAssessment],
-                    waves: Mapping[str, Sequence[PublicAssessment]]) -> Part:
-    """The "Monitoring indicators" section of a page (nothing when it has none)."""
-    return page._part("monitoring", lambda: _make(page, indicators, waves))
+                    waves: Mapping[str, Sequence[PublicAssessment]], full: bool = False) -> Part:
+    """The "Monitoring indicators" section of a page (nothing when it has none).
+
+    ``full`` (a theme with no targets, as every theme of a partnership without params):
+    each count gets its own section with the performance chart, the control chart and
+    its sentences, instead of one small panel, so a bulletin is useful with no params.
+    """
+    return page._part("monitoring", lambda: _make(page, indicators, waves, full))
 
 
 def _make(page: PageBase, indicators: Sequence[PublicAssessment],
-          waves: Mapping[str, Sequence[PublicAssessment]]) -> Part:
+          waves: Mapping[str, Sequence[PublicAssessment]], full: bool = False) -> Part:
     from cdrp_lib import charts, tables
-    from cdrp_lib.narrative import Fact, sentences
+    from cdrp_lib.narrative import Fact, past_month_in_range, sentences
     from cdrp_lib.pages.theme import SURVEY_WAVES_IN_TABLE, chart_waves
 
     if not indicators:
@@ -47,7 +58,27 @@ def _make(page: PageBase, indicators: Sequence[PublicAssessment],
     source = page.config.source_of
     counts = [a for a in indicators if not a.is_proportion and source(a) != SOURCE_SURVEY]
     others = [a for a in indicators if a not in counts]
-    if counts:
+    if counts and full:
+        blocks[1] = FULL_INTRO
+        for a in counts:
+            key = f.key(a)
+            blocks.append(f'<h3 id="{f.esc(f.heading_id(a))}">{f.esc(a.measure_name)}</h3>')
+            figure(charts.performance_chart(a), key, "performance-chart")
+            if a.spc_points:
+                figure(charts.control_chart(a), key, "control-chart")
+            said = [s.text for s in sentences(a) if s.fact in (
+                Fact.COMPARISON, Fact.PAST_MONTH, Fact.PROJECTION, Fact.PEERS)]
+            in_range = past_month_in_range(a)
+            if in_range:
+                said.insert(1 if said and a.change_12m is not None else 0, in_range)
+            if not said and a.not_assessed_reason is not None:
+                said = [a.not_assessed_reason.sentence]
+            blocks.append(f.paragraph(said, "narrative"))
+            records.extend({"part": "monitoring", "text": t} for t in said)
+            m = page.config.measures.get(a.measure)
+            if m is not None and m.caveat:
+                blocks.append(f.bullets([m.caveat], "caveats"))
+    elif counts:
         figure(charts.small_multiple(counts), "monitoring", "small-multiples")
         lines = []
         for a in counts:

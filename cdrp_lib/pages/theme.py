@@ -255,7 +255,7 @@ class ThemePage(PageBase):
         """Measures without a target: small charts of counts; rates and surveys in full."""
         from cdrp_lib.pages.monitoring import monitoring_part
 
-        return monitoring_part(self, self._indicators, self._waves)
+        return monitoring_part(self, self._indicators, self._waves, full=not self._targets)
 
     def peers(self) -> Part:
         """How the partnership compares with its most similar group, measure by measure."""
