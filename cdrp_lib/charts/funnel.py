@@ -81,8 +81,10 @@ def funnel_chart(a: PublicAssessment, names: dict[str, str] | None = None) -> Ch
         ax.set_ylabel(f"Rate{unit}")
         _legend(fig)
         rows = [(names.get(i, i), _csv_number(n), _csv_number(r)) for i, r, n in members]
-        table = _csv(("member", what.lower(), f"rate{unit.strip()}"), rows)
-        return _chart(fig, title, _alt(a, members, names, unit), table)
+        rate = "rate_percent" if proportion else "rate_per_1000"
+        table = _csv(("member", what.lower(), rate), rows)
+        # no month axis: the legend's markers are read back, no point is a month
+        return _chart(fig, title, _alt(a, members, names, unit), table, labels=())
 
 
 def _alt(a: PublicAssessment, members: Sequence[tuple[str, float | None, float | None]],
