@@ -225,9 +225,13 @@ def peer_part(partnership: str, levels: Levels, t: Month, kind: MeasureKind,
                                 per=PER_HUNDRED if proportion else PER_THOUSAND,
                                 binomial=proportion)
     per = PER_HUNDRED if proportion else PER_THOUSAND
+    # a member's rate with its public population gives its count back: a count of 1 to
+    # threshold-1 (§9) leaves that member's rate out, as its own table would
+    k = s.suppression_threshold
     rates = tuple((m.id, per * m.count / m.population
                    if m.count is not None and m.population and not is_nan(m.count)
-                   and not is_nan(m.population) else None, m.population) for m in members)
+                   and not is_nan(m.population) and not 0 < m.count < k else None,
+                   m.population) for m in members)
     out: dict[str, Any] = {"peer_members": tuple(m.id for m in members),
                            "peer_rate": result.rate, "peer_phi": result.phi,
                            "peer_member_rates": rates}

@@ -90,12 +90,14 @@ def funnel_chart(a: PublicAssessment, names: dict[str, str] | None = None) -> Ch
 def _alt(a: PublicAssessment, members: Sequence[tuple[str, float | None, float | None]],
          names: dict[str, str], unit: str) -> str:
     assert a.peer_average is not None
-    listed = "; ".join(f"{names.get(i, i)} {fmt_number(r, DECIMALS_RATE)}" for i, r, _ in members
-                       if r is not None)
+    pct = "%" if unit == "%" else ""
+    listed = "; ".join(f"{names.get(i, i)} {fmt_number(r, DECIMALS_RATE)}{pct}"
+                       for i, r, _ in members if r is not None)
     where = {"above": "above the upper limit", "below": "below the lower limit",
              "in_line": "within the limits"}
     position = a.peer_position.value if a.peer_position is not None else None
     said = f" {a.partnership_name} is {where[position]}." if position in where else ""
     return (f"Funnel chart of {a.measure_name}: group average "
-            f"{fmt_number(a.peer_average, DECIMALS_RATE)}{unit}; members' rates{unit}: "
+            f"{fmt_number(a.peer_average, DECIMALS_RATE)}{unit}; members' "
+            f"{'percentages' if pct else 'rates' + unit}: "
             f"{listed}.{said}")

@@ -51,7 +51,7 @@ def _rates(page: PageBase, a: PublicAssessment) -> str:
     missing = [_name(page, i) for i, r, _ in (a.peer_member_rates or ()) if r is None]
     text = f"{a.measure_name}: {listed}{unit}" if listed else f"{a.measure_name}: no rates"
     if missing:
-        text += f" (no rate for {', '.join(missing)})"
+        text += f" (not shown for {', '.join(missing)}: no population or too few to publish)"
     return text + "."
 
 
