@@ -258,7 +258,7 @@ def _draw_performance(ax: Axes, a: PublicAssessment, points: Sequence[HistoryPoi
             linewidth=LINE_WIDTH, label=f"Rolling 12-month {noun}")
     months = [p.month for p in points]
     baseline_at = _baseline_month(a) if a.baseline_value is not None and show_target else None
-    for status, marker in STATUS_MARKERS.items():
+    for status, marker in STATUS_MARKERS.items() if a.target_id is not None else ():
         # the baseline month (m = 0) is marked as the baseline, not by its status
         idx = [i for i, p in enumerate(points)
                if p.trajectory_status is status and p.rolling_12 is not None
