@@ -699,9 +699,11 @@ def test_a_missing_params_folder_is_one_clear_error(tmp_path: Path) -> None:
         load_measures(tmp_path / "nowhere")
 
 
-def test_an_unknown_peer_names_the_nearest_known_ids(params_dir: Path) -> None:
+def test_an_unknown_peer_names_the_file_line_and_nearest_known_ids(params_dir: Path) -> None:
+    from cdrp_lib.params.checks import unknown_peer_problems
+
     write(params_dir, "x", "peers: [y, north-northamptonshir]\n")
-    write(params_dir, "y", "")
-    p = one(params_dir, "peers[1]", "`peers` names 'north-northamptonshir'")
-    assert "nearest: north-northamptonshire" in p.rule
-    assert p.line is not None
+    (p,) = unknown_peer_problems(params_dir, "x", ["y", "north-northamptonshir"],
+                                 ["x", "y", "north-northamptonshire", "west-northamptonshire"])
+    assert p.column == "peers[1]" and p.line is not None and p.file.endswith("x.yaml")
+    assert "nearest: north-northamptonshire, west-northamptonshire" in p.rule

@@ -81,6 +81,7 @@ def assess_partnership(
     context = _StoreContext(store, params, month,
                             bulletin.suppression if bulletin is not None else None)
     group = _peer_group(store, p, partnership)
+    _check_peers(root, partnership, group, [*names, *params])
     out: list[Assessment] = []
     targeted: set[str] = set()
     for target in (p.targets if p is not None else ()):
@@ -127,6 +128,16 @@ def _peer_group(store: Store, p: Partnership | None, partnership: str) -> tuple[
     from cdrp_lib.coverage import default_peers
 
     return default_peers(store.con, partnership)
+
+
+def _check_peers(root: Path, partnership: str, peers: Sequence[str],
+                 known: Sequence[str]) -> None:
+    from cdrp_lib.errors import ParamsError
+    from cdrp_lib.params.checks import unknown_peer_problems
+
+    problems = unknown_peer_problems(root, partnership, peers, known)
+    if problems:
+        raise ParamsError(problems)
 
 
 def cached_params(params_dir: Path | str

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from cdrp_lib.areas import known_partnership_ids, slugify
+from cdrp_lib.areas import slugify
 from cdrp_lib.errors import Problem
 from cdrp_lib.params.fields import MAX_PERCENT, SLUG_RE
 from cdrp_lib.params.files import MEASURES_FILE, PARTNERSHIPS_DIR
@@ -216,6 +216,27 @@ def nearest_ids(wanted: str, known: Sequence[str], n: int = 3) -> list[str]:
     return difflib.get_close_matches(wanted, sorted(set(known)), n=n, cutoff=0.6)
 
 
+def unknown_peer_problems(params_dir: Path, partnership: str, peers: Sequence[str],
+                          known: Sequence[str]) -> list[Problem]:
+    """A peer that is no partnership of the store or the params: file, line, key and the
+    nearest known ids.  Checked against the store (where automatic partnerships live),
+    since params alone cannot know which districts the data holds."""
+    from cdrp_lib.params.files import line_finder, read_text
+
+    path = params_dir / PARTNERSHIPS_DIR / f"{partnership}.yaml"
+    line_of = line_finder(read_text(path)) if path.is_file() else None
+    out = []
+    for j, peer in enumerate(peers):
+        if peer in known:
+            continue
+        near = nearest_ids(peer, known)
+        out.append(problem(path, ("peers", j), f"`peers` names {peer!r}, which is no "
+                           "partnership of the store or the params"
+                           + (f" (nearest: {', '.join(near)})" if near else ""),
+                           "a partnership id", repr(peer), line_of))
+    return out
+
+
 def check_references(parsed: Mapping[str, Parsed], files: Mapping[str, Path]) -> None:
     """Cross-file rules: peers, parents and sub-area targets point at partnerships that exist."""
     for result in parsed.values():
@@ -226,12 +247,6 @@ def check_references(parsed: Mapping[str, Parsed], files: Mapping[str, Path]) ->
             if peer not in files and slugify(peer) != peer:
                 result.add(("peers", j), f"`peers` names {peer!r}, which is neither a "
                            "partnership in partnerships/ nor a district id",
-                           "a partnership id", repr(peer))
-            elif peer not in files and peer not in known_partnership_ids():
-                near = nearest_ids(peer, [*files, *known_partnership_ids()])
-                result.add(("peers", j), f"`peers` names {peer!r}, which is no partnership in "
-                           "partnerships/ and no CSP or district"
-                           + (f" (nearest: {', '.join(near)})" if near else ""),
                            "a partnership id", repr(peer))
         parent = p.area.parent
         if parent is not None and parent != p.id:
