@@ -133,7 +133,9 @@ def test_auto_partnership_ids_are_slugs_of_district_names(tmp_path: Path, params
 
 def test_principal_force_gap_is_missing_for_the_partnership(tmp_path: Path,
                                                             params: Path) -> None:
-    """Bedford's rows come mostly from Bedfordshire: its gap is Bedford's gap."""
+    """Bedford's rows come mostly from Bedfordshire: its gap is Bedford's gap. Corby is a
+    district of today's North Northamptonshire CSP (the shipped lookup), all of whose rows
+    come from Northamptonshire."""
     data = tmp_path / "data"
     bed = "Bedford 001A"
     for month in ("2025-01", "2025-03"):
@@ -149,7 +151,7 @@ def test_principal_force_gap_is_missing_for_the_partnership(tmp_path: Path,
         assert list(bedford.index) == ["2025-01", "2025-02", "2025-03", "2025-04"]
         assert bedford["2025-01"] == 4 and bedford["2025-03"] == 4
         assert math.isnan(bedford["2025-02"]) and math.isnan(bedford["2025-04"])
-        assert st.series("corby", "burglary").tolist() == [1, 1, 1, 1]
+        assert st.series("north-northamptonshire", "burglary").tolist() == [1, 1, 1, 1]
 
 
 def test_series_filters_and_frame(tmp_path: Path, kent: Path, params: Path) -> None:
