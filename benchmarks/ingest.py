@@ -159,7 +159,7 @@ def run_floor(folder: Path) -> dict[str, float]:
     """The irreducible parts of an ingest, timed one after another (see the module doc)."""
     import duckdb
 
-    from cdrp_lib.sources.police_uk import _read_csv_sql  # the reader ingest uses
+    from cdrp_lib.sources.police_uk.sql import _read_csv_sql  # the reader ingest uses
 
     files = sorted((folder / "input").rglob(f"*{STREET_SUFFIX}"))
     cores = os.cpu_count() or 1

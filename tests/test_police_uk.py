@@ -371,14 +371,14 @@ def test_file_duckdb_cannot_read_even_after_the_slow_path_is_reported_not_counte
     """Should DuckDB still reject the clean copy, the file is named and nothing of it counted."""
     bad = street(tmp_path, "2025-01-kent-street.csv", rows=[row("a"), row("b") + ",extra"])
     good = street(tmp_path, "2025-01-essex-street.csv", rows=[row("c")])
-    real_clean_copy = pu._clean_copy
+    real_clean_copy = pu.checks._clean_copy
 
     def still_broken(sf: pu.StreetFile, sha: str, data: bytes, scratch: Path) -> pu.FileCheck:
         cleaned = real_clean_copy(sf, sha, data, scratch)
         return pu.FileCheck(sf, sha, cleaned.size, True, False, sf.path, 2, cleaned.problems,
                             (2, 3), 0)  # hands DuckDB the broken original again
 
-    monkeypatch.setattr(pu, "_clean_copy", still_broken)
+    monkeypatch.setattr(pu.reading, "_clean_copy", still_broken)
     result, counts = read(tmp_path, [bad, good])
     unreadable = only(result.problems, pu.RULE_UNREADABLE)
     assert [Path(p.file).name for p in unreadable] == ["2025-01-kent-street.csv"]
@@ -421,6 +421,6 @@ def test_second_pass_reading_other_rows_than_the_first_is_an_error(tmp_path: Pat
     con = duckdb.connect()
     check = pu.check_street_file(sf, tmp_path)
     pu.read_street_files(con, iter([check]), tmp_path)  # leaves its groups in the connection
-    scanned = pu._Scanned(0, 0, check, True)
+    scanned = pu.sql._Scanned(0, 0, check, True)
     with pytest.raises(InputError, match="another number of rows"):
-        pu._second_pass(con, [scanned], {0: 2})  # the first pass read 3
+        pu.second_pass._second_pass(con, [scanned], {0: 2})  # the first pass read 3

@@ -1,0 +1,50 @@
+"""The DuckDB pieces both passes share: the CSV reader, crime-type codes, scanned files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # duckdb is imported lazily: `cdrp --help` must not pay for it
+    pass
+from cdrp_lib.sources.police_uk.checks import FileCheck
+from cdrp_lib.sources.police_uk.rules import CRIME_TYPE_SLUGS, HEADER
+
+
+def _read_csv_sql(parameter: str, rejects: bool = False) -> str:
+    """DuckDB's reader over the files in ``$parameter``, every column as text.
+
+    With ``rejects``, records it cannot parse are set aside in ``street_rejects``
+    (file, line, why) instead of failing the statement.
+    """
+    columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in HEADER) + "}"
+    aside = (f", ignore_errors = true, store_rejects = true, rejects_table = '{_REJECTS}', "
+             f"rejects_scan = '{_REJECT_SCANS}'" if rejects else "")
+    return (f"read_csv(${parameter}, header = true, columns = {columns}, auto_detect = false, "
+            f"delim = ',', quote = '\"', escape = '\"'{aside})")
+
+
+
+# Crime type name -> a small code per slug, so rows group by one byte, not a string.
+_SLUGS: tuple[str, ...] = tuple(sorted(set(CRIME_TYPE_SLUGS.values())))
+_SLUG_CODE = ("CAST(CASE \"Crime type\" "
+              + " ".join(f"WHEN '{name}' THEN {_SLUGS.index(slug)}"
+                         for name, slug in CRIME_TYPE_SLUGS.items())
+              + " END AS UTINYINT)")
+_REJECTS = "street_rejects"
+_REJECT_SCANS = "street_reject_scans"
+
+
+@dataclass(frozen=True)
+class _Scanned:
+    """A file in a scan: ``f`` its position there, ``no`` among all files read.
+
+    ``latest`` is False when a later file of the batch has the same force and month.
+    """
+
+    f: int
+    no: int
+    check: FileCheck
+    latest: bool
+
+
