@@ -8,6 +8,7 @@ was expected and what was found.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -37,6 +38,9 @@ class Problem:
     line: int | None = None
     column: str | None = None
     severity: str = "error"  # "error" rejects a row or file; "warning" is reported only
+    #: How many lines this problem stands for: 1, or more for the summary that
+    #: :class:`ProblemLog` writes in place of the problems past its cap.
+    count: int = 1
 
     def where(self, column_word: str = "column", quote: bool = True) -> str:
         """``file, line N, column 'C'``: the place, as every message begins."""
@@ -50,6 +54,50 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.where()}: {self.rule}: expected {self.expected}, found {self.found}"
+
+
+#: Problems held per file and rule; past it they are counted, not kept.  A file of
+#: 300,000 malformed lines would otherwise hold 300,000 messages (GBs at peak).
+PROBLEMS_PER_RULE = 100
+
+
+class ProblemLog:
+    """Problems as they are found, at most ``limit`` held per file and rule.
+
+    Memory stays bounded whatever the input: past the cap a problem is only
+    counted, and :meth:`problems` ends each capped rule with one summary problem
+    saying how many more lines broke it (its :attr:`Problem.count`).
+    """
+
+    def __init__(self, limit: int = PROBLEMS_PER_RULE) -> None:
+        self.limit = limit
+        self._held: list[Problem] = []
+        self._seen: Counter[tuple[str, str]] = Counter()
+        self._last: dict[tuple[str, str], Problem] = {}
+
+    def add(self, problem: Problem) -> None:
+        key = (problem.file, problem.rule)
+        self._seen[key] += problem.count
+        if self._seen[key] <= self.limit:
+            self._held.append(problem)
+        else:
+            self._last[key] = problem
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        for problem in problems:
+            self.add(problem)
+
+    def problems(self) -> list[Problem]:
+        """What was held, then one summary per file and rule that passed the cap."""
+        out = list(self._held)
+        for (file, rule), last in self._last.items():
+            more = self._seen[(file, rule)] - self.limit
+            where = "" if last.line is None else f", the last at line {last.line}"
+            out.append(Problem(file, rule, last.expected,
+                               f"{more:,} more like this{where} (the first {self.limit} "
+                               "are listed)", column=last.column, severity=last.severity,
+                               count=more))
+        return out
 
 
 class CdrpError(Exception):
@@ -76,6 +124,14 @@ class ParamsError(CdrpError):
         self.problems = tuple(problems)
         lines = [str(p) for p in self.problems]
         super().__init__("; ".join(lines) if lines else "invalid params")
+
+
+class StoreError(CdrpError):
+    """A store file that cannot be used: corrupt, truncated, or not a cdrp store.
+
+    Its own exit code (``cdrp``: 3), so a script tells "the store is broken" from
+    "a bulletin failed" (1) and "bad input" (2).
+    """
 
 
 class NotFoundError(CdrpError):

@@ -149,7 +149,8 @@ def test_row_with_wrong_number_of_fields_is_rejected_and_lines_stay_exact(tmp_pa
     sf = street(tmp_path, rows=[row("a1"), row("a2") + ",extra", row("a3", month="2024-12")])
     result, counts = read(tmp_path, [sf])
     fields = only(result.problems, pu.RULE_FIELDS)
-    assert [(p.line, p.found) for p in fields] == [(3, "13 fields")]
+    assert [(p.line, p.found) for p in fields] == [
+        (3, "13 fields (an unquoted comma in a text column?)")]
     # the row after the dropped one is still named by its own line
     assert [p.line for p in only(result.problems, pu.RULE_OTHER_MONTH)] == [4]
     assert sum(counts.values()) == 1
@@ -319,10 +320,10 @@ def test_blank_lines_keep_line_numbers_exact(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("batch_bytes", [1, 2**30])
-def test_file_ending_in_an_unterminated_quote_reads_as_the_csv_module_reads_it(
+def test_file_ending_in_an_unterminated_quote_rejects_that_line_whatever_the_batch(
         tmp_path: Path, batch_bytes: int) -> None:
-    """DuckDB reads such a last row differently with other files in its scan; the csv
-    module's reading (a Context of 'cut' and a newline) is the one counted, whatever the batch."""
+    """DuckDB reads such a last row differently with other files in its scan; the slow
+    path rejects the line with the open quote, whatever the batch."""
     before = street(tmp_path, "2025-01-essex-street.csv", rows=[row("e1"), row("e2")])
     path = tmp_path / "2025-01-kent-street.csv"
     path.write_bytes(("\n".join([HEADER_LINE, row("k1"), row("k2"), row("k1") + '"cut'])
@@ -333,11 +334,11 @@ def test_file_ending_in_an_unterminated_quote_reads_as_the_csv_module_reads_it(
     assert counts == {("essex", "2025-01", "E01000001", "burglary"): 2,
                       ("kent", "2025-01", "E01000001", "burglary"): 2,
                       ("surrey", "2025-01", "E01000001", "burglary"): 1}
-    (repeat,) = only(result.problems, pu.RULE_DUPLICATE)
-    assert (Path(repeat.file).name, repeat.line) == ("2025-01-kent-street.csv", 4)
-    assert "kept line 2" in repeat.expected
+    (open_quote,) = only(result.problems, pu.RULE_OPEN_QUOTE)
+    assert (Path(open_quote.file).name, open_quote.line) == ("2025-01-kent-street.csv", 4)
+    assert open_quote.found == "a quote opened and never closed: '\"cut'"
     kent = next(s for s in result.stats if s.force == "kent")
-    assert (kent.rows, kent.kept, kent.duplicates) == (3, 2, 1)
+    assert (kent.rows, kent.kept, kent.rejected, kent.duplicates) == (3, 2, 1, 0)
 
 
 def test_check_counts_lines_and_spots_an_unterminated_last_quote(tmp_path: Path) -> None:
@@ -345,9 +346,13 @@ def test_check_counts_lines_and_spots_an_unterminated_last_quote(tmp_path: Path)
     path.write_bytes((HEADER_LINE + "\r\n" + row("a") + "\r\n" + row("b")).encode())
     check = pu.check_street_file(pu.StreetFile(str(path), path, "kent", "2025-01"), tmp_path)
     assert (check.lines, check.unterminated) == (2, False)  # no newline after the last row
+    path.write_bytes((HEADER_LINE + "\n" + row("a") + '\n"On or near\n').encode())
+    check = pu.check_street_file(pu.StreetFile(str(path), path, "kent", "2025-01"), tmp_path)
+    assert (check.lines, check.unterminated) == (2, True)
     path.write_bytes((HEADER_LINE + "\n" + row("a") + '"On or near\n').encode())
     check = pu.check_street_file(pu.StreetFile(str(path), path, "kent", "2025-01"), tmp_path)
-    assert (check.lines, check.unterminated) == (1, True)
+    assert check.line_map == ()  # its fields do not balance: the slow path, which rejects it
+    assert [(p.rule, p.line) for p in check.problems] == [(pu.RULE_OPEN_QUOTE, 2)]
 
 
 def test_clean_copies_of_two_identical_files_never_share_a_path(tmp_path: Path) -> None:
@@ -379,6 +384,7 @@ def test_file_duckdb_cannot_read_even_after_the_slow_path_is_reported_not_counte
                             (2, 3), 0)  # hands DuckDB the broken original again
 
     monkeypatch.setattr(pu.reading, "_clean_copy", still_broken)
+    monkeypatch.setattr(pu.checks, "_clean_copy", still_broken)
     result, counts = read(tmp_path, [bad, good])
     unreadable = only(result.problems, pu.RULE_UNREADABLE)
     assert [Path(p.file).name for p in unreadable] == ["2025-01-kent-street.csv"]

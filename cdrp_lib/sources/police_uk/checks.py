@@ -5,27 +5,26 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import io
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from cdrp_lib.errors import Problem, clip_found
-
-if TYPE_CHECKING:  # duckdb is imported lazily: `cdrp --help` must not pay for it
-    pass
+from cdrp_lib.errors import Problem, ProblemLog, clip_found
 from cdrp_lib.sources.police_uk.discovery import StreetFile
 from cdrp_lib.sources.police_uk.rules import (
     _MONTH_RE,
     HEADER,
     RULE_EMPTY,
     RULE_FIELDS,
+    RULE_LONG_LINE,
     RULE_MISSING_HEADER,
     RULE_NOT_UTF8,
+    RULE_OPEN_QUOTE,
     RULE_UNREADABLE,
+    RULE_UTF16,
     RULE_WRONG_HEADER,
 )
 
@@ -77,7 +76,12 @@ def check_street_file(sf: StreetFile, scratch: Path) -> FileCheck:
         return FileCheck(sf, sha, len(data), True, True, sf.path, 0,
                          (Problem(sf.name, RULE_EMPTY, "a header and at least one row",
                                   "an empty file"),))
-    header_problem = check_header(sf.name, data[:header_end] if header_end >= 0 else data)
+    header = data[:header_end] if header_end >= 0 else data[:_HEADER_MAX]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in header:
+        return FileCheck(sf, sha, len(data), False, False, sf.path, 0,
+                         (Problem(sf.name, RULE_UTF16, "UTF-8 text",
+                                  "UTF-16: save it as UTF-8 (CSV UTF-8 in Excel)"),))
+    header_problem = check_header(sf.name, header)
     lines = _count_lines(data, body_start)
     if header_problem is not None:
         return FileCheck(sf, sha, len(data), False, False, sf.path, lines, (header_problem,))
@@ -90,6 +94,8 @@ def check_street_file(sf: StreetFile, scratch: Path) -> FileCheck:
             codecs.decode(data, "utf-8")
         except UnicodeDecodeError:
             return _clean_copy(sf, sha, data, scratch)
+    if not _fields_balance(data, body_start, lines):
+        return _clean_copy(sf, sha, data, scratch)
     last_line = data.rfind(b"\n", 0, len(data) - 1) + 1
     return FileCheck(sf, sha, len(data), True, False, sf.path, lines,
                      unterminated=data.count(b'"', last_line) % 2 == 1)
@@ -97,7 +103,8 @@ def check_street_file(sf: StreetFile, scratch: Path) -> FileCheck:
 
 # Any byte bytes.strip() would keep: a file without one is blank.
 _NOT_BLANK = re.compile(rb"[^ \t\n\r\x0b\x0c]")
-_LF = 10
+_LF, _COMMA, _QUOTE = 10, 44, 34
+_HEADER_MAX = 4096  # bytes of a file without a newline quoted as its header
 
 
 def _count_lines(data: bytes, start: int) -> int:
@@ -112,6 +119,30 @@ def _count_lines(data: bytes, start: int) -> int:
         return 0
     newlines = int(np.count_nonzero(np.frombuffer(data, np.uint8, offset=start) == _LF))
     return newlines + (0 if data.endswith(b"\n") else 1)
+
+
+def _fields_balance(data: bytes, start: int, lines: int) -> bool:
+    """True when the records from ``start`` have 12 fields on average (commas = 11 x records).
+
+    DuckDB reads a 13th field silently when it is empty, as an unquoted comma in a
+    text column makes it (data.police.uk rows end in an empty Context), so the field
+    count is checked here, where the bytes already are: a record with too few fields
+    DuckDB rejects itself, so any record with too many unbalances the total.  Commas
+    and newlines inside quotes do not count (quotes are rare: the cumulative count is
+    only taken for a file that has one).  A file that fails goes to the slow path,
+    which names each line.
+    """
+    import numpy as np
+
+    body = np.frombuffer(data, np.uint8, offset=start)
+    if data.find(b'"', start) < 0:
+        commas, records = int(np.count_nonzero(body == _COMMA)), lines
+    else:
+        outside = (np.cumsum(body == _QUOTE, dtype=np.uint8) & 1) == 0
+        commas = int(np.count_nonzero((body == _COMMA) & outside))
+        records = int(np.count_nonzero((body == _LF) & outside)) + (
+            0 if data.endswith(b"\n") else 1)
+    return commas == (len(HEADER) - 1) * records
 
 
 def check_header(name: str, first_line: bytes) -> Problem | None:
@@ -138,12 +169,15 @@ def check_header(name: str, first_line: bytes) -> Problem | None:
 def _clean_copy(sf: StreetFile, sha: str, data: bytes, scratch: Path) -> FileCheck:
     """The slow path: drop records DuckDB must not see, report each, write a clean copy.
 
-    Used for bytes that are not UTF-8 and for records DuckDB cannot parse (a wrong
-    number of fields, an unterminated quote).  ``surrogateescape`` keeps the bad bytes
-    visible so the problem can name the column and the byte.
+    Used for bytes that are not UTF-8, for a wrong number of fields and for records
+    DuckDB cannot parse.  ``surrogateescape`` keeps the bad bytes visible so the
+    problem can name the column and the byte.  Reading never stops early: a quote
+    that is never closed, or a line too long to be a record, rejects that line and
+    reading goes on at the next (:func:`_records`), so every line is accounted for.
+    Problems are held up to :data:`~cdrp_lib.errors.PROBLEMS_PER_RULE` per rule.
     """
     text = data.decode("utf-8", errors="surrogateescape")
-    problems: list[Problem] = []
+    log = ProblemLog()
     line_map: list[int] = []
     scratch.mkdir(parents=True, exist_ok=True)
     # A name of its own: files are checked in parallel, and two inputs may share
@@ -152,47 +186,91 @@ def _clean_copy(sf: StreetFile, sha: str, data: bytes, scratch: Path) -> FileChe
                                          dir=scratch)
     os.close(handle)
     out_path = Path(temp_name)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        next(reader)
-    except (csv.Error, StopIteration) as exc:
-        return FileCheck(sf, sha, len(data), False, False, sf.path, 0,
-                         (Problem(sf.name, RULE_UNREADABLE, "CSV text", clip_found(str(exc))),))
-    end = reader.line_num
     dropped = 0
     with out_path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(HEADER)
-        while True:
-            try:
-                record = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                problems.append(Problem(sf.name, RULE_UNREADABLE, "CSV records",
-                                        clip_found(str(exc)), line=end + 1))
+        for start, record, problem in _records(sf.name, text):
+            if problem is not None:
+                log.add(problem)
                 dropped += 1
-                break
-            start, end = end + 1, reader.line_num
-            if not record:
                 continue
+            if not any(record):
+                continue  # a blank line is not a row
             if len(record) != len(HEADER):
-                problems.append(Problem(sf.name, RULE_FIELDS, f"{len(HEADER)} fields",
-                                        f"{len(record)} fields", line=start))
+                hint = " (an unquoted comma in a text column?)" if len(record) > len(HEADER) \
+                    else ""
+                log.add(Problem(sf.name, RULE_FIELDS, f"{len(HEADER)} fields",
+                                f"{len(record)} fields{hint}", line=start))
                 dropped += 1
                 continue
             bad = [i for i, value in enumerate(record) if _has_surrogate(value)]
             if bad:
                 for i in bad:
-                    problems.append(Problem(sf.name, RULE_NOT_UTF8, "UTF-8 text",
-                                            _describe_bad_bytes(record[i]), line=start,
-                                            column=HEADER[i]))
+                    log.add(Problem(sf.name, RULE_NOT_UTF8, "UTF-8 text",
+                                    _describe_bad_bytes(record[i]), line=start,
+                                    column=HEADER[i]))
                 dropped += 1
                 continue
             writer.writerow(record)
             line_map.append(start)
     return FileCheck(sf, sha, len(data), True, not line_map, out_path, len(line_map),
-                     tuple(problems), tuple(line_map), dropped)
+                     tuple(log.problems()), tuple(line_map), dropped)
+
+
+#: Lines one quoted record may span; a quote still open after them was never closed.
+#: data.police.uk records are one line each, so this only leaves room for hand edits.
+RECORD_MAX_LINES = 20
+#: Characters one record may have: DuckDB's own limit (``max_line_size``, 2 MiB).
+RECORD_MAX_CHARS = 2**21
+# The csv module's field limit (128 KiB) would otherwise end the reading at a long
+# field that DuckDB reads; raised, never lowered, so other readers are unaffected.
+csv.field_size_limit(max(csv.field_size_limit(), RECORD_MAX_CHARS))
+
+_Record = tuple[int, list[str], Problem | None]
+
+
+def _records(name: str, text: str) -> Iterator[_Record]:
+    """``(line, fields, None)`` per record after the header, or ``(line, [], problem)``.
+
+    Records are taken a physical line at a time; a line whose quotes do not balance
+    is joined to the next (a quoted field may span lines) up to
+    :data:`RECORD_MAX_LINES`.  If they never balance, or the record is too long,
+    only its first line is rejected and reading resumes on the line after it:
+    the rows after a stray quote are read, not swallowed into one field.
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    i = 1  # line 1 is the header
+    while i < len(lines):
+        chunk = lines[i].removesuffix("\r")
+        end = i + 1
+        if chunk.count('"') % 2:
+            while end < len(lines) and end - i < RECORD_MAX_LINES \
+                    and len(chunk) <= RECORD_MAX_CHARS:
+                chunk += "\n" + lines[end].removesuffix("\r")
+                end += 1
+                if chunk.count('"') % 2 == 0:
+                    break
+            fields = next(csv.reader([chunk]), []) if chunk.count('"') % 2 == 0 else []
+            if len(fields) != len(HEADER):
+                yield i + 1, [], Problem(
+                    name, RULE_OPEN_QUOTE, "a closing quote on the same line",
+                    "a quote opened and never closed: "
+                    + repr(clip_found(lines[i][lines[i].index('"'):].rstrip("\r"))), line=i + 1)
+                i += 1
+                continue
+            yield i + 1, fields, None
+            i = end
+            continue
+        if len(chunk) > RECORD_MAX_CHARS:
+            yield i + 1, [], Problem(name, RULE_LONG_LINE,
+                                     f"a record of at most {RECORD_MAX_CHARS:,} characters",
+                                     f"{len(chunk):,} characters", line=i + 1)
+        else:
+            yield i + 1, next(csv.reader([chunk]), []), None
+        i = end
 
 
 def _has_surrogate(value: str) -> bool:

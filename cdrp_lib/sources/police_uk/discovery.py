@@ -8,12 +8,8 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from cdrp_lib.errors import Problem, clip_found
-
-if TYPE_CHECKING:  # duckdb is imported lazily: `cdrp --help` must not pay for it
-    pass
 from cdrp_lib.sources.police_uk.rules import (
     _MONTH_RE,
     _READ_CHUNK,

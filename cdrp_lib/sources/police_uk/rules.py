@@ -8,11 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # duckdb is imported lazily: `cdrp --help` must not pay for it
-    pass
-
 
 HEADER: tuple[str, ...] = (
     "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
@@ -59,15 +54,25 @@ RULE_WRONG_HEADER = "wrong header"
 RULE_EMPTY = "empty file"
 RULE_NOT_UTF8 = "bytes that are not UTF-8"
 RULE_FIELDS = "wrong number of fields"
+RULE_UTF16 = "UTF-16 text"
+RULE_OPEN_QUOTE = "quote never closed"
+RULE_LONG_LINE = "line too long"
 RULE_BAD_MONTH = "unparseable month"
 RULE_OTHER_MONTH = "row claims another month"
 RULE_UNKNOWN_TYPE = "unknown crime type"
 RULE_DUPLICATE = "repeated Crime ID"
 RULE_NO_LSOA = "rows with no LSOA"
 RULE_SAME_FORCE_MONTH = "second file for one force and month"
+RULE_IGNORED = "ignored file"
+RULE_EMPTY_FOLDER = "empty folder"
+# Warnings: the row is kept, but the value is not what data.police.uk publishes.
+RULE_BAD_LSOA = "malformed LSOA code"
+RULE_BAD_CRIME_ID = "malformed Crime ID"
+RULE_BAD_LATITUDE = "latitude not a number"
 REJECT_RULES: tuple[str, ...] = (
     RULE_UNREADABLE, RULE_FILE_NAME, RULE_MISSING_HEADER, RULE_WRONG_HEADER, RULE_EMPTY,
-    RULE_NOT_UTF8, RULE_FIELDS, RULE_BAD_MONTH, RULE_OTHER_MONTH, RULE_UNKNOWN_TYPE,
+    RULE_NOT_UTF8, RULE_UTF16, RULE_FIELDS, RULE_OPEN_QUOTE, RULE_LONG_LINE, RULE_BAD_MONTH,
+    RULE_OTHER_MONTH, RULE_UNKNOWN_TYPE,
 )
 
 SEVERITY_ERROR = "error"      # a row or file was rejected

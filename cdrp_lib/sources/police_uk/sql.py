@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # duckdb is imported lazily: `cdrp --help` must not pay for it
-    pass
 from cdrp_lib.sources.police_uk.checks import FileCheck
 from cdrp_lib.sources.police_uk.rules import CRIME_TYPE_SLUGS, HEADER
 
@@ -19,7 +16,8 @@ def _read_csv_sql(parameter: str, rejects: bool = False) -> str:
     """
     columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in HEADER) + "}"
     aside = (f", ignore_errors = true, store_rejects = true, rejects_table = '{_REJECTS}', "
-             f"rejects_scan = '{_REJECT_SCANS}'" if rejects else "")
+             f"rejects_scan = '{_REJECT_SCANS}', rejects_limit = {_REJECTS_HELD}"
+             if rejects else "")
     return (f"read_csv(${parameter}, header = true, columns = {columns}, auto_detect = false, "
             f"delim = ',', quote = '\"', escape = '\"'{aside})")
 
@@ -32,6 +30,9 @@ _SLUG_CODE = ("CAST(CASE \"Crime type\" "
                          for name, slug in CRIME_TYPE_SLUGS.items())
               + " END AS UTINYINT)")
 _REJECTS = "street_rejects"
+# Records DuckDB sets aside per file: only the first is quoted (the slow path then
+# names every line), and each costs a copy of its line and a long message.
+_REJECTS_HELD = 20
 _REJECT_SCANS = "street_reject_scans"
 
 
