@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cdrp_lib.errors import Problem
+from cdrp_lib.errors import PROBLEMS_PER_RULE, Problem
 from cdrp_lib.periods import Month
 from cdrp_lib.sources.police_uk import (
+    RULE_EMPTY_FOLDER,
+    RULE_SAME_FORCE_MONTH,
     SEVERITY_ERROR,
     SEVERITY_WARNING,
     FileStats,
@@ -76,11 +78,15 @@ class IngestReport:
     written: bool
     strict: bool
     outside: tuple[int, int] = (0, 0)   # rows, districts policed by forces not in the store
+    unread: tuple[tuple[str, int], ...] = ()  # (file, lines) of files nothing was read from
 
     @property
     def rejects_by_rule(self) -> dict[str, int]:
         """Rejected rows and files, by rule (error-severity problems)."""
-        counts = Counter(p.rule for p in self.problems if p.severity == SEVERITY_ERROR)
+        counts: Counter[str] = Counter()
+        for p in self.problems:
+            if p.severity == SEVERITY_ERROR:
+                counts[p.rule] += p.count  # a capped rule's summary stands for the rest
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
     @property
@@ -105,10 +111,7 @@ def format_report(report: IngestReport, max_problems: int = 20) -> str:
                  + f"; {len(report.known)} already in the store"
                  + f"; {len(report.unreadable)} unreadable"
                  + f"; {len(report.ignored)} ignored")
-    lines.append(f"Rows: {sum(s.rows for s in st):,} read, {sum(s.kept for s in st):,} kept, "
-                 f"{sum(s.rejected for s in st):,} rejected, "
-                 f"{sum(s.duplicates for s in st):,} repeated Crime IDs dropped (first kept), "
-                 f"{sum(s.no_lsoa for s in st):,} with no LSOA (force only)")
+    lines.append(_rows_line(report))
     for r in report.local:
         lines.append(f"  {r.kind}: {r.name}: {r.rows:,} rows kept")
     rejects = report.rejects_by_rule
@@ -127,19 +130,79 @@ def format_report(report: IngestReport, max_problems: int = 20) -> str:
     if districts:
         lines.append(f"  {rows:,} rows located in {districts:,} districts policed by forces "
                      "not in the store (no partnership)")
-    ignored = Counter(reason for _, reason in report.ignored)
-    for reason, n in sorted(ignored.items()):
-        lines.append(f"Ignored {n}: {reason}")
-    errors = [p for p in report.problems if p.severity == SEVERITY_ERROR]
-    warnings = Counter(p.rule for p in report.problems if p.severity == SEVERITY_WARNING)
+    lines.extend(_ignored_lines(report.ignored))
+    warnings: Counter[str] = Counter()
+    for p in report.problems:
+        if p.severity == SEVERITY_WARNING:
+            warnings[p.rule] += p.count
     if warnings:
         lines.append("Warnings: " + ", ".join(f"{rule} {n:,}" for rule, n in
                                                sorted(warnings.items())))
+        lines.extend(f"  {p}" for p in report.problems
+                     if p.severity == SEVERITY_WARNING and p.rule in SHOWN_WARNINGS)
+    errors = [p for p in report.problems if p.severity == SEVERITY_ERROR]
     if errors:
-        lines.append(f"Problems ({min(len(errors), max_problems)} of {len(errors)} shown; "
-                     "all are in the store's data_quality table):")
-        lines.extend(f"  {p}" for p in errors[:max_problems])
+        listed = _shown_problems(errors, max_problems)
+        lines.append(f"Problems ({len(listed)} of {sum(p.count for p in errors):,} shown; the "
+                     f"first {PROBLEMS_PER_RULE} per file and rule are in the store's "
+                     "data_quality table):")
+        lines.extend(f"  {p}" for p in listed)
     return "\n".join(lines)
+
+
+#: Warnings about whole files, printed in full (row warnings are only counted).
+SHOWN_WARNINGS = frozenset({RULE_SAME_FORCE_MONTH, RULE_REPLACED, RULE_EMPTY_FOLDER})
+#: Problems printed per file and rule before the rest are summed up in one line.
+PER_RULE_SHOWN = 3
+#: Ignored files named per reason; the rest are counted.
+IGNORED_SHOWN = 10
+
+
+def _rows_line(report: IngestReport) -> str:
+    """Every data row of every street file: kept, rejected, dropped, superseded or unread."""
+    st = report.street
+    unread = sum(s.unread for s in st) + sum(n for _, n in report.unread)
+    superseded = sum(s.superseded for s in st)
+    total = sum(s.rows for s in st) + sum(n for _, n in report.unread)
+    return (f"Rows: {total:,} read, {sum(s.kept for s in st):,} kept, "
+            f"{sum(s.rejected for s in st):,} rejected, "
+            f"{sum(s.duplicates for s in st):,} repeated Crime IDs dropped (first kept), "
+            + (f"{superseded:,} in a file another for its force and month replaced, "
+               if superseded else "")
+            + (f"{unread:,} unread (in files that could not be read), " if unread else "")
+            + f"{sum(s.no_lsoa for s in st):,} with no LSOA (force only)")
+
+
+def _ignored_lines(ignored: Iterable[tuple[str, str]]) -> list[str]:
+    """``Ignored 2 (reason): a.txt, b.pdf``: every ignored file named, up to a cap per reason."""
+    by_reason: dict[str, list[str]] = {}
+    for name, reason in ignored:
+        by_reason.setdefault(reason, []).append(name)
+    out = []
+    for reason, names in sorted(by_reason.items()):
+        more = len(names) - IGNORED_SHOWN
+        out.append(f"Ignored {len(names)} ({reason}): " + ", ".join(names[:IGNORED_SHOWN])
+                   + (f" and {more} more" if more > 0 else ""))
+    return out
+
+
+def _shown_problems(errors: list[Problem], limit: int) -> list[Problem]:
+    """Up to ``limit`` problems, at most :data:`PER_RULE_SHOWN` per file and rule.
+
+    The rest of a file's rule are folded into one line saying how many more, so a
+    file of bad rows does not hide the other files' problems.
+    """
+    groups: dict[tuple[str, str], list[Problem]] = {}
+    for p in errors:
+        groups.setdefault((p.file, p.rule), []).append(p)
+    shown: list[Problem] = []
+    for (file, rule), group in groups.items():
+        shown.extend(group[:PER_RULE_SHOWN])
+        more = sum(p.count for p in group[PER_RULE_SHOWN:])
+        if more:
+            shown.append(Problem(file, rule, group[0].expected,
+                                 f"{more:,} more like this", count=more))
+    return shown[:limit]
 
 
 def gap_ranges(gaps: Iterable[tuple[str, str]]) -> list[str]:

@@ -59,7 +59,8 @@ def ingest(paths: Sequence[Path | str], store: Path | str = DEFAULT_STORE,
             run = _Run(con, {str(r[0]) for r in con.execute(
                 "SELECT sha256 FROM input_files").fetchall()})
             run.problems.extend(found.problems)
-            run.unreadable.extend(p.file for p in found.problems)
+            run.unreadable.extend(p.file for p in found.problems
+                                  if p.severity == SEVERITY_ERROR)
             run.ignored.extend(found.ignored)
             local_files = _classify_local(found.other, run)
             run.read_street(found.street, work, batch_bytes)
@@ -124,6 +125,7 @@ class _Run:
     empty: list[FileCheck] = dataclasses.field(default_factory=list)
     local: list[tuple[LocalResult, str, pd.DataFrame]] = dataclasses.field(default_factory=list)
     names_read: dict[str, str] = dataclasses.field(default_factory=dict)  # name -> sha256
+    unread_lines: list[tuple[str, int]] = dataclasses.field(default_factory=list)
 
     # -- street files
     def read_street(self, files: Sequence[StreetFile], work: Path, batch_bytes: int) -> None:
@@ -132,9 +134,9 @@ class _Run:
             checks = pool.map(lambda f: police_uk.check_street_file(f, scratch), files)
             read = police_uk.read_street_files(self.con, self._new_checks(checks), scratch,
                                                table="police_counts", batch_bytes=batch_bytes)
-        self.street = read.stats
+        self.street, same = _same_force_month(read.stats)
         self.problems.extend(read.problems)
-        self.problems.extend(self._same_force_month(read.stats))
+        self.problems.extend(same)
 
     def _new_checks(self, checks: Iterable[FileCheck]) -> Iterator[FileCheck]:
         """Checked files that are new to the store; the rest are noted as they pass."""
@@ -146,6 +148,7 @@ class _Run:
                 continue
             if not check.usable:
                 self.unreadable.append(name)
+                self.unread_lines.append((name, check.lines))
                 self.problems.extend(check.problems)
                 self.names_read[name] = check.sha256
                 continue
@@ -156,20 +159,6 @@ class _Run:
                 continue
             self.names_read[name] = check.sha256
             yield check
-
-    @staticmethod
-    def _same_force_month(stats: Sequence[FileStats]) -> list[Problem]:
-        last: dict[tuple[str, str], FileStats] = {}
-        out: list[Problem] = []
-        for s in stats:
-            key = (s.force, s.month)
-            if key in last:
-                out.append(Problem(last[key].name, police_uk.RULE_SAME_FORCE_MONTH,
-                                   f"one file for {s.force} {s.month}",
-                                   f"also {s.name}, which is used instead",
-                                   severity=SEVERITY_WARNING))
-            last[key] = s
-        return out
 
     # -- local files
     def read_local(self, files: Sequence[tuple[InputFile, str]]) -> None:
@@ -261,11 +250,35 @@ class _Run:
             store=str(store), street=self.street,
             local=tuple(r for r, _, _ in self.local), known=tuple(self.known),
             ignored=tuple(self.ignored), unreadable=tuple(dict.fromkeys(self.unreadable)),
+            unread=tuple(self.unread_lines),
             problems=tuple(self.problems) + (rebuilt.problems if rebuilt else ()),
             gaps=rebuilt.gaps if rebuilt else (),
             partnerships=rebuilt.partnerships if rebuilt else (),
             outside=rebuilt.outside if rebuilt else (0, 0),
             written=written, strict=strict)
+
+
+def _same_force_month(stats: Sequence[FileStats]) -> tuple[tuple[FileStats, ...],
+                                                            list[Problem]]:
+    """Of two files for one force and month, the later is used: the earlier's rows are
+    counted as superseded (not kept), and one warning names both and the one used."""
+    out = list(stats)
+    last: dict[tuple[str, str], int] = {}
+    problems: list[Problem] = []
+    for i, s in enumerate(stats):
+        key = (s.force, s.month)
+        if key in last:
+            j = last[key]
+            earlier = out[j]
+            out[j] = dataclasses.replace(earlier, kept=0, no_lsoa=0,
+                                         superseded=earlier.superseded + earlier.kept)
+            problems.append(Problem(
+                earlier.name, police_uk.RULE_SAME_FORCE_MONTH,
+                f"one file for {s.force} {s.month}",
+                f"two: this and {s.name}; {s.name} is used ({s.kept:,} rows kept), "
+                f"this file's {earlier.kept:,} are not counted", severity=SEVERITY_WARNING))
+        last[key] = i
+    return tuple(out), problems
 
 
 def _renamed(problems: Iterable[Problem], path: str, name: str) -> list[Problem]:

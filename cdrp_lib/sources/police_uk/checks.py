@@ -214,8 +214,9 @@ def _clean_copy(sf: StreetFile, sha: str, data: bytes, scratch: Path) -> FileChe
                 continue
             writer.writerow(record)
             line_map.append(start)
-    return FileCheck(sf, sha, len(data), True, not line_map, out_path, len(line_map),
-                     tuple(log.problems()), tuple(line_map), dropped)
+    # A file whose every row was rejected is not empty: its rows are reported.
+    return FileCheck(sf, sha, len(data), True, not line_map and not dropped, out_path,
+                     len(line_map), tuple(log.problems()), tuple(line_map), dropped)
 
 
 #: Lines one quoted record may span; a quote still open after them was never closed.

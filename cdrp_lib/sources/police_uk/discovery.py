@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import zipfile
 from collections.abc import Iterable
@@ -14,8 +15,10 @@ from cdrp_lib.sources.police_uk.rules import (
     _MONTH_RE,
     _READ_CHUNK,
     OTHER_POLICE_NAME,
+    RULE_EMPTY_FOLDER,
     RULE_FILE_NAME,
     RULE_UNREADABLE,
+    SEVERITY_WARNING,
     STREET_NAME,
 )
 
@@ -71,14 +74,39 @@ class _Found:
         if parsed is not None:
             month, force = parsed
             if not _MONTH_RE.match(month):
-                self.problems.append(Problem(name, RULE_FILE_NAME, "YYYY-MM-<force>-street.csv "
-                                             "with a month 01-12", repr(base)))
+                self.problems.append(Problem(name, RULE_FILE_NAME, _STREET_PATTERN,
+                                             f"{base!r}: month {month} is not 01-12"))
                 return
             self.street.append(StreetFile(name, path, force=force, month=month))
         elif OTHER_POLICE_NAME.match(base):
             self.ignored.append((name, "outcomes and stop-and-search files are not street crime"))
+        elif _NEAR_STREET.search(base):
+            self.problems.append(Problem(name, RULE_FILE_NAME, _STREET_PATTERN,
+                                         near_miss(base)))
         else:
             self.other.append(InputFile(name, path))
+
+
+_STREET_PATTERN = "a street file named YYYY-MM-<force>-street.csv (lower case, month 01-12)"
+# A name that says "street" but does not match STREET_NAME: a mistake to name, never a
+# file to skip (a whole force month would be silently missing).
+_NEAR_STREET = re.compile(r"(?i)-street\b|^\d{4}-\w{1,2}-[\w-]+street")
+_COPY_SUFFIX = re.compile(r"\s*\(\d+\)(?=\.csv$)|\s+-\s+copy(?=\.csv$)|\s+copy(?=\.csv$)",
+                          re.IGNORECASE)
+_LOOSE_MONTH = re.compile(r"^(\d{4})-([^-]+)-")
+
+
+def near_miss(base: str) -> str:
+    """What is wrong with a name that almost matches ``YYYY-MM-<force>-street.csv``."""
+    fixed = _COPY_SUFFIX.sub("", base)
+    if fixed != base and parse_street_name(fixed.lower()):
+        return f"{base!r}, a browser's or a copy's name: rename it to {fixed.lower()}"
+    if base != base.lower() and parse_street_name(base.lower()):
+        return f"{base!r}, with capital letters: rename it to {base.lower()}"
+    month = _LOOSE_MONTH.match(base)
+    if month and not _MONTH_RE.match(f"{month.group(1)}-{month.group(2)}"):
+        return f"{base!r}: month {month.group(1)}-{month.group(2)} is not YYYY-MM"
+    return repr(base)
 
 
 def discover(paths: Iterable[Path | str], extract_dir: Path) -> Discovery:
@@ -92,10 +120,15 @@ def discover(paths: Iterable[Path | str], extract_dir: Path) -> Discovery:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
+            files = 0
             for dirpath, dirnames, filenames in os.walk(path):
                 dirnames.sort()
+                files += len(filenames)
                 for fname in sorted(filenames):
                     _add_path(found, Path(dirpath) / fname, extract_dir)
+            if not files:
+                found.problems.append(Problem(str(path), RULE_EMPTY_FOLDER, "files to ingest",
+                                              "an empty folder", severity=SEVERITY_WARNING))
         elif path.exists():
             _add_path(found, path, extract_dir)
         else:
@@ -111,8 +144,13 @@ def _add_path(found: _Found, path: Path, extract_dir: Path) -> None:
         _add_zip(found, path, extract_dir)
     elif lower.endswith(".csv"):
         found.add_csv(str(path), path, path.name)
-    elif not path.name.startswith("."):
+    elif path.name.startswith("."):
+        found.ignored.append((str(path), _HIDDEN))
+    else:
         found.ignored.append((str(path), "not a .csv or .zip file"))
+
+
+_HIDDEN = "a hidden file (its name starts with a dot)"
 
 
 def _add_zip(found: _Found, path: Path, extract_dir: Path) -> None:
@@ -122,9 +160,12 @@ def _add_zip(found: _Found, path: Path, extract_dir: Path) -> None:
             for info in sorted(archive.infolist(), key=lambda i: i.filename):
                 member = info.filename
                 base = member.rsplit("/", 1)[-1]
-                if info.is_dir() or not base or base.startswith("."):
+                if info.is_dir() or not base:
                     continue
                 name = f"{path}::{member}"
+                if base.startswith(".") or member.startswith("__MACOSX/"):
+                    found.ignored.append((name, _HIDDEN))
+                    continue
                 if not base.lower().endswith(".csv"):
                     found.ignored.append((name, "not a .csv file"))
                     continue

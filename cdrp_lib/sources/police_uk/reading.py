@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cdrp_lib.errors import Problem, clip_found
+from cdrp_lib.errors import Problem, ProblemLog, clip_found
 
 if TYPE_CHECKING:  # duckdb is imported lazily: `cdrp --help` must not pay for it
     import duckdb
@@ -52,6 +52,13 @@ class FileStats:
     rejected: int      # rows rejected by a rule (including records dropped unread)
     duplicates: int    # repeats of a Crime ID already seen in the file
     no_lsoa: int       # kept rows with no LSOA (counted to the force only)
+    unread: int = 0    # rows that could not be read at all (a problem gives their lines)
+    superseded: int = 0  # rows not counted: a later file for its force and month is used
+
+    @property
+    def accounted(self) -> int:
+        """Rows kept, rejected, dropped as repeats, superseded or unread: always ``rows``."""
+        return self.kept + self.rejected + self.duplicates + self.unread + self.superseded
 
 
 @dataclass(frozen=True)
@@ -181,11 +188,14 @@ def _unusable(no: int, check: FileCheck, cleaned: FileCheck,
     """A file of which nothing could be counted, even after the slow path."""
     sf = check.file
     problems = cleaned.problems
+    lines = cleaned.line_map or ()
     if unread is not None:
+        where = f"lines {lines[0]}-{lines[-1]} ({len(lines):,} rows) not read: " if lines else ""
         problems += (Problem(sf.name, RULE_UNREADABLE, "CSV records DuckDB can read",
-                             clip_found(unread)),)
+                             where + clip_found(unread)),)
     return _FileResult(no, FileStats(sf.name, sf.force, sf.month, check.sha256,
-                                     cleaned.dropped, 0, cleaned.dropped, 0, 0), problems)
+                                     cleaned.dropped + len(lines), 0, cleaned.dropped, 0, 0,
+                                     unread=len(lines)), problems)
 
 
 
@@ -284,22 +294,23 @@ def _summarise_batch(con: duckdb.DuckDBPyConnection,
         n_rows, _, no_lsoa, _ = summary.get(s.f, (0, 0, 0, 0))
         read = second.get(s.f, _SecondPass())
         to_line = _line_numbering(check)
-        problems = list(check.problems)
+        problems = ProblemLog()  # bounded: a file of bad rows holds 100 per rule
+        problems.extend(check.problems)
         for idx, month, unknown_type in read.bad:
             problems.extend(_row_problems(sf, to_line(idx), month, unknown_type))
         for idx, first, _ in read.dropped:
-            problems.append(Problem(sf.name, RULE_DUPLICATE,
+            problems.add(Problem(sf.name, RULE_DUPLICATE,
                                     f"one row per Crime ID (kept line {to_line(first)})",
                                     "a repeat", line=to_line(idx), column="Crime ID",
                                     severity=SEVERITY_WARNING))
         n_bad, n_dup = len(read.bad), len(read.dropped)
         lsoa_missing = no_lsoa - sum(1 for d in read.dropped if not d[2][0])
         if lsoa_missing:
-            problems.append(_no_lsoa_problem(sf, lsoa_missing))
+            problems.add(_no_lsoa_problem(sf, lsoa_missing))
         out.append(_FileResult(s.no, FileStats(sf.name, sf.force, sf.month, check.sha256,
                                                n_rows + check.dropped, n_rows - n_bad - n_dup,
                                                n_bad + check.dropped, n_dup, lsoa_missing),
-                               tuple(problems)))
+                               tuple(problems.problems())))
     return out
 
 

@@ -48,7 +48,7 @@ _MONTH_RE = re.compile(rf"^{_MONTH_VALUE}$")
 
 # Rules, as they appear in the report and the store's data_quality table.
 RULE_UNREADABLE = "unreadable file"
-RULE_FILE_NAME = "unparseable month in file name"
+RULE_FILE_NAME = "malformed street file name"
 RULE_MISSING_HEADER = "missing header"
 RULE_WRONG_HEADER = "wrong header"
 RULE_EMPTY = "empty file"
