@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from cdrp_lib.areas import slugify
-from cdrp_lib.errors import NotFoundError
+from cdrp_lib.errors import NotFoundError, StoreError
 from cdrp_lib.periods import Month
 
 if TYPE_CHECKING:  # heavy imports stay out of `cdrp --help`
@@ -70,14 +70,96 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def connect_for_write(path: Path | str) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the store for ingest, with the schema in place."""
-    import duckdb
+    """Open (creating if needed) the store for ingest, with the schema in place.
 
+    Raises :class:`StoreError` for a file that is not a usable cdrp store, before
+    anything is written to it (tables are never added to someone else's database).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
-    create_schema(con)
+    con = open_store(path, read_only=False)
+    try:
+        create_schema(con)
+    except Exception:
+        con.close()
+        raise
     return con
+
+
+#: Bytes before a DuckDB file's first block: its main header and two database headers.
+_DUCKDB_HEADER_BYTES = 3 * 4096
+
+
+def open_store(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """A connection to the store at ``path``, checked to be a whole cdrp store.
+
+    One :class:`StoreError` line, whatever is wrong: not a DuckDB file, truncated
+    (fewer bytes than its blocks need, which DuckDB only notices when a query
+    reaches the missing block), or a DuckDB database that is not a cdrp store.
+    A new or empty file is fine when writing.
+    """
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        raise StoreError(_store_message(path, exc)) from None
+    try:
+        check_store(con, path, allow_new=not read_only)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def check_store(con: duckdb.DuckDBPyConnection, path: Path, allow_new: bool) -> None:
+    """Raise :class:`StoreError` unless ``con`` holds a whole cdrp store (or, when
+    ``allow_new``, an empty database a first ingest will fill)."""
+    import duckdb
+
+    try:
+        size_row = con.execute("SELECT block_size, total_blocks FROM pragma_database_size() "
+                               "WHERE database_name = current_database()").fetchone()
+        rows = con.execute("SELECT table_name, column_name FROM information_schema.columns "
+                           "WHERE table_schema = 'main' AND table_catalog = current_database()"
+                           ).fetchall()
+    except duckdb.Error as exc:
+        raise StoreError(_store_message(path, exc)) from None
+    if size_row and path.exists():
+        need = int(size_row[0]) * int(size_row[1]) + _DUCKDB_HEADER_BYTES
+        have = path.stat().st_size
+        if have < need:
+            raise StoreError(f"the store {path} is truncated ({have:,} bytes of the {need:,} "
+                             "its blocks need): restore it from a backup or ingest into a new "
+                             "--store")
+    tables: dict[str, set[str]] = {}
+    for table, column in rows:
+        tables.setdefault(str(table), set()).add(str(column))
+    if not tables and allow_new:
+        return
+    ours = [name for name in SCHEMA if name in tables]
+    if "input_files" not in tables or len(ours) < len(SCHEMA) // 2:
+        found = ", ".join(sorted(tables)[:5]) or "no tables"
+        raise StoreError(f"{path} is not a cdrp store: a DuckDB database with {found}; "
+                         f"expected the tables {', '.join(SCHEMA)} (pass another --store)")
+    missing = [name for name in SCHEMA if name not in tables]
+    if missing and not allow_new:
+        raise StoreError(f"the store {path} lacks the tables {', '.join(missing)}: "
+                         "run `cdrp ingest` to add them")
+    for name in ours:
+        expected = {c.split()[0].strip('"') for c in SCHEMA[name].split(", ")}
+        if not expected <= tables[name]:
+            lacking = ", ".join(sorted(expected - tables[name]))
+            raise StoreError(f"{path} is not a cdrp store of this version: its table {name} "
+                             f"lacks the columns {lacking}")
+
+
+def _store_message(path: Path, exc: Exception) -> str:
+    """One line for a DuckDB error opening or reading the store."""
+    first = next((line.strip() for line in str(exc).splitlines() if line.strip()),
+                 type(exc).__name__)
+    return (f"cannot use the store {path}: {first} (a corrupt or truncated store: restore "
+            "it from a backup or ingest into a new --store)")
 
 
 class Store:
@@ -88,19 +170,13 @@ class Store:
     """
 
     def __init__(self, path: Path | str = DEFAULT_STORE, read_only: bool = True) -> None:
-        import duckdb
 
         self.path = Path(path)
         if read_only and not self.path.exists():
             raise NotFoundError(f"no store at {self.path}: run `cdrp ingest` first")
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._con: duckdb.DuckDBPyConnection | None = duckdb.connect(
-                str(self.path), read_only=read_only)
-        except duckdb.Error as exc:
-            raise NotFoundError(f"cannot open the store {self.path}: "
-                                f"{str(exc).splitlines()[0]}") from None
+        self._con: duckdb.DuckDBPyConnection | None = open_store(self.path, read_only)
         if not read_only:
             create_schema(self._con)
 

@@ -18,6 +18,13 @@ from types import ModuleType
 
 from cdrp_lib.version import __version__
 
+#: Exit codes of every command (README, "Exit codes").
+EXIT_OK = 0
+EXIT_FAILED = 1       # a bulletin failed, or ingest found an unreadable file (or --strict)
+EXIT_ERROR = 2        # bad arguments, input or params: one line says what
+EXIT_STORE = 3        # the store is corrupt, truncated or not a cdrp store
+EXIT_INTERRUPTED = 130
+
 # name -> module in cdrp_lib.cli; the order is the order of `cdrp --help`.
 COMMANDS: dict[str, str] = {
     "demo-data": "demo_data",
@@ -71,21 +78,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     debug = bool(getattr(args, "debug", False))
-    from cdrp_lib.errors import CdrpError
+    from cdrp_lib.errors import CdrpError, StoreError
 
     try:
         code: int = args._run(args)
     except KeyboardInterrupt:
         print("cdrp: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except StoreError as exc:
+        if debug:
+            raise
+        return _one_line(args.command, exc, EXIT_STORE)
     except (CdrpError, OSError, ValueError) as exc:
         if debug:
             raise
-        # One line even for multi-line messages (pydantic's ValidationError is a ValueError).
-        message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-        print(f"cdrp {args.command}: error: {message or type(exc).__name__}", file=sys.stderr)
-        return 2
+        return _one_line(args.command, exc, EXIT_ERROR)
+    except Exception as exc:
+        if debug or not _is_store_fault(exc):
+            raise
+        return _one_line(args.command, StoreError(
+            f"the store is corrupt ({str(exc).splitlines()[0]}): restore it from a backup or "
+            "ingest into a new --store"), EXIT_STORE)
     return code
+
+
+def _one_line(command: str, exc: BaseException, code: int) -> int:
+    """Print ``exc`` as one line (pydantic's ValidationError is several) and return ``code``."""
+    message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    print(f"cdrp {command}: error: {message or type(exc).__name__}", file=sys.stderr)
+    return code
+
+
+def _is_store_fault(exc: Exception) -> bool:
+    """A DuckDB error that means the file is damaged: an I/O error or a corrupt block.
+
+    The store is checked when it is opened (:func:`cdrp_lib.store.open_store`); this
+    catches damage inside a block that only a query reaches.
+    """
+    duckdb = sys.modules.get("duckdb")
+    if duckdb is None or not isinstance(exc, duckdb.Error):
+        return False
+    return isinstance(exc, duckdb.IOException) or "corrupt" in str(exc).lower()
 
 
 if __name__ == "__main__":  # pragma: no cover
