@@ -7,6 +7,7 @@ the problem names.
 
 from __future__ import annotations
 
+import hashlib
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,9 +21,15 @@ from cdrp_lib.sources import police_uk as pu
 HEADER_LINE = ",".join(pu.HEADER)
 
 
+def crime_id_of(short: str) -> str:
+    """A Crime ID as published (64 hex characters) standing for a short test name."""
+    return hashlib.sha256(short.encode()).hexdigest() if short else ""
+
+
 def row(crime_id: str = "", month: str = "2025-01", lsoa: str = "E01000001",
         name: str = "Kettering 001A", crime_type: str = "Burglary") -> str:
     """One street row in the published column order."""
+    crime_id = crime_id_of(crime_id)
     return (f"{crime_id},{month},Northamptonshire Police,Northamptonshire Police,-0.7,52.4,"
             f"On or near High Street,{lsoa},{name},{crime_type},Under investigation,")
 

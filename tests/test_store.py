@@ -9,6 +9,7 @@ nothing, new months append, and --strict writes nothing when a row is rejected.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import shutil
 from collections.abc import Sequence
@@ -27,8 +28,14 @@ PROJECT = Path(__file__).resolve().parents[1]
 HEADER_LINE = ",".join(pu.HEADER)
 
 
+def crime_id_of(short: str) -> str:
+    """A Crime ID as published (64 hex characters) standing for a short test name."""
+    return hashlib.sha256(short.encode()).hexdigest() if short else ""
+
+
 def row(crime_id: str = "", month: str = "2025-01", lsoa: str = "E01000001",
         name: str = "Ashford 001A", crime_type: str = "Burglary") -> str:
+    crime_id = crime_id_of(crime_id)
     return (f"{crime_id},{month},Kent Police,Kent Police,0.8,51.1,On or near Park Road,"
             f"{lsoa},{name},{crime_type},Under investigation,")
 

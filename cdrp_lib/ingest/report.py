@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING
 from cdrp_lib.errors import PROBLEMS_PER_RULE, Problem
 from cdrp_lib.periods import Month
 from cdrp_lib.sources.police_uk import (
+    RULE_BAD_CRIME_ID,
+    RULE_BAD_LATITUDE,
+    RULE_BAD_LSOA,
     RULE_EMPTY_FOLDER,
     RULE_SAME_FORCE_MONTH,
     SEVERITY_ERROR,
@@ -140,6 +143,9 @@ def format_report(report: IngestReport, max_problems: int = 20) -> str:
                                                sorted(warnings.items())))
         lines.extend(f"  {p}" for p in report.problems
                      if p.severity == SEVERITY_WARNING and p.rule in SHOWN_WARNINGS)
+        lines.extend(f"  {p}" for p in _shown_problems(
+            [p for p in report.problems if p.severity == SEVERITY_WARNING
+             and p.rule in VALUE_WARNINGS], max_problems))
     errors = [p for p in report.problems if p.severity == SEVERITY_ERROR]
     if errors:
         listed = _shown_problems(errors, max_problems)
@@ -152,6 +158,8 @@ def format_report(report: IngestReport, max_problems: int = 20) -> str:
 
 #: Warnings about whole files, printed in full (row warnings are only counted).
 SHOWN_WARNINGS = frozenset({RULE_SAME_FORCE_MONTH, RULE_REPLACED, RULE_EMPTY_FOLDER})
+#: Warnings about values in kept rows, printed with their lines like problems.
+VALUE_WARNINGS = frozenset({RULE_BAD_LSOA, RULE_BAD_CRIME_ID, RULE_BAD_LATITUDE})
 #: Problems printed per file and rule before the rest are summed up in one line.
 PER_RULE_SHOWN = 3
 #: Ignored files named per reason; the rest are counted.

@@ -15,6 +15,9 @@ from cdrp_lib.sources.police_uk.checks import FileCheck, _clean_copy
 from cdrp_lib.sources.police_uk.discovery import StreetFile
 from cdrp_lib.sources.police_uk.rules import (
     DEFAULT_BATCH_BYTES,
+    RULE_BAD_CRIME_ID,
+    RULE_BAD_LATITUDE,
+    RULE_BAD_LSOA,
     RULE_DUPLICATE,
     RULE_NO_LSOA,
     RULE_UNREADABLE,
@@ -29,6 +32,8 @@ from cdrp_lib.sources.police_uk.second_pass import (
     _SecondPass,
 )
 from cdrp_lib.sources.police_uk.sql import (
+    _BAD_LSOA,
+    _ODD,
     _REJECT_SCANS,
     _REJECTS,
     _SLUG_CODE,
@@ -226,11 +231,13 @@ def _group_rows(con: duckdb.DuckDBPyConnection, checks: Sequence[FileCheck],
         f"{into} SELECT {f} AS f, \"Month\" AS month, "
         "coalesce(\"LSOA code\", '') AS lsoa_code, coalesce(\"LSOA name\", '') AS lsoa_name, "
         f"{_SLUG_CODE} AS slug_code, "
-        "CASE WHEN \"Crime ID\" <> '' THEN hash(\"Crime ID\") END AS h, count(*) AS n, "
-        "grouping(h) = 1 AS counted "
+        "CASE WHEN \"Crime ID\" <> '' THEN hash(\"Crime ID\") END AS h, "
+        f"{_ODD} AS odd, count(*) AS n, grouping(h) = 1 AND grouping(odd) = 1 AS counted "
         f"FROM {_read_csv_sql('files', rejects=True)} "
-        "GROUP BY GROUPING SETS ((f, month, lsoa_code, lsoa_name, slug_code), (f, h)) "
-        "HAVING grouping(h) = 1 OR (h IS NOT NULL AND count(*) > 1)",
+        "GROUP BY GROUPING SETS ((f, month, lsoa_code, lsoa_name, slug_code), (f, h), "
+        "(f, odd)) HAVING (grouping(h) = 1 AND grouping(odd) = 1) "
+        "OR (grouping(h) = 0 AND h IS NOT NULL AND count(*) > 1) "
+        "OR (grouping(odd) = 0 AND odd <> 0)",
         {"files": [str(c.read_path) for c in checks]}
         | ({} if positions is None else {"positions": list(positions)}))
     rejected = con.execute(
@@ -267,17 +274,19 @@ def _summarise_batch(con: duckdb.DuckDBPyConnection,
     files = [_Scanned(f, no, c, last[(c.file.force, c.file.month)] == no)
              for f, (no, c) in scan]
     _register_files(con, "batch_files", files)
-    summary = {int(f): (int(rows or 0), int(rejected), int(no_lsoa), int(repeated))
-               for f, rows, rejected, no_lsoa, repeated in con.execute(
+    summary = {int(f): (int(rows or 0), int(rejected), int(no_lsoa), int(repeated) + int(odd))
+               for f, rows, rejected, no_lsoa, repeated, odd in con.execute(
         "SELECT f, sum(n) FILTER (counted), "
         "coalesce(sum(n) FILTER (counted AND NOT ok), 0), "
         "coalesce(sum(n) FILTER (counted AND ok AND lsoa_code = ''), 0), "
-        "count(*) FILTER (NOT counted) FROM (SELECT g.f, g.n, g.counted, g.lsoa_code, "
+        "count(*) FILTER (NOT counted), "
+        f"count(*) FILTER (counted AND {_BAD_LSOA}) "
+        "FROM (SELECT g.f, g.n, g.counted, g.lsoa_code, "
         "  g.month IS NOT DISTINCT FROM b.file_month AND g.slug_code IS NOT NULL AS ok "
         "  FROM street_groups g JOIN batch_files b USING (f)) GROUP BY f").fetchall()}
     rows = {s.f: summary.get(s.f, (0, 0, 0, 0))[0] for s in files}
-    again = [s for s in files if s.f in summary
-             and (summary[s.f][1] or summary[s.f][3])]  # rejected rows or repeated IDs
+    again = [s for s in files if s.f in summary  # rejected rows, repeats or odd values
+             and (summary[s.f][1] or summary[s.f][3])]
     second = _second_pass(con, again, rows)
     _drop_repeats(con, second)
     con.execute(f"DELETE FROM {table} USING batch_files f "
@@ -303,6 +312,8 @@ def _summarise_batch(con: duckdb.DuckDBPyConnection,
                                     f"one row per Crime ID (kept line {to_line(first)})",
                                     "a repeat", line=to_line(idx), column="Crime ID",
                                     severity=SEVERITY_WARNING))
+        for idx, kind, value in read.odd:
+            problems.add(_odd_problem(sf, to_line(idx), kind, value))
         n_bad, n_dup = len(read.bad), len(read.dropped)
         lsoa_missing = no_lsoa - sum(1 for d in read.dropped if not d[2][0])
         if lsoa_missing:
@@ -312,6 +323,17 @@ def _summarise_batch(con: duckdb.DuckDBPyConnection,
                                                n_bad + check.dropped, n_dup, lsoa_missing),
                                tuple(problems.problems())))
     return out
+
+
+def _odd_problem(sf: StreetFile, line: int, kind: str, value: str) -> Problem:
+    """A warning for a kept row whose value is not what data.police.uk publishes."""
+    expected, rule = {
+        "Crime ID": ("64 hex characters, or none (anti-social behaviour)", RULE_BAD_CRIME_ID),
+        "Latitude": ("a number, or none", RULE_BAD_LATITUDE),
+        "LSOA code": ("E01 or W01 and 6 digits, or none", RULE_BAD_LSOA),
+    }[kind]
+    return Problem(sf.name, rule, expected, repr(clip_found(value)), line=line, column=kind,
+                   severity=SEVERITY_WARNING)
 
 
 def _no_lsoa_problem(sf: StreetFile, rows: int) -> Problem:

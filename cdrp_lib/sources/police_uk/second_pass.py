@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +22,16 @@ from cdrp_lib.sources.police_uk.rules import (
     RULE_UNKNOWN_TYPE,
     RULE_UNREADABLE,
 )
-from cdrp_lib.sources.police_uk.sql import _SLUG_CODE, _read_csv_sql, _Scanned
+from cdrp_lib.sources.police_uk.sql import (
+    _BAD_LSOA,
+    _ODD,
+    _SLUG_CODE,
+    LSOA_PATTERN,
+    ODD_CRIME_ID,
+    ODD_LATITUDE,
+    _read_csv_sql,
+    _Scanned,
+)
 
 _GroupKey = tuple[str, str, int]  # lsoa_code, lsoa_name, slug_code of a counted group
 
@@ -36,6 +46,7 @@ class _SecondPass:
 
     bad: tuple[tuple[int, str | None, str | None], ...] = ()
     dropped: tuple[tuple[int, int, _GroupKey], ...] = ()
+    odd: tuple[tuple[int, str, str], ...] = ()  # (index, column, value): kept, with a warning
 
 
 def _second_pass(con: duckdb.DuckDBPyConnection, files: Sequence[_Scanned],
@@ -53,7 +64,8 @@ def _second_pass(con: duckdb.DuckDBPyConnection, files: Sequence[_Scanned],
     """
     if not files:
         return {}
-    candidates = con.execute("SELECT f, h FROM street_groups WHERE NOT counted").fetchall()
+    candidates = con.execute("SELECT f, h FROM street_groups WHERE NOT counted "
+                             "AND h IS NOT NULL").fetchall()
     known = {"cf": [int(f) for f, _ in candidates], "ch": [int(h) for _, h in candidates]}
 
     def scan(part: Sequence[_Scanned]) -> list[tuple[Any, ...]]:
@@ -80,14 +92,26 @@ def _second_pass(con: duckdb.DuckDBPyConnection, files: Sequence[_Scanned],
     bad: dict[int, list[tuple[int, str | None, str | None]]] = defaultdict(list)
     seen: dict[tuple[int, str], int] = {}
     dropped: dict[int, list[tuple[int, int, _GroupKey]]] = defaultdict(list)
-    for f, idx, crime_id, bad_month, unknown_type, code, name, slug in found:
+    odd: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    for f, idx, crime_id, bad_month, unknown_type, code, name, slug, flags, lat in found:
         if bad_month is not None or slug is None:
             bad[f].append((idx, bad_month, unknown_type))
-        elif (f, crime_id) in seen:
+            continue
+        if flags & ODD_CRIME_ID:
+            odd[f].append((idx, "Crime ID", crime_id))
+        if flags & ODD_LATITUDE:
+            odd[f].append((idx, "Latitude", lat))
+        if code and not _LSOA_RE.fullmatch(code):
+            odd[f].append((idx, "LSOA code", code))
+        if (f, crime_id) in seen:
             dropped[f].append((idx, seen[(f, crime_id)], (code, name, slug)))
-        else:
+        elif crime_id:
             seen[(f, crime_id)] = idx
-    return {f: _SecondPass(tuple(bad[f]), tuple(dropped[f])) for f in set(bad) | set(dropped)}
+    return {f: _SecondPass(tuple(bad[f]), tuple(dropped[f]), tuple(odd[f]))
+            for f in set(bad) | set(dropped) | set(odd)}
+
+
+_LSOA_RE = re.compile(LSOA_PATTERN)
 
 
 def _split(con: duckdb.DuckDBPyConnection, files: Sequence[_Scanned]) -> list[list[_Scanned]]:
@@ -107,17 +131,21 @@ def _split(con: duckdb.DuckDBPyConnection, files: Sequence[_Scanned]) -> list[li
 # only the rows that break a rule, repeat a candidate Crime ID (``$cf``, ``$ch``: file
 # and hash, from the first pass) or fall outside their file's count (``$rows``).
 _SECOND_PASS = (
-    "SELECT f, idx, crime_id, bad_month, unknown_type, lsoa_code, lsoa_name, slug_code FROM ("
+    "SELECT f, idx, crime_id, bad_month, unknown_type, lsoa_code, lsoa_name, slug_code, odd, "
+    "latitude FROM ("
     "  SELECT $f[i] AS f, rn - $before[i] - 1 AS idx, $rows[i] AS n_rows, "
     "  \"Crime ID\" AS crime_id, CASE WHEN \"Month\" IS DISTINCT FROM $months[i] "
     "  THEN coalesce(\"Month\", '') END AS bad_month, CASE WHEN slug_code IS NULL "
-    "  THEN coalesce(\"Crime type\", '') END AS unknown_type, lsoa_code, lsoa_name, slug_code, h "
+    "  THEN coalesce(\"Crime type\", '') END AS unknown_type, lsoa_code, lsoa_name, slug_code, h, "
+    "  odd, latitude "
     "  FROM (SELECT CAST(file_index AS BIGINT) + 1 AS i, row_number() OVER () AS rn, "
     "    \"Crime ID\", \"Month\", \"Crime type\", coalesce(\"LSOA code\", '') AS lsoa_code, "
     f"    coalesce(\"LSOA name\", '') AS lsoa_name, {_SLUG_CODE} AS slug_code, "
-    "    CASE WHEN \"Crime ID\" <> '' THEN hash(\"Crime ID\") END AS h "
+    "    CASE WHEN \"Crime ID\" <> '' THEN hash(\"Crime ID\") END AS h, "
+    f"    {_ODD} AS odd, \"Latitude\" AS latitude "
     f"    FROM {_read_csv_sql('files', rejects=True)})) r "
-    "WHERE bad_month IS NOT NULL OR slug_code IS NULL OR idx < 0 OR idx >= n_rows "
+    f"WHERE bad_month IS NOT NULL OR slug_code IS NULL OR idx < 0 OR idx >= n_rows "
+    f"OR odd <> 0 OR {_BAD_LSOA} "
     "OR EXISTS (SELECT 1 FROM (SELECT unnest(CAST($cf AS INTEGER[])) AS f, "
     "  unnest(CAST($ch AS UBIGINT[])) AS h) c WHERE c.f = r.f AND c.h = r.h)")
 

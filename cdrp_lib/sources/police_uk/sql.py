@@ -49,3 +49,16 @@ class _Scanned:
     latest: bool
 
 
+
+
+# Row warnings (the row is kept): bit 1 a Crime ID that is not 64 hex characters (ASB
+# rows have none, which is fine), bit 2 a latitude that is not a number.  Cheap per row
+# (a length, a trim, a cast); LSOA codes are checked on the groups, not per row.
+ODD_CRIME_ID, ODD_LATITUDE = 1, 2
+_ODD = ("(CASE WHEN \"Crime ID\" <> '' AND (length(\"Crime ID\") <> 64 OR "
+        "ltrim(\"Crime ID\", '0123456789abcdefABCDEF') <> '') THEN 1 ELSE 0 END) + "
+        "(CASE WHEN \"Latitude\" <> '' AND TRY_CAST(\"Latitude\" AS DOUBLE) IS NULL "
+        "THEN 2 ELSE 0 END)")
+# An LSOA code as data.police.uk publishes them (England E01, Wales W01), or none.
+LSOA_PATTERN = "[EW]01[0-9]{6}"
+_BAD_LSOA = f"(lsoa_code <> '' AND NOT regexp_full_match(lsoa_code, '{LSOA_PATTERN}'))"
