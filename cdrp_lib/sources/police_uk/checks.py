@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cdrp_lib.errors import Problem, ProblemLog, clip_found
+from cdrp_lib.sources.local_csv import is_utf16
 from cdrp_lib.sources.police_uk.discovery import StreetFile
 from cdrp_lib.sources.police_uk.rules import (
     _MONTH_RE,
@@ -77,7 +78,7 @@ def check_street_file(sf: StreetFile, scratch: Path) -> FileCheck:
                          (Problem(sf.name, RULE_EMPTY, "a header and at least one row",
                                   "an empty file"),))
     header = data[:header_end] if header_end >= 0 else data[:_HEADER_MAX]
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in header:
+    if is_utf16(data):
         return FileCheck(sf, sha, len(data), False, False, sf.path, 0,
                          (Problem(sf.name, RULE_UTF16, "UTF-8 text",
                                   "UTF-16: save it as UTF-8 (CSV UTF-8 in Excel)"),))
