@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from cdrp_lib.errors import Problem, clip_found
+from cdrp_lib.sources.encoding import not_text
 
 #: Name of the column holding the 1-based physical line each record starts on.
 LINE = "line"
@@ -85,18 +86,6 @@ def _decode(path: Path, data: bytes) -> tuple[str, list[Problem]]:
     return text.removeprefix("\ufeff"), problems
 
 
-def is_utf16(data: bytes) -> bool:
-    """A byte-order mark of UTF-16, or NUL bytes in the first line (UTF-16 without one).
-
-    Decoded as UTF-8, such a file is every other character NUL: its header would be
-    reported as wrong, quoting garbled text, instead of saying what the file is.
-    """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return True
-    end = data.find(b"\n", 0, 4096)
-    return b"\x00" in data[: end if end >= 0 else 4096]
-
-
 def read_records(path: Path) -> tuple[list[tuple[int, list[str]]], list[Problem]]:
     """Every non-blank CSV record with the line it starts on (LF or CRLF).
 
@@ -108,9 +97,9 @@ def read_records(path: Path) -> tuple[list[tuple[int, list[str]]], list[Problem]
     if not data.strip():
         return [], [Problem(str(path), "empty file", "a header line and rows",
                             "an empty file")]
-    if is_utf16(data):
-        return [], [Problem(str(path), "UTF-16 text", "UTF-8 text",
-                            "UTF-16: save it as UTF-8 (CSV UTF-8 in Excel)")]
+    wrong = not_text(data)
+    if wrong is not None:
+        return [], [Problem(str(path), *wrong)]
     text, problems = _decode(path, data)
     reader = csv.reader(io.StringIO(text, newline=""))
     records: list[tuple[int, list[str]]] = []

@@ -29,6 +29,7 @@ reader both passes share), ``reading`` (the first pass and each file's figures) 
 ``second_pass``.  Everything callers use is importable from here.
 """
 
+from cdrp_lib.sources.encoding import RULE_NOT_TEXT, RULE_UTF16
 from cdrp_lib.sources.police_uk.checks import (
     FileCheck,
     check_header,
@@ -74,7 +75,6 @@ from cdrp_lib.sources.police_uk.rules import (
     RULE_SAME_FORCE_MONTH,
     RULE_UNKNOWN_TYPE,
     RULE_UNREADABLE,
-    RULE_UTF16,
     RULE_WRONG_HEADER,
     SEVERITY_ERROR,
     SEVERITY_INFO,
@@ -103,6 +103,7 @@ __all__ = [
     "RULE_IGNORED",
     "RULE_LONG_LINE",
     "RULE_MISSING_HEADER",
+    "RULE_NOT_TEXT",
     "RULE_NOT_UTF8",
     "RULE_NO_LSOA",
     "RULE_OPEN_QUOTE",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cdrp_lib.errors import Problem, ProblemLog, clip_found
-from cdrp_lib.sources.local_csv import is_utf16
+from cdrp_lib.sources.encoding import not_text
 from cdrp_lib.sources.police_uk.discovery import StreetFile
 from cdrp_lib.sources.police_uk.rules import (
     _MONTH_RE,
@@ -25,7 +25,6 @@ from cdrp_lib.sources.police_uk.rules import (
     RULE_NOT_UTF8,
     RULE_OPEN_QUOTE,
     RULE_UNREADABLE,
-    RULE_UTF16,
     RULE_WRONG_HEADER,
 )
 
@@ -78,10 +77,10 @@ def check_street_file(sf: StreetFile, scratch: Path) -> FileCheck:
                          (Problem(sf.name, RULE_EMPTY, "a header and at least one row",
                                   "an empty file"),))
     header = data[:header_end] if header_end >= 0 else data[:_HEADER_MAX]
-    if is_utf16(data):
-        return FileCheck(sf, sha, len(data), False, False, sf.path, 0,
-                         (Problem(sf.name, RULE_UTF16, "UTF-8 text",
-                                  "UTF-16: save it as UTF-8 (CSV UTF-8 in Excel)"),))
+    wrong = not_text(data)
+    if wrong is not None:  # its lines are counted as unread, as best they can be
+        return FileCheck(sf, sha, len(data), False, False, sf.path,
+                         _count_lines(data, body_start), (Problem(sf.name, *wrong),))
     header_problem = check_header(sf.name, header)
     lines = _count_lines(data, body_start)
     if header_problem is not None:

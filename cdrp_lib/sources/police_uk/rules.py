@@ -9,6 +9,8 @@ import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from cdrp_lib.sources.encoding import RULE_NOT_TEXT, RULE_UTF16
+
 HEADER: tuple[str, ...] = (
     "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
     "Location", "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context",
@@ -54,7 +56,6 @@ RULE_WRONG_HEADER = "wrong header"
 RULE_EMPTY = "empty file"
 RULE_NOT_UTF8 = "bytes that are not UTF-8"
 RULE_FIELDS = "wrong number of fields"
-RULE_UTF16 = "UTF-16 text"
 RULE_OPEN_QUOTE = "quote never closed"
 RULE_LONG_LINE = "line too long"
 RULE_BAD_MONTH = "unparseable month"
@@ -71,8 +72,8 @@ RULE_BAD_CRIME_ID = "malformed Crime ID"
 RULE_BAD_LATITUDE = "latitude not a number"
 REJECT_RULES: tuple[str, ...] = (
     RULE_UNREADABLE, RULE_FILE_NAME, RULE_MISSING_HEADER, RULE_WRONG_HEADER, RULE_EMPTY,
-    RULE_NOT_UTF8, RULE_UTF16, RULE_FIELDS, RULE_OPEN_QUOTE, RULE_LONG_LINE, RULE_BAD_MONTH,
-    RULE_OTHER_MONTH, RULE_UNKNOWN_TYPE,
+    RULE_NOT_UTF8, RULE_UTF16, RULE_NOT_TEXT, RULE_FIELDS, RULE_OPEN_QUOTE, RULE_LONG_LINE,
+    RULE_BAD_MONTH, RULE_OTHER_MONTH, RULE_UNKNOWN_TYPE,
 )
 
 SEVERITY_ERROR = "error"      # a row or file was rejected
