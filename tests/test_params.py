@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import textwrap
 from datetime import date
@@ -707,3 +708,46 @@ def test_an_unknown_peer_names_the_file_line_and_nearest_known_ids(params_dir: P
                                  ["x", "y", "north-northamptonshire", "west-northamptonshire"])
     assert p.column == "peers[1]" and p.line is not None and p.file.endswith("x.yaml")
     assert "nearest: north-northamptonshire, west-northamptonshire" in p.rule
+
+
+def test_a_byte_that_is_not_utf8_is_given_by_line_and_value(params_dir: Path) -> None:
+    (params_dir / "partnerships" / "b.yaml").write_bytes(b"id: b\n# note\nname: Caf\xe9\n")
+    with pytest.raises(ParamsError) as info:
+        load_partnerships(params_dir)
+    (problem,) = [p for p in info.value.problems if Path(p.file).name == "b.yaml"]
+    assert (problem.line, problem.found) == (3, "the byte 0xe9 (byte 10 of the line)")
+
+
+def billion_laughs(levels: int = 9) -> str:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for prev, name in itertools.pairwise("abcdefghijklmnop"[:levels]):
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_yaml_alias_bomb_is_refused_naming_the_file_and_line(params_dir: Path) -> None:
+    """Nine levels of nine aliases expand to 9**9 values; validating them ran for minutes."""
+    (params_dir / "partnerships" / "bomb.yaml").write_text(billion_laughs(), encoding="utf-8")
+    with pytest.raises(ParamsError) as info:
+        load_partnerships(params_dir)
+    (problem,) = [p for p in info.value.problems if Path(p.file).name == "bomb.yaml"]
+    assert (problem.rule, problem.line) == ("YAML alias bomb", 2)
+
+
+def test_expanded_size_counts_references_again_and_stops_past_the_limit() -> None:
+    from cdrp_lib.params.files import expanded_size
+
+    shared = [1, 2, 3]
+    assert expanded_size({"a": shared, "b": shared}, 100) == 1 + 4 + 4
+    bomb = yaml.load(billion_laughs(), Loader=yaml.SafeLoader)
+    assert expanded_size(bomb, 1000) > 1000
+    loop: list[object] = []
+    loop.append(loop)
+    assert expanded_size(loop, 1000) > 1000
+
+
+def test_aliases_that_do_not_multiply_are_fine(params_dir: Path) -> None:
+    from cdrp_lib.params.files import parse_yaml
+
+    text = "base: &base {window: 12}\nfirst: *base\nsecond: *base\n"
+    assert parse_yaml(params_dir / "x.yaml", text)["second"] == {"window": 12}

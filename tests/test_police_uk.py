@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cdrp_lib.errors import InputError, Problem
+from cdrp_lib.errors import PROBLEMS_PER_RULE, InputError, Problem, ProblemLog
 from cdrp_lib.sources import police_uk as pu
 
 HEADER_LINE = ",".join(pu.HEADER)
@@ -437,3 +437,133 @@ def test_second_pass_reading_other_rows_than_the_first_is_an_error(tmp_path: Pat
     scanned = pu.sql._Scanned(0, 0, check, True)
     with pytest.raises(InputError, match="another number of rows"):
         pu.second_pass._second_pass(con, [scanned], {0: 2})  # the first pass read 3
+
+
+# --------------------------------------------------------------------------- issue 12: inputs
+
+def test_a_file_of_malformed_lines_holds_a_bounded_number_of_problems(tmp_path: Path) -> None:
+    """300,000 bad lines peaked at 3.5 GB, one message each: now 100 per rule and a count."""
+    sf = street(tmp_path, rows=["x"] * 300_000 + [row("a")])
+    check = pu.check_street_file(sf, tmp_path / "scratch")
+    fields = only(list(check.problems), pu.RULE_FIELDS)
+    assert len(fields) == PROBLEMS_PER_RULE + 1
+    summary = fields[-1]
+    assert summary.count == 300_000 - PROBLEMS_PER_RULE
+    assert summary.found == (f"{300_000 - PROBLEMS_PER_RULE:,} more like this, the last at "
+                             f"line 300001 (the first {PROBLEMS_PER_RULE} are listed)")
+    assert (check.dropped, check.line_map) == (300_000, (300_002,))
+
+
+def test_problem_log_counts_past_its_cap_per_file_and_rule() -> None:
+    log = ProblemLog(limit=2)
+    for line in range(2, 7):
+        log.add(Problem("a.csv", "r", "x", "y", line=line))
+    log.add(Problem("b.csv", "r", "x", "y", line=2))
+    problems = log.problems()
+    assert [(p.file, p.line, p.count) for p in problems] == [
+        ("a.csv", 2, 1), ("a.csv", 3, 1), ("b.csv", 2, 1), ("a.csv", None, 3)]
+    assert problems[-1].found == "3 more like this, the last at line 6 (the first 2 are listed)"
+
+
+def test_a_quote_never_closed_rejects_its_line_and_reading_goes_on(tmp_path: Path) -> None:
+    rows = [row(f"r{i}") for i in range(199)]
+    rows[48] = rows[48].replace("On or near", '"On or near')
+    result, counts = read(tmp_path, [street(tmp_path, rows=rows)])
+    (stats,) = result.stats
+    assert (stats.rows, stats.kept, stats.rejected) == (199, 198, 1)
+    assert [(p.rule, p.line) for p in result.problems] == [(pu.RULE_OPEN_QUOTE, 50)]
+    assert sum(counts.values()) == 198
+
+
+def test_a_quoted_field_may_span_lines_but_not_more_than_the_limit(tmp_path: Path) -> None:
+    spanning = row("s").replace("On or near High Street", '"On or near\nHigh Street"')
+    too_long = row("t").replace("On or near High Street",
+                                '"On' + "\n" * pu.checks.RECORD_MAX_LINES + 'near"')
+    sf = street(tmp_path, rows=[spanning, too_long, row("u")])
+    result, _ = read(tmp_path, [sf])
+    (stats,) = result.stats
+    # the open quote's line is rejected; the lines it would have swallowed are read
+    # on their own (blank lines, then a line whose quote is never closed either)
+    end = 4 + pu.checks.RECORD_MAX_LINES
+    assert [(p.rule, p.line) for p in result.problems] == [
+        (pu.RULE_OPEN_QUOTE, 4), (pu.RULE_OPEN_QUOTE, end)]
+    assert (stats.rows, stats.kept, stats.rejected) == (4, 2, 2)
+
+
+def test_the_field_count_is_checked_before_duckdb_reads_a_13th_empty_field(
+        tmp_path: Path) -> None:
+    """DuckDB takes 13 fields whose last is empty as 12: a comma in the outcome was silent."""
+    sf = street(tmp_path, rows=[row("a"), row("b").replace("Under investigation",
+                                                             "Under, investigation")])
+    result, counts = read(tmp_path, [sf])
+    assert [(p.rule, p.line, p.found) for p in result.problems] == [
+        (pu.RULE_FIELDS, 3, "13 fields (an unquoted comma in a text column?)")]
+    assert sum(counts.values()) == 1
+
+
+def test_a_comma_inside_quotes_is_not_a_field(tmp_path: Path) -> None:
+    sf = street(tmp_path, rows=[row("a", name='"Kettering, 001A"')])
+    check = pu.check_street_file(sf, tmp_path)
+    assert check.read_path == sf.path  # the fast path: nothing to clean
+    result, counts = read(tmp_path, [sf])
+    assert not result.problems and sum(counts.values()) == 1
+
+
+@pytest.mark.parametrize(("data", "found"), [
+    (("\n".join([HEADER_LINE, row("a")]) + "\n").encode("utf-16"), "UTF-16: save it as UTF-8"),
+    (("\n".join([HEADER_LINE, row("a")]) + "\n").encode("utf-16-le"), "UTF-16: save it as UTF-8"),
+    (("\n".join([HEADER_LINE, row("a")]) + "\n").encode("utf-16-be"), "UTF-16: save it as UTF-8"),
+    (b"\x1f\x8b\x08\x00\x00\x00\x00\x00", "gzip-compressed data"),
+])
+def test_a_file_that_is_not_utf8_text_says_what_it_is(tmp_path: Path, data: bytes,
+                                                       found: str) -> None:
+    path = tmp_path / "2025-01-kent-street.csv"
+    path.write_bytes(data)
+    check = pu.check_street_file(pu.StreetFile(str(path), path, "kent", "2025-01"), tmp_path)
+    (problem,) = check.problems
+    assert not check.usable and found in problem.found
+    assert problem.rule != pu.RULE_WRONG_HEADER
+
+
+@pytest.mark.parametrize(("name", "found"), [
+    ("2021-xx-kent-street.csv", "month 2021-xx is not YYYY-MM"),
+    ("2021-13-kent-street.csv", "month 2021-13 is not 01-12"),
+    ("2021-01-kent-street (1).csv", "rename it to 2021-01-kent-street.csv"),
+    ("2021-01-Kent-street.csv", "with capital letters: rename it to 2021-01-kent-street.csv"),
+    ("2021-01-kent-street - Copy.csv", "rename it to 2021-01-kent-street.csv"),
+])
+def test_a_street_name_that_almost_matches_is_an_error_not_a_skip(
+        tmp_path: Path, name: str, found: str) -> None:
+    write(tmp_path / "in" / name, [row()])
+    result = pu.discover([tmp_path / "in"], tmp_path / "x")
+    (problem,) = result.problems
+    assert (problem.rule, problem.severity) == (pu.RULE_FILE_NAME, "error")
+    assert found in problem.found
+    assert not result.street and not result.other and not result.ignored
+
+
+def test_every_skipped_file_is_named_with_why(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    for name in ("notes.txt", ".DS_Store", "2021-01-kent-outcomes.csv"):
+        write(folder / name, ["x"])
+    (tmp_path / "empty").mkdir()
+    result = pu.discover([folder, tmp_path / "empty"], tmp_path / "x")
+    assert sorted((Path(n).name, why) for n, why in result.ignored) == [
+        (".DS_Store", "a hidden file (its name starts with a dot)"),
+        ("2021-01-kent-outcomes.csv", "outcomes and stop-and-search files are not street crime"),
+        ("notes.txt", "not a .csv or .zip file")]
+    (empty,) = result.problems
+    assert (Path(empty.file).name, empty.rule, empty.severity) == (
+        "empty", pu.RULE_EMPTY_FOLDER, "warning")
+
+
+def test_odd_values_in_kept_rows_are_warned_with_their_lines(tmp_path: Path) -> None:
+    rows = [row("a"), row("b"), row("c", lsoa="E1000001"),
+            row("d").replace("-0.7,52.4", "-0.7,N/A"), row("", crime_type="Anti-social behaviour")]
+    rows[1] = rows[1].replace(crime_id_of("b"), "abc")
+    result, counts = read(tmp_path, [street(tmp_path, rows=rows)])
+    assert sorted((p.line, p.rule, p.column, p.severity) for p in result.problems) == [
+        (3, pu.RULE_BAD_CRIME_ID, "Crime ID", "warning"),
+        (4, pu.RULE_BAD_LSOA, "LSOA code", "warning"),
+        (5, pu.RULE_BAD_LATITUDE, "Latitude", "warning")]
+    assert sum(counts.values()) == 5  # all kept; an ASB row without a Crime ID is fine

@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cdrp_lib.errors import NotFoundError
+from cdrp_lib.errors import NotFoundError, StoreError
 from cdrp_lib.ingest import RULE_GAP, RULE_REPLACED, RULE_UNKNOWN_PARTNERSHIP, ingest
 from cdrp_lib.sources import police_uk as pu
 from cdrp_lib.store import SCHEMA, Store
@@ -334,3 +334,63 @@ def test_quality_report_and_input_files_are_frames(tmp_path: Path, kent: Path,
         assert list(files.columns) == ["sha256", "path", "kind", "rows", "ingested_at"]
         assert set(files["kind"]) == {"police-street"}
         assert sorted(files["rows"]) == [1, 5]
+
+
+# --------------------------------------------------------------------------- damaged stores
+
+def _ingested(tmp_path: Path, kent: Path, params: Path) -> Path:
+    store = tmp_path / "store.duckdb"
+    ingest([kent], store=store, params_dir=params)
+    return store
+
+
+def test_a_truncated_store_is_one_store_error_before_any_query(
+        tmp_path: Path, kent: Path, params: Path) -> None:
+    """DuckDB opens a truncated file and fails only at the first query reaching a lost block."""
+    store = _ingested(tmp_path, kent, params)
+    size = store.stat().st_size
+    store.write_bytes(store.read_bytes()[: size // 2])
+    with pytest.raises(StoreError, match=f"truncated \\({size // 2:,} bytes of the {size:,}"):
+        Store(store)
+    with pytest.raises(StoreError, match="truncated"):
+        ingest([kent], store=store, params_dir=params)
+
+
+def test_a_duckdb_file_that_is_not_a_cdrp_store_is_refused_and_left_alone(
+        tmp_path: Path, kent: Path, params: Path) -> None:
+    store = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(store))
+    con.execute("CREATE TABLE orders (id INTEGER)")
+    con.close()
+    before = store.read_bytes()
+    with pytest.raises(StoreError, match="not a cdrp store: a DuckDB database with orders"):
+        ingest([kent], store=store, params_dir=params)
+    with pytest.raises(StoreError, match="not a cdrp store"):
+        Store(store)
+    assert store.read_bytes() == before  # no cdrp table added to someone else's database
+
+
+def test_a_store_without_a_column_it_needs_is_refused(tmp_path: Path, kent: Path,
+                                                      params: Path) -> None:
+    store = _ingested(tmp_path, kent, params)
+    con = duckdb.connect(str(store))
+    con.execute("ALTER TABLE series DROP COLUMN denominator")
+    con.close()
+    with pytest.raises(StoreError, match="its table series lacks the columns denominator"):
+        Store(store)
+
+
+@pytest.mark.parametrize("command", [
+    ["export", "series"],
+    ["assess", "--partnership", "ashford", "--measure", "burglary", "--month", "2025-03"],
+    ["run", "--month", "2025-03", "--partnership", "ashford"],
+])
+def test_every_command_gives_a_damaged_store_exit_3_in_one_line(
+        tmp_path: Path, command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    from cdrp_lib.cli import EXIT_STORE, main
+
+    store = tmp_path / "store.duckdb"
+    store.write_bytes(b"not a database\n" * 100)
+    assert main([*command, "--store", str(store)]) == EXIT_STORE
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "not a valid DuckDB database file" in err
