@@ -567,3 +567,14 @@ def test_odd_values_in_kept_rows_are_warned_with_their_lines(tmp_path: Path) -> 
         (4, pu.RULE_BAD_LSOA, "LSOA code", "warning"),
         (5, pu.RULE_BAD_LATITUDE, "Latitude", "warning")]
     assert sum(counts.values()) == 5  # all kept; an ASB row without a Crime ID is fine
+
+
+def test_a_row_of_empty_fields_is_rejected_on_either_path(tmp_path: Path) -> None:
+    """DuckDB reads ',,,' as a row; the slow path (here for a bad byte) must not skip it."""
+    empty = "," * 11
+    fast = street(tmp_path / "fast", rows=[row("a"), empty])
+    slow = street(tmp_path / "slow", rows=[row("a"), empty, row("b", name="Caf@")])
+    slow.path.write_bytes(slow.path.read_bytes().replace(b"@", b"\xe9"))
+    for sf in (fast, slow):
+        result, _ = read(tmp_path, [sf])
+        assert (pu.RULE_BAD_MONTH, 3) in [(p.rule, p.line) for p in result.problems]

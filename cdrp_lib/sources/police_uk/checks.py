@@ -195,8 +195,8 @@ def _clean_copy(sf: StreetFile, sha: str, data: bytes, scratch: Path) -> FileChe
                 log.add(problem)
                 dropped += 1
                 continue
-            if not any(record):
-                continue  # a blank line is not a row
+            if len(record) <= 1 and not "".join(record).strip():
+                continue  # a blank line is not a row (",,,": 12 empty fields, is one)
             if len(record) != len(HEADER):
                 hint = " (an unquoted comma in a text column?)" if len(record) > len(HEADER) \
                     else ""
