@@ -65,7 +65,7 @@ def _second_pass(con: duckdb.DuckDBPyConnection, files: Sequence[_Scanned],
     if not files:
         return {}
     candidates = con.execute("SELECT f, h FROM street_groups WHERE NOT counted "
-                             "AND h IS NOT NULL").fetchall()
+                             "AND h IS NOT NULL AND n > 1").fetchall()
     known = {"cf": [int(f) for f, _ in candidates], "ch": [int(h) for _, h in candidates]}
 
     def scan(part: Sequence[_Scanned]) -> list[tuple[Any, ...]]:
