@@ -224,9 +224,6 @@ def _clean_copy(sf: StreetFile, sha: str, data: bytes, scratch: Path) -> FileChe
 RECORD_MAX_LINES = 20
 #: Characters one record may have: DuckDB's own limit (``max_line_size``, 2 MiB).
 RECORD_MAX_CHARS = 2**21
-# The csv module's field limit (128 KiB) would otherwise end the reading at a long
-# field that DuckDB reads; raised, never lowered, so other readers are unaffected.
-csv.field_size_limit(max(csv.field_size_limit(), RECORD_MAX_CHARS))
 
 _Record = tuple[int, list[str], Problem | None]
 
@@ -254,8 +251,8 @@ def _records(name: str, text: str) -> Iterator[_Record]:
                 end += 1
                 if chunk.count('"') % 2 == 0:
                     break
-            fields = next(csv.reader([chunk]), []) if chunk.count('"') % 2 == 0 else []
-            if len(fields) != len(HEADER):
+            fields = _fields(chunk) if chunk.count('"') % 2 == 0 else None
+            if fields is None or len(fields) != len(HEADER):
                 yield i + 1, [], Problem(
                     name, RULE_OPEN_QUOTE, "a closing quote on the same line",
                     "a quote opened and never closed: "
@@ -265,13 +262,32 @@ def _records(name: str, text: str) -> Iterator[_Record]:
             yield i + 1, fields, None
             i = end
             continue
-        if len(chunk) > RECORD_MAX_CHARS:
-            yield i + 1, [], Problem(name, RULE_LONG_LINE,
-                                     f"a record of at most {RECORD_MAX_CHARS:,} characters",
+        fields = _fields(chunk) if len(chunk) <= RECORD_MAX_CHARS else None
+        if fields is None:
+            expected = (f"a record of at most {RECORD_MAX_CHARS:,} characters"
+                        if len(chunk) > RECORD_MAX_CHARS else
+                        f"a quoted field of at most {csv.field_size_limit():,} characters")
+            yield i + 1, [], Problem(name, RULE_LONG_LINE, expected,
                                      f"{len(chunk):,} characters", line=i + 1)
         else:
-            yield i + 1, next(csv.reader([chunk]), []), None
+            yield i + 1, fields, None
         i = end
+
+
+def _fields(chunk: str) -> list[str] | None:
+    """The fields of one record, or None when a field is over the csv module's limit.
+
+    An unquoted record is split on commas, which is what CSV means by it, so a long
+    unquoted field is read as DuckDB reads it.  The csv module's limit (128 KiB per
+    field) is process-wide: raising it here would change every other reader, such
+    as the local extracts, which rely on it to stop at a quote never closed.
+    """
+    if '"' not in chunk:
+        return chunk.split(",")
+    try:
+        return next(csv.reader([chunk]), [])
+    except csv.Error:
+        return None
 
 
 def _has_surrogate(value: str) -> bool:
