@@ -118,7 +118,9 @@ def check_store(con: duckdb.DuckDBPyConnection, path: Path, allow_new: bool) -> 
     import duckdb
 
     try:
-        size_row = con.execute("SELECT block_size, total_blocks FROM pragma_database_size() "
+        # used, not total, blocks: DuckDB trims free blocks off the end of the file,
+        # and the used ones each need their own bytes wherever they are
+        size_row = con.execute("SELECT block_size, used_blocks FROM pragma_database_size() "
                                "WHERE database_name = current_database()").fetchone()
         rows = con.execute("SELECT table_name, column_name FROM information_schema.columns "
                            "WHERE table_schema = 'main' AND table_catalog = current_database()"
@@ -130,7 +132,7 @@ def check_store(con: duckdb.DuckDBPyConnection, path: Path, allow_new: bool) -> 
         have = path.stat().st_size
         if have < need:
             raise StoreError(f"the store {path} is truncated ({have:,} bytes of the {need:,} "
-                             "its blocks need): restore it from a backup or ingest into a new "
+                             "its used blocks need): restore it from a backup or ingest into a new "
                              "--store")
     tables: dict[str, set[str]] = {}
     for table, column in rows:

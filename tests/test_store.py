@@ -350,7 +350,7 @@ def test_a_truncated_store_is_one_store_error_before_any_query(
     store = _ingested(tmp_path, kent, params)
     size = store.stat().st_size
     store.write_bytes(store.read_bytes()[: size // 2])
-    with pytest.raises(StoreError, match=f"truncated \\({size // 2:,} bytes of the {size:,}"):
+    with pytest.raises(StoreError, match=f"truncated \\({size // 2:,} bytes of the "):
         Store(store)
     with pytest.raises(StoreError, match="truncated"):
         ingest([kent], store=store, params_dir=params)
