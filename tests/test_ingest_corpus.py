@@ -397,6 +397,11 @@ CASES: list[Case] = [
          params=_params_not_utf8),
 ]
 
+# The store's tables as the message lists them, written out: a table added to the schema
+# changes what a user is told, so this test should notice.
+_TABLES = ("input_files, police_counts, force_months, data_quality, partnerships, "
+           "partnership_districts, partnership_forces, series, da_events, survey, "
+           "population")
 STORE_LINES = {
     "store_of_random_bytes": "cdrp ingest: error: cannot use the store STORE: IO Error: The file "
                              "\"STORE\" exists, but it is not a valid DuckDB database file! (a "
@@ -407,15 +412,11 @@ STORE_LINES = {
                           "corrupt or truncated store: restore it from a backup or ingest into a "
                           "new --store)",
     "store_of_another_application": "cdrp ingest: error: STORE is not a cdrp store: a DuckDB "
-                                    "database with orders; expected the tables input_files, "
-                                    "police_counts, force_months, data_quality, partnerships, "
-                                    "partnership_districts, series, da_events, survey, population "
-                                    "(pass another --store)",
+                                    "database with orders; expected the tables " + _TABLES
+                                    + " (pass another --store)",
     "store_with_one_cdrp_table": "cdrp ingest: error: STORE is not a cdrp store: a DuckDB "
-                                 "database with input_files; expected the tables input_files, "
-                                 "police_counts, force_months, data_quality, partnerships, "
-                                 "partnership_districts, series, da_events, survey, population "
-                                 "(pass another --store)",
+                                 "database with input_files; expected the tables " + _TABLES
+                                 + " (pass another --store)",
 }
 
 
