@@ -303,21 +303,57 @@ class Browser:
             raise BrowserError(f"script failed in the page: {text}")
         return reply.get("result", {}).get("value")
 
-    def audit(self, page: Path, *, screenshot: Path | None = None,
-              axe_options: Mapping[str, Any] | None = None) -> PageAudit:
-        """Open ``page`` from disk, run axe-core on it and optionally save a full-page PNG."""
-        url = Path(page).resolve().as_uri()
+    def _requests(self, session: str, own: str) -> tuple[str, ...]:
+        """Every URL the tab asked for that is not ``data:`` nor under ``own`` (its origin)."""
+        return tuple(sorted({
+            e["params"]["request"]["url"] for e in self._pipe.events
+            if e.get("sessionId") == session and e["method"] == "Network.requestWillBeSent"
+            and not e["params"]["request"]["url"].startswith(("data:", own))
+        }))
+
+    def run(self, url: str, expression: str, *, settle: str = "") -> tuple[Any, tuple[str, ...]]:
+        """Open ``url`` (``http://...`` or a file), evaluate ``expression`` (a promise is
+        awaited) and return its value with the URLs the tab fetched outside its origin.
+
+        ``settle``, if given, is a JavaScript condition polled (every 100 ms, up to the
+        browser timeout) before ``expression`` runs, e.g. until search results appear.
+        """
+        with self._tab() as session:
+            self._open(session, url, settle)
+            value = self._evaluate(session, expression)
+            return value, self._requests(session, _origin(url))
+
+    def _open(self, session: str, url: str, settle: str) -> None:
+        send = self._pipe.send
+        send("Page.enable", session=session)
+        send("Network.enable", session=session)
+        send("Page.navigate", {"url": url}, session)
+        self._pipe.wait_event("Page.loadEventFired", session)
+        if settle:
+            self._settle(session, settle)
+
+    def _settle(self, session: str, condition: str) -> None:
+        """Poll ``condition``; a page that navigates meanwhile (a refresh ``<meta>``, a
+        followed link) is waited for and polled again."""
+        for _ in range(10):
+            try:
+                self._evaluate(session, _poll(condition, self._pipe.timeout))
+                return
+            except BrowserError as exc:
+                if "navigated" not in str(exc):
+                    raise
+                self._pipe.wait_event("Page.loadEventFired", session)
+        raise BrowserError(f"the page kept navigating while waiting for {condition}")
+
+    def audit(self, page: Path | str, *, screenshot: Path | None = None,
+              axe_options: Mapping[str, Any] | None = None, settle: str = "") -> PageAudit:
+        """Open ``page`` (a file, or an ``http://`` URL), run axe-core on it and optionally
+        save a full-page PNG; ``settle`` as in :meth:`run`."""
+        url = page if isinstance(page, str) else Path(page).resolve().as_uri()
         send = self._pipe.send
         with self._tab() as session:
-            send("Page.enable", session=session)
-            send("Network.enable", session=session)
-            send("Page.navigate", {"url": url}, session)
-            self._pipe.wait_event("Page.loadEventFired", session)
-            requests = tuple(sorted({
-                e["params"]["request"]["url"] for e in self._pipe.events
-                if e.get("sessionId") == session and e["method"] == "Network.requestWillBeSent"
-                and not e["params"]["request"]["url"].startswith(("file:", "data:"))
-            }))
+            self._open(session, url, settle)
+            requests = self._requests(session, _origin(url))
             self._evaluate(session, self._axe)
             options = json.dumps(dict(axe_options or {"resultTypes": ["violations"]}))
             violations = self._evaluate(
@@ -362,6 +398,22 @@ class Browser:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(base64.b64decode(data))
         return out
+
+def _origin(url: str) -> str:
+    """``file:`` for a file, else ``scheme://host:port/``: what a page may fetch from."""
+    if url.startswith("file:"):
+        return "file:"
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}/"
+
+
+def _poll(condition: str, timeout: float) -> str:
+    """A promise resolving once ``condition`` is true (rejecting after ``timeout`` s)."""
+    return (f"new Promise((ok, fail) => {{ const end = Date.now() + {int(timeout * 1000)};"
+            f" (function tick() {{ try {{ if ({condition}) return ok(true); }} catch (e) {{}}"
+            " if (Date.now() > end) return fail(new Error('page never settled'));"
+            " setTimeout(tick, 100); })(); })")
+
 
 def audit_page(page: Path, *, screenshot: Path | None = None) -> PageAudit:
     """Audit one page with a browser of its own (use :class:`Browser` for many pages)."""

@@ -266,8 +266,13 @@ def test_downloads_are_written_and_linked_relatively(violence: Published) -> Non
     for d in downloads:
         assert (violence.out / d.href).read_text(encoding="utf-8") == d.csv
     others = set(parsed.links) - set(data_links)
+    # the site's reading guide, history links and partnership list are written with the index
+    site_level = {h for h in others if h.startswith("../../") and h != pages.SITE_INDEX}
+    assert {h.split("#")[0].split("/")[2] for h in site_level} == {
+        "guide.html", "history", "partnerships.html"}
     # the skip link, and the demo commentary's link to the front page's sources
-    assert others == {pages.SITE_INDEX, pages.FRONT_PAGE, "#main", "index.html#data-sources"}
+    assert others - site_level == {pages.SITE_INDEX, pages.FRONT_PAGE, "#main",
+                                   "index.html#data-sources"}
 
 
 def test_figures_json_is_the_public_json_of_the_assessments_shown(violence: Published) -> None:
@@ -279,6 +284,9 @@ def test_figures_json_is_the_public_json_of_the_assessments_shown(violence: Publ
         notes = doc.pop("commentary")
         assert notes.get("theme") == commentary["theme"]
         assert ("target" in notes) == (doc["target_id"] == "violent-crime")
+        # a target records its rating last month and the movement (tests/test_movements.py)
+        moved = (doc.pop("rating_last_month", "absent"), doc.pop("rating_movement", "absent"))
+        assert ("absent" in moved) == (doc["target_id"] is None)
     assert written == [public_view(a).to_json() for a in page.assessments]
     assert {d["theme"] for d in written} == {"violence"}
     assert all(d["partnership"] == "ashcombe" for d in written)
@@ -371,8 +379,8 @@ def test_summary_page_reproduces_the_front_pages(summary: Published) -> None:
     page, out = summary, summary.out
     parsed = parse(page.html)
     h2 = [t for level, t in parsed.headings if level == 2]
-    assert h2 == ["Executive summary", "All targets", "Data sources", "Caveats",
-                  "About this bulletin"]
+    assert h2 == ["What changed since last month", "Executive summary", "All targets",
+                  "Data sources", "Caveats", "About this bulletin"]
     outcomes = [t for t in parsed.tables if t["caption"].endswith("outcomes and ratings")]
     themes_with_targets = {a.theme for a in page.assessments}
     assert len(outcomes) == len(themes_with_targets)

@@ -142,7 +142,7 @@ def test_commentary_appears_under_its_heading_for_its_partnership_and_month_only
     page = violence("ashcombe", DEMO_MONTH)
     html = page.whole().html
     theme_box = html.index('aria-label="Commentary on Violence"')
-    assert html.index("<h1>") < theme_box < html.index("targets at a glance")
+    assert html.index("<h1 ") < theme_box < html.index("targets at a glance")
     assert "Operation Lantern" in html[theme_box:html.index("targets at a glance")]
     target = page.target("violent-crime")
     section = target._repr_html_() or ""

@@ -52,6 +52,7 @@ def assess_partnership(
     month: str,
     theme: str | None = None,
     measure: str | None = None,
+    targets_only: bool = False,
 ) -> list[Assessment]:
     """Every Assessment of one partnership's bulletin for ``month`` (optionally one theme/measure).
 
@@ -60,6 +61,8 @@ def assess_partnership(
     no target ("no target has been set").  A partnership found only in the
     data (a district with no params file) has no targets and no peer group.
     A measure the store has no data for is assessed as "source late", never an error.
+    ``targets_only`` leaves out the measures without a target (last month's ratings
+    need only the targets, at a fraction of the cost).
     """
     from cdrp_lib.errors import NotFoundError
     from cdrp_lib.params import method_settings
@@ -106,7 +109,7 @@ def assess_partnership(
             peers=() if sub is not None else group,
             sub_area=sub is not None or (p is not None and p.is_sub_area),
             outcome_title=p.outcomes.get(target.outcome) if p else None))
-    for m in measures.values():
+    for m in () if targets_only else measures.values():
         if m.id in targeted or (measure is not None and m.id != measure):
             continue
         if theme is not None and m.theme != theme:

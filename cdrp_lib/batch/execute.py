@@ -467,7 +467,16 @@ def _publish(job: Job, files: dict[str, list[str]] | None = None,
     publish_folder(job.staging_dir, job.site_dir, required=required)
     shutil.rmtree(job.staging_dir, ignore_errors=True)
     expired = [d for d in assessments if d.get("rag_override_expired")]
-    return counts, expired_overrides(assessment_from_json(d) for d in expired)
+    return counts, expired_overrides(assessment_from_json(assessment_fields(d))
+                                     for d in expired)
+
+
+def assessment_fields(doc: dict[str, Any]) -> dict[str, Any]:
+    """A figures.json entry without what the page added beside the Assessment (commentary,
+    last month's rating), so it reads back as one."""
+    from cdrp_lib.pages.page import PAGE_KEYS
+
+    return {k: v for k, v in doc.items() if k not in PAGE_KEYS}
 
 
 def _execution_order(themes: tuple[str, ...]) -> list[str]:

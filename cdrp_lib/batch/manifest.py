@@ -27,6 +27,7 @@ from cdrp_lib.batch.jobs import (
     JobStatus,
     PageResult,
 )
+from cdrp_lib.errors import CdrpError
 from cdrp_lib.version import __version__
 
 MANIFEST_DIR = "manifests"
@@ -218,8 +219,11 @@ def _failed_entry(mark: Mapping[str, Any]) -> Any:
 
 def rebuild_index(site_dir: Path, failures: Sequence[tuple[Job, JobResult]] = (), *,
                   runs_dir: Path | None = None,
-                  stale: Mapping[tuple[str, str], str] | None = None) -> Path:
-    """Rewrite ``site/index.html``: every published bulletin, failures, and stale marks.
+                  stale: Mapping[tuple[str, str], str] | None = None,
+                  params_dir: Path | None = None) -> Path:
+    """Rewrite ``site/index.html``: every published bulletin, failures, and stale marks;
+    first the site-level pages the bulletins link to (history, list by partnership, the
+    reading guide from ``params_dir``, search: :func:`cdrp_lib.site.build_site_pages`).
 
     A failure (this batch's, or a mark kept in ``runs_dir`` by an earlier one)
     replaces the entry of the bulletin published before it for the same
@@ -227,10 +231,16 @@ def rebuild_index(site_dir: Path, failures: Sequence[tuple[Job, JobResult]] = ()
     version.  ``stale`` maps a published bulletin to its "made from older data"
     mark (:mod:`cdrp_lib.batch.stale`).
     """
-    from cdrp_lib.site import mark_stale, write_index
+    from cdrp_lib.site import build_site_pages, mark_stale, write_index
 
+    records = published_records(site_dir)
+    try:  # the index is written even when search or the guide cannot be
+        build_site_pages(site_dir, records, params_dir)
+        site_pages_error: CdrpError | None = None
+    except CdrpError as exc:
+        site_pages_error = exc
     entries: dict[tuple[str, str], Any] = {}
-    for record in published_records(site_dir):
+    for record in records:
         entry = _published_entry(record)
         entries[(entry.partnership_id, entry.month)] = entry
     marks = failure_marks(runs_dir) if runs_dir is not None else []
@@ -241,4 +251,7 @@ def rebuild_index(site_dir: Path, failures: Sequence[tuple[Job, JobResult]] = ()
     for key, why in (stale or {}).items():
         if key in entries and entries[key].status == "ok":
             entries[key] = mark_stale(entries[key], why)
-    return write_index(site_dir, list(entries.values()))
+    index = write_index(site_dir, list(entries.values()))
+    if site_pages_error is not None:
+        raise site_pages_error
+    return index

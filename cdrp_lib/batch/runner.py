@@ -40,6 +40,7 @@ from cdrp_lib.batch.manifest import (
 from cdrp_lib.batch.plan import LATEST, is_current, plan_jobs, read_store_facts, without_data
 from cdrp_lib.batch.selection import Wanted, plan_wanted, unfinished
 from cdrp_lib.batch.stale import stale_bulletins
+from cdrp_lib.errors import CdrpError
 from cdrp_lib.locking import exclusive, folder_label, outputs_lock_file
 from cdrp_lib.site import one_line_error
 
@@ -281,10 +282,13 @@ def run_batch(
         index = settings.site_dir / "index.html"
         try:
             index = rebuild_index(settings.site_dir, runs_dir=settings.runs_dir,
-                                  stale=stale_marks)
+                                  stale=stale_marks, params_dir=settings.params_dir)
         except OSError as exc:
             record.warnings.append(f"the site index could not be rewritten: "
                                    f"{one_line_error(str(exc))}")
+        except CdrpError as exc:  # search or the guide; the index itself was written
+            record.warnings.append(f"the site's search or reading guide could not be "
+                                   f"rebuilt: {one_line_error(str(exc))}")
         request["interrupted"] = interrupted
         request["complete"] = True
         manifest = record.write(done, t0, last=True)

@@ -27,6 +27,7 @@ is cached.
 from __future__ import annotations
 
 import copyreg
+import functools
 import hashlib
 import io
 import json
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from cdrp_lib.pages.theme import ThemePage
     from cdrp_lib.params import BulletinParams, Measure
     from cdrp_lib.public import PublicAssessment
+    from cdrp_lib.stats.enums import Rag
     from cdrp_lib.store import Store
 
 SUMMARY = "summary"
@@ -178,6 +180,7 @@ class Bulletin:
         self.output_dir = output_dir
         self._store = store
         self._pages: dict[str, ThemePage | SummaryPage] = {}
+        self._last_month: dict[str | None, Mapping[str, Rag | None]] = {}
 
     def _waves(self, latest: Sequence[PublicAssessment]) -> dict[str, list[PublicAssessment]]:
         """Earlier survey waves, read only for a page that draws a survey chart."""
@@ -203,6 +206,17 @@ class Bulletin:
         return (f"<Bulletin {self.config.name} {Month.parse(self.month).label}: "
                 f"{len(self.assessments)} assessments; themes {', '.join(self.themes)}>")
 
+    def ratings_last_month(self, theme: str | None = None) -> Mapping[str, Rag | None]:
+        """Each target's rating in the month before (one theme's targets, or all), read from
+        the store once per theme and kept (:mod:`cdrp_lib.pages.movements`)."""
+        from cdrp_lib.pages.movements import ratings_last_month
+
+        if theme not in self._last_month:
+            with opened_store(self._store) as st:
+                self._last_month[theme] = ratings_last_month(
+                    st, self.config.params_dir, self.partnership, self.month, theme=theme)
+        return self._last_month[theme]
+
     def theme(self, theme: str) -> ThemePage:
         """The page of one theme (its targets, then its monitoring indicators)."""
         from cdrp_lib.pages.theme import ThemePage
@@ -214,6 +228,7 @@ class Bulletin:
         if page is None:
             latest = [a for a in self.assessments if a.theme == theme]
             page = ThemePage(theme, self.config, latest, self._waves(latest), self.output_dir)
+            page.last_month = functools.partial(self.ratings_last_month, theme)
             self._pages[theme] = page
         assert isinstance(page, ThemePage)
         return page
@@ -225,6 +240,7 @@ class Bulletin:
         page = self._pages.get(SUMMARY)
         if page is None:
             page = SummaryPage(self.config, self.assessments, self.output_dir)
+            page.last_month = self.ratings_last_month
             self._pages[SUMMARY] = page
         assert isinstance(page, SummaryPage)
         return page

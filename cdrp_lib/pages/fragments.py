@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from cdrp_lib.areas import slugify
+from cdrp_lib.pages.links import GUIDE_RATINGS, guide_href
 from cdrp_lib.pages.part import FRONT_PAGE, SITE_INDEX
 from cdrp_lib.periods import MONTH_NAMES, Month
 from cdrp_lib.version import __version__
@@ -46,7 +47,8 @@ def produced_on(text: str) -> str:
 
 
 def marking(text: str) -> str:
-    return f'<p class="security-marking"><strong>{esc(text)}</strong></p>'
+    return (f'<p class="security-marking" data-pagefind-ignore><strong>{esc(text)}</strong>'
+            "</p>")
 
 
 def synthetic_banner() -> str:
@@ -59,21 +61,24 @@ def breadcrumb(front_page: bool) -> str:
     links = [f'<a href="{SITE_INDEX}">All bulletins</a>']
     if not front_page:
         links.append(f'<a href="{FRONT_PAGE}">This bulletin\'s summary</a>')
-    return f'<p class="breadcrumb">{" | ".join(links)}</p>'
+    return f'<p class="breadcrumb" data-pagefind-ignore>{" | ".join(links)}</p>'
 
 
-def page_top(title: str, security_marking: str, synthetic: bool, front_page: bool) -> str:
-    """Marking, breadcrumb, the page's one ``<h1>`` and, for demo data, the banner."""
-    blocks = [marking(security_marking), breadcrumb(front_page), f"<h1>{esc(title)}</h1>"]
+def page_top(title: str, security_marking: str, synthetic: bool, front_page: bool,
+             navigation: str = "") -> str:
+    """Marking, breadcrumb, ``navigation`` (other months, search), the page's one ``<h1>``
+    (the title of its search result) and, for demo data, the banner."""
+    blocks = [marking(security_marking), breadcrumb(front_page), navigation,
+              f'<h1 data-pagefind-meta="title">{esc(title)}</h1>']
     if synthetic:
         blocks.append(synthetic_banner())
-    return "\n".join(blocks)
+    return "\n".join(b for b in blocks if b)
 
 
 def page_foot(produced: str, security_marking: str) -> str:
-    return (f'<p class="page-foot">Produced on {esc(long_date(produced))} with cdrp_lib '
-            f"{esc(__version__)}. Figures for every chart and table can be downloaded "
-            "as CSV beside it.</p>\n" + marking(security_marking))
+    return (f'<p class="page-foot" data-pagefind-ignore>Produced on {esc(long_date(produced))} '
+            f"with cdrp_lib {esc(__version__)}. Figures for every chart and table can be "
+            "downloaded as CSV beside it.</p>\n" + marking(security_marking))
 
 
 def rag_badge(a: PublicAssessment) -> str:
@@ -92,7 +97,9 @@ def rag_badge(a: PublicAssessment) -> str:
         text += f" (rating set by the partnership: {esc(a.rag_override_text)})"
     elif a.rag_override_expired:
         text += f" ({esc(a.rag_override_expired)})"
-    return text + "</p>"
+    guide = esc(guide_href(GUIDE_RATINGS))
+    return (text + f' <span class="guide-link" data-pagefind-ignore><a href="{guide}">How '
+            "ratings are set</a></span></p>")
 
 
 def paragraph(texts: Sequence[str], css: str = "", strong: bool = False) -> str:

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cdrp_lib.areas import slugify
+from cdrp_lib.pages import links
 from cdrp_lib.pages.fragments import month_label, page_foot, page_top
-from cdrp_lib.pages.part import Download, Part, join
+from cdrp_lib.pages.movements import LAST_MONTH_KEY, MOVEMENT_KEY
+from cdrp_lib.pages.part import FRONT_PAGE, Download, Part, join
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,15 +28,29 @@ if TYPE_CHECKING:
     from cdrp_lib.charts import Chart
     from cdrp_lib.pages.bulletin import BulletinConfig
     from cdrp_lib.public import PublicAssessment
+    from cdrp_lib.stats.enums import Rag
     from cdrp_lib.tables import Table
 
+#: Ratings last month by target id (:func:`cdrp_lib.pages.movements.ratings_last_month`),
+#: asked for only when a page needs them.
+LastMonth = Callable[[], Mapping[str, "Rag | None"]]
 
-def figures_doc(assessments: Sequence[PublicAssessment], config: BulletinConfig
-                ) -> list[dict[str, Any]]:
-    """The public JSON of each PublicAssessment, with the commentary shown beside it."""
+
+#: What figures_doc adds to an Assessment's public JSON.
+PAGE_KEYS = frozenset({"commentary", LAST_MONTH_KEY, MOVEMENT_KEY})
+
+
+def figures_doc(assessments: Sequence[PublicAssessment], config: BulletinConfig,
+                last_month: Mapping[str, Rag | None] | None = None) -> list[dict[str, Any]]:
+    """The public JSON of each PublicAssessment, with the commentary shown beside it and,
+    for a target, its rating last month and how it moved (when ``last_month`` is given)."""
+    from cdrp_lib.pages.movements import figures_fields
+
     out = []
     for a in assessments:
         doc = a.to_json()
+        if last_month is not None:
+            doc.update(figures_fields(a, last_month))
         notes = {k: v for k, v in (("theme", config.commentary.for_theme(a.theme)),
                                    ("target", config.commentary.for_target(a.target_id or "")))
                  if v}
@@ -42,6 +58,12 @@ def figures_doc(assessments: Sequence[PublicAssessment], config: BulletinConfig
             doc["commentary"] = notes
         out.append(doc)
     return out
+
+
+def _noun(item: Chart | Table) -> str:
+    from cdrp_lib.tables import Table
+
+    return "table" if isinstance(item, Table) else "chart"
 
 
 #: The front page's id: its breadcrumb has no link to itself.
@@ -64,15 +86,31 @@ class PageBase(ABC):
         self.about = about
         self._parts: dict[str, Part] = {}
         self._names: dict[str, Download] = {}
+        #: Set by the Bulletin: every target's rating last month (figures.json records it).
+        self.last_month: LastMonth | None = None
+
+    @property
+    def file_name(self) -> str:
+        """The page's file in the bulletin folder (``index.html`` for the front page)."""
+        return FRONT_PAGE if self.id == FRONT_PAGE_ID else f"{self.id}.html"
+
+    def _last_month(self) -> Mapping[str, Rag | None] | None:
+        return self.last_month() if self.last_month is not None else None
 
     # ---- the parts every page has -------------------------------------------------
 
     def header(self) -> Part:
-        """Protective marking, breadcrumb, the page title and any synthetic-data banner."""
+        """Protective marking, breadcrumb, links to the same page of the previous and next
+        months, the search form, the page title and any synthetic-data banner."""
         c = self.config
         title = f"{self.title}: {c.name}, {month_label(c.month)}"
+        navigation = "\n".join((
+            links.month_nav(c.partnership, c.name, c.month, self.file_name),
+            links.search_form(),
+            links.search_filters(c.name, month_label(c.month),
+                                 "Summary" if self.id == FRONT_PAGE_ID else self.title)))
         top = page_top(title, c.bulletin.security_marking, c.synthetic,
-                       front_page=self.id == FRONT_PAGE_ID)
+                       front_page=self.id == FRONT_PAGE_ID, navigation=navigation)
         return self._html("header", top, [{"part": "title", "text": title}])
 
     def commentary(self) -> Part:
@@ -83,7 +121,10 @@ class PageBase(ABC):
     def footer(self) -> Part:
         """Produced on, the library's version, and the protective marking again."""
         c = self.config
-        return self._html("footer", page_foot(c.produced_on, c.bulletin.security_marking))
+        guide = links.guide_link(links.GUIDE_METHODS, "How these figures are made: the reading "
+                                 "guide, methods, data sources and definitions")
+        return self._html("footer", guide + "\n"
+                          + page_foot(c.produced_on, c.bulletin.security_marking))
 
     def _commentary(self, name: str, text: str | None, about: str, level: int) -> Part:
         """A commentary box whose heading is at ``level`` (2 under the page's title, 3
@@ -116,8 +157,14 @@ class PageBase(ABC):
         return download
 
     def _figure_html(self, item: Chart | Table, *stem_parts: str) -> tuple[str, Download]:
+        """The figure with its CSV link and, for a kind the reading guide explains (the last
+        part of its CSV's name), the link to how to read it."""
         download = self._download(item, *stem_parts)
-        return item.to_html(download.href), download
+        block = item.to_html(download.href)
+        section = links.guide_section(stem_parts[-1]) if stem_parts else None
+        if section is not None:
+            block += "\n" + links.guide_link(section, f"How to read this {_noun(item)}")
+        return block, download
 
     def _figures(self, name: str, heading: str,
                  items: Callable[[], Sequence[tuple[Chart | Table, tuple[str, ...]]]]) -> Part:
@@ -152,12 +199,12 @@ class PageBase(ABC):
         import pandas as pd
 
         rows = [{k: v for k, v in doc.items() if not isinstance(v, (list, dict))}
-                for doc in figures_doc(self.assessments, self.config)]
+                for doc in figures_doc(self.assessments, self.config, self._last_month())]
         return pd.DataFrame(rows)
 
     def figures_json(self) -> str:
         """``<page>.figures.json``: the public JSON of every Assessment shown, in page order."""
-        doc = figures_doc(self.assessments, self.config)
+        doc = figures_doc(self.assessments, self.config, self._last_month())
         return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
     def write(self) -> None:

@@ -115,6 +115,24 @@ class SummaryPage(PageBase):
         blocks.append(RATING_KEY)
         return self._html("introduction", "\n".join(blocks), text_records("introduction", said))
 
+    def movements(self) -> Part:
+        """What changed since last month: each target's rating now and last month, the
+        targets whose rating changed first (:mod:`cdrp_lib.pages.movements`)."""
+        from cdrp_lib import tables
+        from cdrp_lib.pages import movements as mv
+
+        heading = '<h2 id="what-changed">What changed since last month</h2>'
+        if not self._targeted:
+            return self._html("movements", "")
+        rows = mv.movements(self._targeted, self._last_month() or {})
+        intro = mv.introduction(rows, self.config.month)
+        titles: dict[str, str] = {t.id: t.title for t in self.config.bulletin.themes}
+        titles[SUMMARY] = CROSS_CUTTING_TITLE
+        table = tables.movements_table(mv.table_rows(rows, titles),
+                                       mv.previous_month(self.config.month))
+        return self._figures("movements", f"{heading}\n<p>{f.esc(intro)}</p>",
+                             lambda: [(table, ("movements",))])
+
     def executive_summary(self) -> Part:
         """One table per theme: each outcome with its narrative and rating."""
         from cdrp_lib import tables
@@ -201,6 +219,7 @@ class SummaryPage(PageBase):
                             "produced_on": c.produced_on, "status": b.status}])
 
     def parts(self) -> tuple[Part, ...]:
-        return (self.header(), self.commentary(), self.introduction(), self.executive_summary(),
+        return (self.header(), self.commentary(), self.introduction(), self.movements(),
+                self.executive_summary(),
                 self.all_targets(), self.monitoring(), self.sources(), self.caveats(),
                 self.metadata(), self.footer())

@@ -17,6 +17,7 @@ Names starting with ``.`` inside the site are working files (staging folders,
 temporary files) and are never checked or published.
 """
 
+from cdrp_lib.site.build import SitePages, build_site_pages
 from cdrp_lib.site.check import TEXT_SUFFIXES, check_site
 from cdrp_lib.site.index import (
     RAG_CODES,
@@ -41,6 +42,8 @@ __all__ = [
     "STATUSES",
     "TEXT_SUFFIXES",
     "BulletinEntry",
+    "SitePages",
+    "build_site_pages",
     "check_site",
     "index_html",
     "make_server",

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from cdrp_lib.errors import InputError, Problem
+from cdrp_lib.pages.links import site_links
 from cdrp_lib.pages.part import bulletin_css
 from cdrp_lib.periods import Month
 from cdrp_lib.render import write_text_atomic
@@ -146,6 +147,7 @@ def index_html(site_dir: Path, bulletins: Sequence[BulletinEntry]) -> str:
         '<a class="skip-link" href="#main">Skip to main content</a>',
         '<main id="main" tabindex="-1">',
         f"<h1>{html.escape(SITE_TITLE)}</h1>",
+        site_links(site_dir),
     ]
     if not bulletins:
         out.append("<p>No bulletins have been published yet.</p>")

@@ -218,6 +218,34 @@ def sources_table(rows: Sequence[SourceRow]) -> Table:
                        "sources-table")
 
 
+# ----------------------------------------------------------------------------- movements
+
+
+@dataclass(frozen=True)
+class MovementRow:
+    """One target's rating now and last month, and the movement in words ("Up")."""
+
+    title: str
+    theme: str
+    now: Rag | None
+    before: Rag | None
+    movement: str
+    changed: bool
+
+
+def movements_table(rows: Sequence[MovementRow], last_month: str) -> Table:
+    """Each target's rating now and in ``last_month`` (``YYYY-MM``) with its movement;
+    the rows in the order given (the front page puts changed ratings first)."""
+    cells = [(Cell(r.title), Cell(r.theme), _rag(r.now, "no rating"),
+              _rag(r.before, "no rating"),
+              Cell(r.movement, "", f"movement {'changed' if r.changed else 'unchanged'}"))
+             for r in rows]
+    last = _label(last_month)
+    return _make_table(f"Each target's rating now and in {last}, changes first",
+                       ("Target", "Theme", "Rating now", f"Rating in {last}", "Movement"),
+                       cells, "movements-table")
+
+
 # ----------------------------------------------------------------------------- metadata
 
 
