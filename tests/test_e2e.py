@@ -101,6 +101,10 @@ def test_no_src_or_href_points_outside_the_site(site: DemoSite) -> None:
     for page in site.site.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         for src in re.findall(r'\ssrc="([^"]*)"', text):
+            if page.name == "search.html" and page.parent == site.site:  # the search scripts
+                assert not urlsplit(src).scheme and not src.startswith("/"), src
+                assert (site.site / src).resolve().is_relative_to(root), src
+                continue
             assert src.startswith("data:"), f"{page}: src {src[:60]}"
         for href in re.findall(r'\shref="([^"]*)"', text):
             parts = urlsplit(href)
@@ -124,6 +128,10 @@ def test_figures_json_equals_the_library(site: DemoSite,
                 # the month's commentary (params/commentary) is recorded beside the figures
                 notes = doc.pop("commentary", None)
                 assert (notes is not None) == (pid == "ashcombe" and doc["theme"] == "violence")
+                # a target records last month's rating beside it (tests/test_movements.py)
+                for key in ("rating_last_month", "rating_movement"):
+                    assert (key in doc) == (doc["target_id"] is not None)
+                    doc.pop(key, None)
                 _close(doc, expected[(doc["target_id"], doc["measure"])],
                        f"{pid}:{doc['target_id'] or doc['measure']}")
 

@@ -105,6 +105,11 @@ def test_in_jupyterlab_links_point_where_the_files_are_and_publish_as_on_the_sit
     assert (notebooks / where[csv.href]).resolve() == (page.output_dir / csv.href).resolve()
     assert (notebooks / where[csv.href]).is_file()
     assert where["index.html"] == "summary.ipynb"
+    # the site's own pages (guide, history, list by partnership) in the site `make demo` builds
+    site = page.output_dir.parent / "site"
+    guide = where["../../guide.html"]
+    assert (notebooks / guide).resolve() == (site / "guide.html").resolve()
+    assert (notebooks / where["../../index.html"]).resolve() == (site / "index.html").resolve()
     # published, the Lab output is exactly what the batch writes
     monkeypatch.setenv(BATCH_ENV, "1")
     batch = (header._repr_html_() or "") + (glance._repr_html_() or "")

@@ -13,14 +13,13 @@ from pathlib import Path
 from types import MappingProxyType
 
 from cdrp_lib.areas import slugify
+from cdrp_lib.pages.part import TO_SITE  # from a bulletin page up to the site folder
 
 #: Site-level files, relative to the site folder.
 GUIDE_FILE = "guide.html"
 SEARCH_FILE = "search.html"
 PARTNERSHIPS_FILE = "partnerships.html"
 HISTORY_DIR = "history"
-#: From a bulletin page up to the site folder.
-TO_SITE = "../../"
 
 # The reading guide's sections (ids of its headings).
 GUIDE_RATINGS = "ratings"

@@ -71,9 +71,11 @@ STYLESHEET = Path(__file__).resolve().parents[1] / "templates/bulletin/static/bu
 
 _LAB_STYLE = re.compile(r"<style data-cdrp-lab>.*?</style>\n?", re.DOTALL)
 _LAB_LINK = re.compile(r'href="[^"]*" data-cdrp-href="([^"]*)"')
+#: From a bulletin page up to the site folder: the index, the guide, history, search.
+TO_SITE = "../../"
 _PUBLISHED_LINK = re.compile(
     r'href="((?:' + re.escape(DATA_DIR) + r'/[^"]+)|' + re.escape(FRONT_PAGE) + "|"
-    + re.escape(SITE_INDEX) + r')"')
+    + re.escape(TO_SITE) + r'[^"]+)"')
 
 
 def publishable_html(text: str) -> str:
@@ -221,7 +223,9 @@ class Part:
 
         def lab(match: re.Match[str]) -> str:
             published = match.group(1)
-            where = targets.get(published) or _relative(out / published, here)
+            where = targets.get(published) or (
+                _relative(out.parent / SITE_FOLDER / published[len(TO_SITE):], here)
+                if published.startswith(TO_SITE) else _relative(out / published, here))
             return f'href="{html.escape(where)}" data-cdrp-href="{published}"'
 
         return _PUBLISHED_LINK.sub(lab, text)

@@ -74,7 +74,7 @@ def trajectory_example() -> str:
     xs = [40 + 16 * i for i in range(25)]
 
     def y(value: float) -> float:  # counts upwards on the page
-        return round(250 - value, 2)
+        return round(200 - (value - 105) * 3.5, 2)
 
     rolling = [150, 149, 151, 148, 146, 147, 145, 142, 143, 140, 139, 138, 136, 137, 134,
                132, 133, 131, 130]
@@ -87,8 +87,8 @@ def trajectory_example() -> str:
             + _line([(x, y(v)) for x, v in zip(xs, rolling, strict=False)], "#0b0c0c")
             + _line([(xs[18], y(rolling[18])), (xs[24], y(118))], "#6f4e7c", "2 4", 2)
             + '<line x1="30" y1="200" x2="440" y2="200" stroke="#0b0c0c"/>'
-            + _label(1, xs[14], y(rolling[14]) - 24) + _label(2, xs[22], y(113) + 26)
-            + _label(3, xs[6], y(154) - 20) + _label(4, xs[24] - 4, y(118) + 24))
+            + _label(1, xs[14], y(rolling[14]) - 30) + _label(2, xs[21], y(114) + 28)
+            + _label(3, xs[5], y(160) + 4) + _label(4, xs[24] - 6, y(118) - 24))
     svg = _svg("Example trajectory chart",
                "A made-up rolling 12-month count falling from 150 to 130 inside a shaded band "
                "around a dashed line falling to the target of 110; a dotted projection "
@@ -108,16 +108,18 @@ def control_example() -> str:
     """A control chart with its mean, limits and a flagged run, numbered."""
     values = [52, 48, 55, 50, 47, 53, 49, 51, 54, 46, 50, 52, 58, 59, 57, 60, 58, 61, 59]
     xs = [40 + 21 * i for i in range(len(values))]
-    ys = [200 - 2.6 * (v - 20) for v in values]
-    body = ("".join(f'<line x1="30" y1="{y:g}" x2="440" y2="{y:g}" stroke="#505a5f" '
-                    f'stroke-dasharray="{d}"/>' for y, d in ((200 - 2.6 * 31, "6 4"),
-                                                             (200 - 2.6 * 43, ""),
-                                                             (200 - 2.6 * 9, "6 4")))
+
+    def y(value: float) -> float:
+        return round(200 - 5 * (value - 30), 2)
+
+    ys = [y(v) for v in values]
+    body = ("".join(f'<line x1="30" y1="{y(v):g}" x2="440" y2="{y(v):g}" stroke="#505a5f" '
+                    f'stroke-dasharray="{d}"/>' for v, d in ((63, "6 4"), (51, ""), (39, "6 4")))
             + _line(list(zip(xs, ys, strict=True)), "#0b0c0c", width=2)
-            + "".join(f'<rect x="{x - 5:g}" y="{y - 5:g}" width="10" height="10" '
-                      f'fill="#d4351c"/>' for x, y in zip(xs[12:], ys[12:], strict=True))
-            + _label(1, 420, 200 - 2.6 * 31 - 14) + _label(2, 420, 200 - 2.6 * 9 + 16)
-            + _label(3, xs[15], ys[15] - 22))
+            + "".join(f'<rect x="{x - 5:g}" y="{py - 5:g}" width="10" height="10" '
+                      f'fill="#d4351c"/>' for x, py in zip(xs[12:], ys[12:], strict=True))
+            + _label(1, 30, y(51) - 16) + _label(2, 30, y(63) - 16)
+            + _label(3, xs[15], ys[15] - 24))
     svg = _svg("Example control chart",
                "A made-up monthly count varying around a mean of 51 between dashed process "
                "limits; the last seven points, all above the mean, are marked as a shift.",
