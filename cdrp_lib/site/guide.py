@@ -279,7 +279,10 @@ def methods_sections(s: MethodSettings) -> list[str]:
     ]
 
 
-def sources_section(bulletin: BulletinParams) -> str:
+def sources_section(bulletin: BulletinParams | None) -> str:
+    if bulletin is None:
+        return _section(links.GUIDE_SOURCES, "Data sources and their usual lags",
+                        _p("The bulletin's params list no data sources."))
     rows = "".join(
         f'<tr><th scope="row">{_e(src.name)}</th><td>{src.lag_months} month'
         f"{'s' if src.lag_months != 1 else ''}</td><td>{_e(src.licence or '')}</td></tr>"
@@ -294,7 +297,8 @@ def sources_section(bulletin: BulletinParams) -> str:
         f"<tbody>{rows}</tbody></table></div>")
 
 
-def definitions_section(bulletin: BulletinParams, measures: Mapping[str, Measure]) -> str:
+def definitions_section(bulletin: BulletinParams | None, measures: Mapping[str, Measure]
+                        ) -> str:
     def what(m: Measure) -> str:
         if m.question:
             return f"Survey question: {m.question}"
@@ -306,7 +310,7 @@ def definitions_section(bulletin: BulletinParams, measures: Mapping[str, Measure
     def good(m: Measure) -> str:
         return "Lower" if m.polarity.value == "lower_is_better" else "Higher"
 
-    themes = {t.id: t.title for t in bulletin.themes}
+    themes = {t.id: t.title for t in bulletin.themes} if bulletin is not None else {}
     rows = "".join(
         f'<tr><th scope="row">{_e(m.name)}</th><td>{_e(themes.get(m.theme, m.theme))}</td>'
         f"<td>{_e(what(m))}</td><td>{good(m)}</td></tr>"
@@ -343,7 +347,7 @@ def versions_section(bulletins: Sequence[Published]) -> str:
         "version</a></p>", table)
 
 
-def guide_html(bulletin: BulletinParams, measures: Mapping[str, Measure],
+def guide_html(bulletin: BulletinParams | None, measures: Mapping[str, Measure],
                settings: MethodSettings, bulletins: Sequence[Published]) -> str:
     """The guide page as a string (see :func:`write_guide`)."""
     contents = (("reading", "Reading the charts and tables"),
@@ -371,9 +375,17 @@ def guide_html(bulletin: BulletinParams, measures: Mapping[str, Measure],
 
 
 def write_guide(site_dir: Path, params_dir: Path, bulletins: Sequence[Published]) -> Path:
-    """Write ``site_dir/guide.html`` from ``params_dir`` (bulletin.yaml, measures.yaml)."""
-    from cdrp_lib.params import load_bulletin, load_measures, method_settings
+    """Write ``site_dir/guide.html`` from ``params_dir`` (bulletin.yaml, measures.yaml).
 
-    bulletin = load_bulletin(params_dir)
-    text = guide_html(bulletin, load_measures(params_dir), method_settings(bulletin), bulletins)
+    A params folder without bulletin.yaml (or measures.yaml) gives the guide with the
+    default method settings and without sources (or definitions); invalid params raise.
+    """
+    from cdrp_lib.params import load_bulletin, load_measures, method_settings
+    from cdrp_lib.stats.settings import MethodSettings
+
+    root = Path(params_dir)
+    bulletin = load_bulletin(root) if (root / "bulletin.yaml").is_file() else None
+    measures = load_measures(root) if (root / "measures.yaml").is_file() else {}
+    settings = method_settings(bulletin) if bulletin is not None else MethodSettings()
+    text = guide_html(bulletin, measures, settings, bulletins)
     return write_text_atomic(Path(site_dir) / links.GUIDE_FILE, text)

@@ -39,8 +39,10 @@ from cdrp_lib.render import write_text_atomic
 INDEX_DIR = "pagefind"
 SEARCH_SCRIPT = "search.js"
 #: What Pagefind reads: the bulletin pages and the reading guide (working folders, whose
-#: names start with ".", are never matched by ``*``).
-GLOB = "{*/*/*.html," + links.GUIDE_FILE + "}"
+#: names start with ".", are never matched by ``*``).  The list by partnership, always
+#: there and never a result once any page is marked ``data-pagefind-body``, keeps a site
+#: with no bulletin yet indexable (Pagefind refuses a site without pages).
+GLOB = "{*/*/*.html," + links.GUIDE_FILE + "," + links.PARTNERSHIPS_FILE + "}"
 TIMEOUT_S = 600
 
 
