@@ -255,8 +255,16 @@ def test_reader_output_feeds_the_series(tmp_path: Path) -> None:
     assert value == 1 and np.isnan(denominator)
 
 
-def test_an_unclosed_quote_is_not_valid_csv_and_earlier_rows_are_kept(tmp_path: Path) -> None:
+def test_an_unclosed_quote_rejects_its_line_and_every_other_row_is_read(tmp_path: Path) -> None:
     rows = "\n".join(f"E{i},2024-03-05,crime,V{i},E01012345,,N" for i in range(2, 6000))
     events, problems = _read(tmp_path, f'{HEADER}\n{GOOD_ROW}\nE1b,"2024-03-05,crime\n{rows}\n')
-    assert [(p.line, p.rule) for p in problems] == [(3, "not valid CSV")]
-    assert events["event_id"].tolist() == ["E1"]
+    assert [(p.line, p.rule) for p in problems] == [(3, "quote never closed")]
+    assert problems[0].found.startswith("a quote still open 20 lines later: 'E1b,")
+    assert events["event_id"].tolist() == ["E1", *(f"E{i}" for i in range(2, 6000))]
+
+
+def test_a_quote_left_open_at_the_end_of_the_file_rejects_only_its_line(tmp_path: Path) -> None:
+    _, problems = _read(tmp_path, f'{HEADER}\n{GOOD_ROW}\nE9,"2024-03-05,crime,V9,,,N\n')
+    assert [(p.line, p.rule, p.found) for p in problems] == [
+        (3, "quote never closed", "a quote opened and never closed: "
+         "'E9,\"2024-03-05,crime,V9,,,N'")]

@@ -97,7 +97,7 @@ class Case:
     rows: str | None = None           # the exact Rows line, where rows are the point
     store: Callable[[Path], None] | None = None    # makes the store itself malformed
     params: Callable[[Path], None] | None = None   # makes the params malformed
-    extra: tuple[str, ...] = field(default=())
+    extra: tuple[str, ...] = field(default=())     # further lines it must print
 
 
 PROBLEM = f"IN/{STREET}, line 4"
@@ -374,6 +374,13 @@ CASES: list[Case] = [
     Case("domestic_abuse_empty", text_file("domestic_abuse.csv", ""),
          "IN/domestic_abuse.csv: empty file: expected a header line and rows, found an empty "
          "file"),
+    Case("domestic_abuse_quote_never_closed",
+         text_file("domestic_abuse.csv", "event_id,date,kind,victim_id,lsoa_code,partnership,"
+                   "marac_referral\nE1,\"2025-02-05,crime,V1,E01000001,,N\n"
+                   + "".join(f"E{i},2025-02-05,crime,V{i},E01000001,,N\n" for i in range(2, 40))),
+         "IN/domestic_abuse.csv, line 2: quote never closed: expected a closing quote within 20 "
+         "lines, found a quote still open 20 lines later: 'E1,\"2025-02-05,crime,V1,E01000001,,N'",
+         extra=("domestic-abuse: IN/domestic_abuse.csv: 38 rows kept",)),
     # -- the store itself: one line, exit 3, the file left as it was
     Case("store_of_random_bytes", street_file(), "", EXIT_STORE,
          store=_store_bytes(bytes(range(256)) * 1200)),
@@ -503,6 +510,8 @@ def test_malformed_input_gives_its_line_and_leaves_the_store_as_it_was(
     assert expected in shown, "\n".join(shown)
     if case.rows is not None:
         assert case.rows in shown, "\n".join(shown)
+    for line in case.extra:
+        assert line in shown, "\n".join(shown)
     assert code == case.code, "\n".join(shown)
     if case.store is not None:
         assert store.read_bytes() == store_bytes  # a broken store is never written to

@@ -16,7 +16,6 @@ characters turned into ``_`` (``Event ID`` is ``event_id``).
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -86,12 +85,46 @@ def _decode(path: Path, data: bytes) -> tuple[str, list[Problem]]:
     return text.removeprefix("\ufeff"), problems
 
 
+#: Lines one quoted record may span; a quote still open after them was never closed (the
+#: rule the street files follow: ``police_uk.checks.RECORD_MAX_LINES``).
+RECORD_MAX_LINES = 20
+RULE_OPEN_QUOTE = "quote never closed"
+
+
+class _OpenQuote(Exception):
+    """Raised by :class:`_Lines` into the csv reader when a record runs past its line limit."""
+
+
+class _Lines:
+    """The text's lines, given to :func:`csv.reader` one at a time, at most
+    :data:`RECORD_MAX_LINES` for one record: the reader can be restarted on any line, so a
+    stray quote costs its own line, not the rest of the file, and reading stays linear."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.next = 0      # index of the next line to give
+        self.start = 0     # index of the first line of the record being read
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.next >= len(self.lines):
+            raise StopIteration
+        if self.next - self.start >= RECORD_MAX_LINES:
+            raise _OpenQuote
+        self.next += 1
+        return self.lines[self.next - 1]
+
+
 def read_records(path: Path) -> tuple[list[tuple[int, list[str]]], list[Problem]]:
     """Every non-blank CSV record with the line it starts on (LF or CRLF).
 
     A record whose cells are all empty (``,,,`` as spreadsheets export) counts
-    as blank; lines starting ``#`` above the header are comments.  Raises
-    OSError when the file cannot be read.
+    as blank; lines starting ``#`` above the header are comments.  A quote that is
+    never closed (within :data:`RECORD_MAX_LINES`, or by the end of the file) rejects
+    its own line and reading goes on at the next, so every row is kept or reported.
+    Raises OSError when the file cannot be read.
     """
     data = path.read_bytes()
     if not data.strip():
@@ -101,18 +134,31 @@ def read_records(path: Path) -> tuple[list[tuple[int, list[str]]], list[Problem]
     if wrong is not None:
         return [], [Problem(str(path), *wrong)]
     text, problems = _decode(path, data)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    src = _Lines(text.splitlines(keepends=True))
     records: list[tuple[int, list[str]]] = []
-    previous_end = 0
-    try:
-        for record in reader:
-            start = previous_end + 1
-            previous_end = reader.line_num
-            if any(cell.strip() for cell in record):
-                records.append((start, record))
-    except csv.Error as exc:
-        problems.append(Problem(str(path), "not valid CSV", "comma-separated values",
-                                str(exc), line=previous_end + 1))
+    while src.next < len(src.lines):
+        bad: tuple[str, str, str] | None = None  # rule, expected, found
+        try:
+            for record in csv.reader(src):
+                if "".join(src.lines[src.start:src.next]).count('"') % 2:
+                    bad = (RULE_OPEN_QUOTE, "a closing quote",  # read on to the end of the file
+                           "a quote opened and never closed")
+                    break
+                if any(cell.strip() for cell in record):
+                    records.append((src.start + 1, record))
+                src.start = src.next
+        except _OpenQuote:
+            bad = (RULE_OPEN_QUOTE, f"a closing quote within {RECORD_MAX_LINES} lines",
+                   f"a quote still open {RECORD_MAX_LINES} lines later")
+        except csv.Error as exc:
+            bad = ("not valid CSV", "comma-separated values", str(exc))
+        if bad is None:
+            break
+        rule, expected, found = bad
+        line = src.lines[src.start].rstrip("\r\n")
+        problems.append(Problem(str(path), rule, expected, f"{found}: {clip_found(line)!r}",
+                                line=src.start + 1))
+        src.start = src.next = src.start + 1
     while records and records[0][1][0].lstrip().startswith("#"):
         records.pop(0)  # comment lines above the header (attribution, provenance)
     return records, problems
