@@ -32,6 +32,7 @@ GUIDE_REPEAT = "read-repeat-chart"
 GUIDE_PERFORMANCE_TABLE = "read-performance-table"
 GUIDE_TARGETS_TABLE = "read-targets-table"
 GUIDE_COMPARISON = "read-comparison-table"
+GUIDE_FUNNEL = "read-funnel-chart"
 GUIDE_SOURCES = "sources-and-lags"
 GUIDE_MOVEMENTS = "what-changed"
 
@@ -49,6 +50,7 @@ GUIDE_FOR_FIGURE = MappingProxyType({
     "targets": GUIDE_TARGETS_TABLE,
     "outcomes": GUIDE_RATINGS,
     "similar-areas": GUIDE_COMPARISON,
+    "funnel-chart": GUIDE_FUNNEL,
     "sources": GUIDE_SOURCES,
     "movements": GUIDE_MOVEMENTS,
 })

@@ -99,5 +99,5 @@ def _items(page: PageBase, compared: Sequence[PublicAssessment]
     for a in compared:
         rates = [r for _, r, _ in (a.peer_member_rates or ()) if r is not None]
         if a.peer_average is not None and rates:
-            items.append((funnel_chart(a, names), ("funnel", a.measure)))
+            items.append((funnel_chart(a, names), (a.measure, "funnel-chart")))
     return items

@@ -202,9 +202,24 @@ def reading_sections(s: MethodSettings) -> list[str]:
                     "position (rolling 12 months), its status against the trajectory and "
                     "its rating."), level=3),
         _section(links.GUIDE_COMPARISON, "Comparison with similar areas",
-                 _p("Crimes per 1,000 residents for the partnership and its most similar "
-                    "group, with the group's average and limits. Only an area outside the "
-                    "limits is called above or below the average."), level=3),
+                 _p("Crimes per 1,000 residents for the partnership and each member of its "
+                    "comparison group (the partnerships its plan names as most similar or, "
+                    "where it names none, the other partnerships of the same police force), "
+                    "with the group's average and limits. Only an area outside the limits is "
+                    "called above or below the average."), level=3),
+        _section(links.GUIDE_FUNNEL, "Funnel chart (the partnership among its comparison group)",
+                 _p("One dot for each member of the comparison group: across, its population; "
+                    "up, its rate over the last 12 months. The partnership's own dot is the "
+                    "diamond. The level line is the group's average. The dashed curves "
+                    f"({_pct(s.funnel_level)}) and the dotted curves "
+                    f"({_pct(s.funnel_outer_level)}) are the limits within which a "
+                    "member's rate would fall by chance alone, "
+                    "given its population; they narrow as the population grows, because "
+                    "large areas' rates vary less. A dot outside the dotted curves differs from "
+                    "the group by more than chance; a dot between the curves is worth "
+                    "watching; a dot inside them is not different from the group, however far "
+                    "it looks from the line. A member whose count is 1 to 4 is not drawn."),
+                 level=3),
         _section(links.GUIDE_MOVEMENTS, "What changed since last month",
                  _p("On each front page: every target's rating now and last month, those "
                     "that changed first. Up means a better rating (Red to Amber to Green), "
