@@ -235,6 +235,32 @@ def past_month_in_range(a: PublicAssessment) -> str | None:
     return text + "."
 
 
+#: Rolling 12-month figures a line (and a fitted trend) needs: one is a lone dot.
+MIN_ROLLING_POINTS = 2
+
+
+def rolling_points(a: PublicAssessment) -> int:
+    """How many months have a rolling 12-month figure that may be shown (§1, §9)."""
+    return sum(1 for p in public_view(a).history
+               if p.rolling_12 is not None and not (p.suppressed or p.rolling_suppressed))
+
+
+def rolling_too_short(a: PublicAssessment) -> str | None:
+    """Why the rolling 12-month chart is not drawn yet, or None when it can be.
+
+    A store that starts less than 13 months before the bulletin (a force's first year of
+    files) gives one rolling figure or none: a chart of one dot, with no line and no
+    trend, says nothing a sentence cannot.
+    """
+    n = rolling_points(a)
+    if n >= MIN_ROLLING_POINTS:
+        return None
+    have = ("only one month, " + Month.parse(a.data_to).label if n == 1 and a.data_to
+            else "no month yet")
+    return (f"The rolling 12-month figure for {a.measure_name} needs 12 months of data for "
+            f"each point, so it has {have}; its chart and trend start once there are two.")
+
+
 def _recent_change(a: PublicAssessment) -> tuple[float, str] | None:
     """The 12-month change as (signed size, "risen 28%"), or None when not shown or nil."""
     if a.is_proportion:

@@ -689,3 +689,25 @@ def test_without_its_own_reason_the_generic_sentence_stays() -> None:
     a = monitored()
     assert NotAssessedReason.MONITOR_ONLY.sentence in narrate(a)
     assert not [s for s in sentences(a) if s.fact is Fact.MONITOR]
+
+
+def _history(rolling: list[float | None]) -> tuple[Any, ...]:
+    from cdrp_lib.assessment import HistoryPoint
+
+    months = [f"2025-{m:02d}" for m in range(1, len(rolling) + 1)]
+    return tuple(HistoryPoint(m, 100.0, r) for m, r in zip(months, rolling, strict=True))
+
+
+def test_a_rolling_chart_of_fewer_than_two_points_is_a_sentence_instead() -> None:
+    """A store of one year (real forces' first files) gives one rolling figure: no line."""
+    from cdrp_lib.narrative import rolling_too_short
+
+    one = base(history=_history([None] * 11 + [1200.0]), data_to="2025-12")
+    assert rolling_too_short(one) == (
+        f"The rolling 12-month figure for {one.measure_name} needs 12 months of data for each "
+        "point, so it has only one month, December 2025; its chart and trend start once there "
+        "are two.")
+    none = base(history=_history([None] * 11), data_to="2025-11")
+    assert "so it has no month yet;" in (rolling_too_short(none) or "")
+    two = base(history=_history([None] * 10 + [1200.0, 1210.0]), data_to="2025-12")
+    assert rolling_too_short(two) is None

@@ -41,7 +41,7 @@ def monitoring_part(page: PageBase, indicators: Sequence[PublicAssessment],
 def _make(page: PageBase, indicators: Sequence[PublicAssessment],
           waves: Mapping[str, Sequence[PublicAssessment]], full: bool = False) -> Part:
     from cdrp_lib import charts, tables
-    from cdrp_lib.narrative import Fact, past_month_in_range, sentences
+    from cdrp_lib.narrative import Fact, past_month_in_range, rolling_too_short, sentences
     from cdrp_lib.pages.theme import SURVEY_WAVES_IN_TABLE, chart_waves
 
     if not indicators:
@@ -63,7 +63,12 @@ def _make(page: PageBase, indicators: Sequence[PublicAssessment],
         for a in counts:
             key = f.key(a)
             blocks.append(f'<h3 id="{f.esc(f.heading_id(a))}">{f.esc(a.measure_name)}</h3>')
-            figure(charts.performance_chart(a), key, "performance-chart")
+            too_short = rolling_too_short(a)
+            if too_short is None:
+                figure(charts.performance_chart(a), key, "performance-chart")
+            else:
+                blocks.append(f.paragraph([too_short], "narrative"))
+                records.append({"part": "monitoring", "text": too_short})
             if a.spc_points:
                 figure(charts.control_chart(a), key, "control-chart")
             said = [s.text for s in sentences(a) if s.fact in (
