@@ -28,6 +28,12 @@ Source = Literal["police", "domestic_abuse", "survey"]
 RagRating = Literal["G", "A", "R"]
 RateUnit = Literal["percent", "per_1000", "per_100000"]
 SurveyUnit = Literal["percent", "index"]
+# What a measure's values are (issue 11): counts, a percentage of a denominator, a rate per
+# population, a mean per twelve months (road casualties), or offences by a fixed cohort.
+MeasureUnit = Literal["count", "percent", "per_1000", "per_100000", "mean_12_months",
+                      "cohort_offences"]
+# How often a source publishes a measure: a value per month, per quarter or per financial year.
+Frequency = Literal["monthly", "quarterly", "annual"]
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LSOA_RE = re.compile(r"^[EW]01\d{6}$")

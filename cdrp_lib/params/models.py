@@ -16,8 +16,10 @@ from cdrp_lib.areas import PartnershipArea
 from cdrp_lib.errors import NotFoundError
 from cdrp_lib.params.fields import (
     MAX_SOURCE_LAG_MONTHS,
+    Frequency,
     Frozen,
     LsoaCode,
+    MeasureUnit,
     Slug,
     Source,
     Text,
@@ -47,6 +49,19 @@ class Measure(Frozen):
     categories: tuple[str, ...] = ()
     question: str | None = None
     caveat: str | None = None
+    # What the values are and how often they come (issue 11). ``unit`` None means the
+    # kind's own: a count for ``count``, a percentage for ``proportion``.
+    unit: MeasureUnit | None = None
+    frequency: Frequency = "monthly"
+    # This measure's usual lag in months when it differs from its source's (bulletin.yaml).
+    lag_months: int | None = Field(None, ge=0, le=MAX_SOURCE_LAG_MONTHS)
+
+    @property
+    def value_unit(self) -> MeasureUnit:
+        """The unit its values are in: the declared one, else the kind's own."""
+        if self.unit is not None:
+            return self.unit
+        return "percent" if self.kind == "proportion" else "count"
 
 
 # --------------------------------------------------------------------------- partnerships
