@@ -302,3 +302,27 @@ def test_publish_refuses_or_waits_for_a_run_on_its_site_and_copies_what_it_made(
     index = (dest / "index.html").read_text(encoding="utf-8")
     assert "ashcombe/2025-12/index.html" in index and "brackenford/2025-12/index.html" in index
     assert (dest / "ashcombe" / "2025-12" / "index.html").is_file()
+
+
+@pytest.mark.parametrize(("signum", "code", "line"), [
+    (signal.SIGTERM, 128 + signal.SIGTERM,
+     "cdrp run: stopped by SIGTERM while planning; no bulletin was started"),
+    (signal.SIGINT, 130, "cdrp run: stopped by SIGINT while planning; no bulletin was started"),
+])
+def test_a_signal_while_planning_exits_with_its_own_code(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        signum: int, code: int, line: str) -> None:
+    """SIGTERM before any bulletin starts still exits 143 (it used to exit 130, as Ctrl-C)."""
+    import cdrp_lib.batch
+
+    settings = make_project(tmp_path / "p")
+
+    def planning_stopped(*args: object, **kwargs: object) -> None:
+        os.kill(os.getpid(), signum)  # the handler raises at the next bytecode
+        time.sleep(30)
+        pytest.fail("the signal did not stop planning")
+
+    monkeypatch.setattr(cdrp_lib.batch, "run_batch", planning_stopped)
+    assert main(cli_args(settings, *ASHCOMBE)) == code
+    assert capsys.readouterr().err.strip().endswith(line)
+    assert not settings.site_dir.exists()

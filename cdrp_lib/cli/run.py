@@ -199,6 +199,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"cdrp run: stopped by {signal.Signals(signum).name}; `cdrp run --resume` "
               "finishes it", file=sys.stderr)
         return 128 + signum
+    except KeyboardInterrupt:
+        if not stopped_by:
+            raise  # Ctrl-C while planning: the CLI's own "interrupted" line and exit 130
+        # SIGTERM before any bulletin started (while planning): nothing ran and nothing
+        # was written, but the exit code still says which signal stopped it.
+        progress.close()
+        signum = stopped_by[0]
+        print(f"cdrp run: stopped by {signal.Signals(signum).name} while planning; no "
+              "bulletin was started", file=sys.stderr)
+        return 128 + signum
     finally:
         progress.close()
     _print_report(report, root)
