@@ -96,3 +96,77 @@ def financial_year_months(fy: str) -> tuple[Month, Month]:
     if (start + 1) % 100 != int(m.group(2)):
         raise ValueError(f"financial year must be consecutive years, got {fy!r}")
     return Month(start, 4), Month(start + 1, 3)
+
+
+# --------------------------------------------------------------------------- reporting periods
+
+#: The kinds of period a partner agency reports in (issue 11): a month, a calendar or
+#: financial quarter, a financial year.  Quarters of either kind are three months.
+PERIOD_MONTH = "month"
+PERIOD_QUARTER = "quarter"
+PERIOD_FINANCIAL_YEAR = "financial_year"
+MONTHS_IN: dict[str, int] = {PERIOD_MONTH: 1, PERIOD_QUARTER: 3, PERIOD_FINANCIAL_YEAR: 12}
+_CALENDAR_QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
+_FINANCIAL_QUARTER_RE = re.compile(r"^(\d{4})/(\d{2}) Q([1-4])$")
+FINANCIAL_YEAR_START = 4  # April
+PERIOD_FORMS = "a month 2009-07, a quarter 2009Q3 or 2009/10 Q2, or a financial year 2009/10"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period: its first and last month and its kind.
+
+    A series stores a period at its last month (a quarter at its third month, a
+    financial year at its March), so monthly, quarterly and annual figures share
+    one month axis and a period is dated when it is complete.
+    """
+
+    first: Month
+    last: Month
+    kind: str
+
+    @property
+    def months(self) -> int:
+        return self.last.minus(self.first) + 1
+
+
+def parse_period(text: str) -> Period:
+    """``2009-07``, ``2009Q3`` (Jul-Sep 2009), ``2009/10 Q1`` (Apr-Jun 2009) or ``2009/10``.
+
+    Raises ValueError naming the text and the forms accepted.  Spaces around the
+    text are ignored, and inside it a financial quarter needs its one space.
+    """
+    try:
+        return _parse_period(str(text).strip())
+    except ValueError:
+        raise ValueError(f"period must be {PERIOD_FORMS}, got {text!r}") from None
+
+
+def _parse_period(value: str) -> Period:
+    if _MONTH_RE.match(value):
+        month = Month.parse(value)
+        return Period(month, month, PERIOD_MONTH)
+    m = _CALENDAR_QUARTER_RE.match(value)
+    if m:
+        first = Month(int(m.group(1)), (int(m.group(2)) - 1) * 3 + 1)
+        return Period(first, first + 2, PERIOD_QUARTER)
+    m = _FINANCIAL_QUARTER_RE.match(value)
+    if m:
+        start, _ = financial_year_months(f"{m.group(1)}/{m.group(2)}")
+        first = start + (int(m.group(3)) - 1) * 3
+        return Period(first, first + 2, PERIOD_QUARTER)
+    if _FY_RE.match(value):
+        first, last = financial_year_months(value)
+        return Period(first, last, PERIOD_FINANCIAL_YEAR)
+    raise ValueError(value)
+
+
+def calendar_quarter(month: Month) -> str:
+    """The calendar quarter containing ``month``: ``2009-08`` -> ``2009Q3``."""
+    return f"{month.year}Q{(month.month - 1) // 3 + 1}"
+
+
+def financial_quarter(month: Month) -> str:
+    """The financial quarter containing ``month``: ``2009-08`` -> ``2009/10 Q2``."""
+    fy = month.financial_year
+    return f"{fy} Q{(month.month - FINANCIAL_YEAR_START) % 12 // 3 + 1}"

@@ -274,3 +274,27 @@ def check_references(parsed: Mapping[str, Parsed], files: Mapping[str, Path]) ->
                 result.add(key, f"`partnership` {name!r} must be a sub-area of {p.id!r} "
                            f"(its `area.parent`), got parent {sub.area.parent!r}",
                            f"area.parent: {p.id}", repr(sub.area.parent))
+
+
+def unlisted_source_problems(path: Path, measures: Sequence[tuple[int, Measure]],
+                             listed: Sequence[str], bulletin: str,
+                             line_of: Callable[[Sequence[Any]], int | None]) -> list[Problem]:
+    """A measure whose ``source`` ``bulletin`` does not list under ``sources:``.
+
+    Every source needs its name and usual lag there (the appendix and the "data
+    to" sentence read them), and a misspelt source would otherwise read no file
+    and show "no data" for ever.  ``measures`` are ``(index in the file, measure)``.
+    """
+    names = ", ".join(sorted(listed)) or "none"
+    out = []
+    for i, m in measures:
+        if m.source in listed:
+            continue
+        near = nearest_ids(m.source, listed)
+        out.append(problem(path, ("measures", i, "source"),
+                           f"measure {m.id!r} names the source {m.source!r}, which {bulletin} "
+                           f"`sources:` does not list (it lists {names})"
+                           + (f"; did you mean {', '.join(near)}?" if near else "")
+                           + f": add it there with its name and lag_months",
+                           f"a source listed in {bulletin}", repr(m.source), line_of))
+    return out

@@ -24,7 +24,6 @@ MAX_SOURCE_LAG_MONTHS = 36
 
 Theme = Literal["summary", "violence", "acquisitive_crime", "asb", "domestic_abuse", "perception"]
 THEMES: tuple[str, ...] = get_args(Theme)
-Source = Literal["police", "domestic_abuse", "survey"]
 RagRating = Literal["G", "A", "R"]
 RateUnit = Literal["percent", "per_1000", "per_100000"]
 SurveyUnit = Literal["percent", "index"]
@@ -36,6 +35,7 @@ MeasureUnit = Literal["count", "percent", "per_1000", "per_100000", "mean_12_mon
 Frequency = Literal["monthly", "quarterly", "annual"]
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SOURCE_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 LSOA_RE = re.compile(r"^[EW]01\d{6}$")
 
 
@@ -88,6 +88,16 @@ def _slug_text(value: object) -> str:
     return value
 
 
+def _source_text(value: object) -> str:
+    if not isinstance(value, str) or not SOURCE_RE.match(value):
+        raise fail(
+            "must be a source id of lower-case letters, digits, single hyphens or "
+            f"underscores such as 'fire' or 'road-safety', got {show(value)}",
+            "a source id such as 'fire'", show(value),
+        )
+    return value
+
+
 def _lsoa_text(value: object) -> str:
     if not isinstance(value, str) or not LSOA_RE.match(value.strip()):
         raise fail(f"must be an LSOA code such as 'E01027393', got {show(value)}",
@@ -100,6 +110,10 @@ FinancialYearStr = Annotated[str, BeforeValidator(financial_year_text)]
 Text = Annotated[str, BeforeValidator(_non_empty_text)]
 Slug = Annotated[str, BeforeValidator(_slug_text)]
 LsoaCode = Annotated[str, BeforeValidator(_lsoa_text)]
+#: Where a measure's figures come from (issue 11): any id bulletin.yaml ``sources:`` lists.
+#: police, domestic_abuse and survey have their own files; every other source is read
+#: from the partner agencies' ``series*.csv`` (cdrp_lib.sources.partner_series).
+Source = Annotated[str, BeforeValidator(_source_text)]
 
 
 class Frozen(BaseModel):

@@ -22,6 +22,7 @@ from cdrp_lib.params.checks import (
     check_target,
     drop_consequential,
     settings_problems,
+    unlisted_source_problems,
 )
 from cdrp_lib.params.fields import POLICE_CATEGORIES, THEMES
 from cdrp_lib.params.files import (
@@ -56,6 +57,7 @@ def load_measures(params_dir: Path | str = DEFAULT_PARAMS_DIR) -> dict[str, Meas
                                    type(data).__name__)])
     measures: dict[str, Measure] = {}
     problems: list[Problem] = []
+    indexed: list[tuple[int, Measure]] = []
     for i, raw in enumerate(data["measures"]):
         try:
             m = Measure.model_validate(raw)
@@ -67,9 +69,29 @@ def load_measures(params_dir: Path | str = DEFAULT_PARAMS_DIR) -> dict[str, Meas
                                      "unique ids", m.id, line_of))
         problems.extend(_unknown_categories(path, m, i, line_of))
         measures[m.id] = m
+        indexed.append((i, m))
+    listed = _listed_sources(Path(params_dir) / BULLETIN_FILE)
+    if listed is not None:
+        problems.extend(unlisted_source_problems(path, indexed, listed, BULLETIN_FILE, line_of))
     if problems:
         raise ParamsError(problems)
     return measures
+
+
+def _listed_sources(path: Path) -> list[str] | None:
+    """The source ids ``bulletin.yaml`` lists under ``sources:``; None without the file.
+
+    Read as plain YAML: a bulletin.yaml that does not validate is load_bulletin's to
+    report, and measures are checked against what it lists all the same.
+    """
+    if not path.is_file():
+        return None
+    try:
+        data = parse_yaml(path, read_text(path))
+    except ParamsError:
+        return None
+    sources = data.get("sources") if isinstance(data, dict) else None
+    return [str(k) for k in sources] if isinstance(sources, dict) else []
 
 
 def _unknown_categories(path: Path, m: Measure, i: int,
