@@ -52,6 +52,11 @@ SCHEMA: dict[str, str] = {
               "month VARCHAR NOT NULL, respondents DOUBLE, weighted_yes DOUBLE, "
               "weighted_n DOUBLE, n_eff DOUBLE",
     "population": "district VARCHAR NOT NULL, year INTEGER NOT NULL, population DOUBLE NOT NULL",
+    "partner_values": "file VARCHAR NOT NULL, line INTEGER, area_kind VARCHAR NOT NULL, "
+                      "area VARCHAR NOT NULL, measure VARCHAR NOT NULL, source VARCHAR NOT NULL, "
+                      "period VARCHAR NOT NULL, first_month VARCHAR NOT NULL, "
+                      "month VARCHAR NOT NULL, value DOUBLE NOT NULL, denominator DOUBLE, "
+                      "cohort DOUBLE",
 }
 
 SERIES_COLUMNS = ("partnership", "measure", "month", "value", "denominator")
@@ -276,11 +281,13 @@ class Store:
         return self._frame(sql, params)
 
     def latest_month(self, source: str = "police") -> str | None:
-        """The latest month with data from ``source`` (police, domestic_abuse, survey)."""
-        if source not in _LATEST_MONTH_SQL:
-            raise NotFoundError(f"no source {source!r}: expected one of "
-                                f"{', '.join(_LATEST_MONTH_SQL)}")
-        row = self.con.execute(_LATEST_MONTH_SQL[source]).fetchone()
+        """The latest month with data from ``source``: police, domestic_abuse, survey, or a
+        partner agency's (the last month of the latest period its series*.csv gave)."""
+        if source in _LATEST_MONTH_SQL:
+            row = self.con.execute(_LATEST_MONTH_SQL[source]).fetchone()
+        else:
+            row = self.con.execute("SELECT max(month) FROM partner_values WHERE source = ?",
+                                   [source]).fetchone()
         return str(row[0]) if row and row[0] is not None else None
 
     # -- population

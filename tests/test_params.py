@@ -650,6 +650,8 @@ themes:
 settings: {tolerance: 0.2}
 sources:
   police: {name: data.police.uk, lag_months: 2}
+  domestic_abuse: {name: DA extract, lag_months: 1}
+  survey: {name: Residents' survey, lag_months: 3}
 """
 
 

@@ -1,8 +1,9 @@
 """Ingest: discover the inputs, read each by kind, write the store, rebuild the series.
 
 One call, :func:`ingest`, turns any mix of data.police.uk street files (folders,
-flat folders, zips), domestic-abuse extracts, survey files and population files
-into the store, and returns an :class:`IngestReport` of everything it found.
+flat folders, zips), domestic-abuse extracts, survey files, population files and
+partner agencies' series (every kind in cdrp_lib.sources.registry) into the
+store, and returns an :class:`IngestReport` of everything it found.
 
 * Idempotent: every input file is keyed by its sha256; a known file is skipped.
   A new file for a force and month the store already holds replaces that month.
@@ -21,6 +22,7 @@ into the store, and returns an :class:`IngestReport` of everything it found.
 from cdrp_lib.ingest.rebuild import Rebuilt, rebuild
 from cdrp_lib.ingest.report import (
     KIND_DOMESTIC_ABUSE,
+    KIND_PARTNER,
     KIND_POPULATION,
     KIND_STREET,
     KIND_SURVEY,
@@ -38,7 +40,8 @@ from cdrp_lib.ingest.report import (
 from cdrp_lib.ingest.run import ingest
 
 __all__ = [
-    "KIND_DOMESTIC_ABUSE", "KIND_POPULATION", "KIND_STREET", "KIND_SURVEY", "LOCAL_PREFIXES",
+    "KIND_DOMESTIC_ABUSE", "KIND_PARTNER", "KIND_POPULATION", "KIND_STREET", "KIND_SURVEY",
+    "LOCAL_PREFIXES",
     "RULE_GAP", "RULE_REPLACED", "RULE_UNKNOWN_PARTNERSHIP", "RULE_UNRESOLVED_EVENT",
     "SYNTHETIC_FORCES", "IngestReport", "LocalResult", "Rebuilt", "format_report",
     "gap_ranges", "ingest", "rebuild",

@@ -16,13 +16,16 @@ force, month, crime type -> n), is kept between ingests in the schema
 * ``spans``: each partnership's principal force and first and last month, which
   decide its series' months and gaps;
 * ``state``: a digest of the measures' police categories and survey questions,
-  and the fingerprint of ``da_events`` as the last rebuild left it.
+  and the fingerprint of what each source kind with one (cdrp_lib.sources.registry:
+  the DA events, the partner agencies' rows) made its series from, as the last
+  rebuild left it.
 
 A rebuild whose measures are those of the cache recomputes ``member_counts`` only
 for the force-months that changed, and for every month of the
 partnerships whose member LSOAs changed (a new LSOA in the data, a params area
 edited); it skips placing DA events and recomputing the DA series when
-``da_events`` is as it left it and no member changed.  No cache yet, or another
+``da_events`` is as it left it and no member changed, and leaves the partner
+series alone when their rows, measures and partnerships are as they were.  No cache yet, or another
 measure or category, or counts written outside an ingest, rebuild ``member_counts``
 from the whole store.  So an append reads the new month's counts and the small
 cached tables, never the whole store.  The cache lives outside schema ``main``, so
@@ -40,6 +43,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cdrp_lib.params import Measure
+from cdrp_lib.sources import registry
+from cdrp_lib.sources.kind import Areas
 
 if TYPE_CHECKING:
     import duckdb
@@ -47,7 +52,7 @@ if TYPE_CHECKING:
 
 CACHE = "rebuild_cache"
 #: Bump when the cache's meaning changes: an older cache then forces a full rebuild.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 MEMBER_COUNTS = f"{CACHE}.member_counts"
 def scope(alias: str) -> str:
     """SQL condition on the police series rows a rebuild rewrites (see :func:`plan_series`):
@@ -76,10 +81,18 @@ class Changes:
 
     full: bool
     force_months: tuple[tuple[str, str], ...]
-    da: bool
+    #: Source kinds whose series are written again (every kind with no fingerprint).
+    redo: tuple[str, ...]
     why: str
     #: Partnerships whose member LSOAs changed (a new LSOA, a params area): all their months.
     partnerships: tuple[str, ...] = ()
+
+    @property
+    def da(self) -> bool:
+        """Whether the DA events are placed and their series made again."""
+        from cdrp_lib.sources.domestic_abuse import KIND_DOMESTIC_ABUSE
+
+        return KIND_DOMESTIC_ABUSE in self.redo
 
 
 def settings_digest(measures: Mapping[str, Measure]) -> str:
@@ -92,11 +105,11 @@ def settings_digest(measures: Mapping[str, Measure]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def da_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    """Row count and hash sum of ``da_events``: equal means untouched since it was taken."""
-    count, total = con.execute("SELECT count(*), coalesce(sum(hash(e)::HUGEINT), 0) "
-                               "FROM da_events AS e").fetchall()[0]
-    return f"{count}:{total}"
+def fingerprints(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
+                 areas: Areas) -> dict[str, str]:
+    """Each fingerprinted source kind's digest of what its series are made from."""
+    return {k.kind: k.fingerprint(con, measures, areas) for k in registry.KINDS
+            if k.fingerprint is not None}
 
 
 def police_changes(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, str], ...] | None:
@@ -175,20 +188,25 @@ def pd_frame(force_months: tuple[tuple[str, str], ...]) -> pd.DataFrame:
 
 
 def plan_changes(con: duckdb.DuckDBPyConnection, settings: str,
-                 police: tuple[tuple[str, str], ...] | None) -> Changes:
-    """What to redo, given the police changes and the registered ``members``."""
+                 police: tuple[tuple[str, str], ...] | None,
+                 prints: Mapping[str, str] | None = None) -> Changes:
+    """What to redo, given the police changes, the registered ``members`` and each source
+    kind's fingerprint now (``prints``, from :func:`fingerprints`)."""
+    every = tuple(k.kind for k in registry.KINDS)
     if police is None:
-        return Changes(True, (), True, "no cache, or police counts changed outside an ingest")
+        return Changes(True, (), every, "no cache, or police counts changed outside an ingest")
     state = dict(con.execute(f"SELECT key, value FROM {CACHE}.state").fetchall())
     if state.get("settings") != settings:
-        return Changes(True, (), True, "measures changed")
+        return Changes(True, (), every, "measures changed")
     moved = tuple(str(r[0]) for r in con.execute(
         f"SELECT DISTINCT partnership FROM ((SELECT * FROM members EXCEPT ALL "
         f"SELECT * FROM {CACHE}.members) UNION ALL (SELECT * FROM {CACHE}.members "
         f"EXCEPT ALL SELECT * FROM members)) ORDER BY 1").fetchall())
-    # DA events are placed by membership, so new members may move them.
-    da = bool(moved) or state.get("da") != da_fingerprint(con)
-    return Changes(False, police, da, f"{len(police)} force-months and the members of "
+    # Rows placed by membership (DA events, partner rows by LSOA) may move with new members.
+    prints = prints or {}
+    redo = tuple(k.kind for k in registry.KINDS if k.fingerprint is None or moved
+                 or state.get(f"fingerprint:{k.kind}") != prints.get(k.kind))
+    return Changes(False, police, redo, f"{len(police)} force-months and the members of "
                    f"{len(moved)} partnerships changed", moved)
 
 
@@ -303,7 +321,8 @@ def _frame(values: list[str], column: str) -> pd.DataFrame:
     return pd.DataFrame({column: values}, dtype=object)
 
 
-def remember(con: duckdb.DuckDBPyConnection, changes: Changes, settings: str) -> None:
+def remember(con: duckdb.DuckDBPyConnection, changes: Changes, settings: str,
+             prints: Mapping[str, str]) -> None:
     """Record what ``member_counts`` now reflects, for the next rebuild to compare with."""
     from cdrp_lib.ingest.report import KIND_STREET
 
@@ -314,7 +333,10 @@ def remember(con: duckdb.DuckDBPyConnection, changes: Changes, settings: str) ->
     if changes.full or changes.partnerships:
         con.execute(f"CREATE OR REPLACE TABLE {CACHE}.members AS SELECT * FROM members")
     con.execute(f"CREATE OR REPLACE TABLE {CACHE}.state (key VARCHAR, value VARCHAR)")
-    con.execute(f"INSERT INTO {CACHE}.state VALUES ('version', ?), ('settings', ?), ('da', ?)",
-                [str(CACHE_VERSION), settings, da_fingerprint(con)])
+    con.execute(f"INSERT INTO {CACHE}.state VALUES ('version', ?), ('settings', ?)",
+                [str(CACHE_VERSION), settings])
+    for kind, fingerprint in sorted(prints.items()):
+        con.execute(f"INSERT INTO {CACHE}.state VALUES (?, ?)",
+                    [f"fingerprint:{kind}", fingerprint])
     for table in ("spans_now", "redo_p", "redo_m", "redo_span"):
         con.execute(f"DROP TABLE IF EXISTS {table}")

@@ -17,20 +17,20 @@ from cdrp_lib.coverage import (
 )
 from cdrp_lib.errors import Problem
 from cdrp_lib.params import Measure
+from cdrp_lib.sources import registry
+from cdrp_lib.sources.kind import SeriesContext
 from cdrp_lib.sources.police_uk import (
     SEVERITY_WARNING,
 )
+from cdrp_lib.sources.police_uk.series import MONTH_GRID
 
 if TYPE_CHECKING:
     import duckdb
-    import pandas as pd
 
 from cdrp_lib.ingest import incremental
 from cdrp_lib.ingest.report import (
     _REBUILT_RULES,
     RULE_GAP,
-    RULE_UNKNOWN_PARTNERSHIP,
-    RULE_UNRESOLVED_EVENT,
     SYNTHETIC_FORCES,
 )
 
@@ -54,8 +54,6 @@ class Rebuilt:
 _PARTNERSHIP_FORCES = "SELECT partnership, force, sum(n) AS n FROM member_counts GROUP BY ALL"
 _PRINCIPAL_SELECT = ("SELECT partnership, first(force ORDER BY n DESC, force) AS force "
                      "FROM pf GROUP BY ALL")
-_MONTH_GRID = ("strftime(unnest(generate_series(CAST(first || '-01' AS DATE), "
-               "CAST(last || '-01' AS DATE), INTERVAL 1 MONTH)), '%Y-%m')")
 # Each partnership's principal force and the first and last month its forces published:
 # what decides the months of its police series and which of them are NULL.
 _SPANS = f"""
@@ -88,58 +86,34 @@ def rebuild(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
     members = _members(areas, lsoas, districts)
     con.register("members", pd.DataFrame(members, columns=["partnership", "lsoa_code",
                                                            "lsoa_name"], dtype=object))
-    police = [(mid, cat) for mid, m in measures.items() if m.source == "police"
-              for cat in m.categories]
-    con.register("measure_categories", pd.DataFrame(police, columns=["measure", "category"],
-                                                    dtype=object))
     settings = incremental.settings_digest(measures)
     try:
-        changes = incremental.plan_changes(con, settings, police_changed)
+        changes = incremental.plan_changes(con, settings, police_changed,
+                                           incremental.fingerprints(con, measures, areas))
         incremental.update_member_counts(con, changes)
         incremental.plan_series(con, changes, _SPANS)
         principal = dict(con.execute(
             "SELECT partnership, force FROM spans_now").fetchall())
         gaps = _rebuild_gaps(con)
         _rebuild_partnerships(con, areas, principal, auto)
-        _clear_series(con, measures, everything=changes.full, da=changes.da)
-        _police_series(con)
+        if changes.full:
+            con.execute("DELETE FROM series")
         problems = list(gaps[1])
-        problems += _da_series(con, areas, lsoas, series=changes.full or changes.da)
-        problems += _survey_series(con, measures, areas)
-        incremental.remember(con, changes, settings)
+        for kind in registry.KINDS:  # each kind rewrites its own measures' rows
+            if kind.series is not None:
+                problems += kind.series(SeriesContext(
+                    con, measures, areas, lsoas, lambda pairs: _members(areas, pairs),
+                    redo=kind.kind in changes.redo, police_scope=incremental.scope))
+        incremental.remember(con, changes, settings,
+                             incremental.fingerprints(con, measures, areas))
     finally:
         con.execute("DROP VIEW IF EXISTS member_counts")
         con.unregister("members")
-        con.unregister("measure_categories")
     _store_rebuilt_problems(con, problems)
     _add_reference_population(con)
     partnerships = tuple((pid, name, source) for pid, (name, _, source) in sorted(areas.items()))
     outside = (sum(sum(by_district[d].values()) for d in auto.outside), len(auto.outside))
     return Rebuilt(gaps[0], partnerships, tuple(problems), outside)
-
-
-def _clear_series(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
-                  everything: bool, da: bool) -> None:
-    """Delete the series rows about to be rewritten.
-
-    Everything after a full change.  Otherwise the police rows in the scope of
-    :func:`~cdrp_lib.ingest.incremental.plan_series`, every survey row (cheap to make again from the
-    small ``survey`` table), and the DA rows only when the DA events or the
-    partnerships' LSOAs changed, since they are the costly ones to make.
-    """
-    if everything:
-        con.execute("DELETE FROM series")
-        return
-    con.execute("DELETE FROM series WHERE measure IN (SELECT measure FROM measure_categories) "
-                f"AND {incremental.scope('series.')}")
-    survey = [mid for mid, m in measures.items() if m.source == "survey"]
-    if da:
-        from cdrp_lib.sources.domestic_abuse import MEASURES as DA_MEASURES
-
-        survey += DA_MEASURES
-    if survey:
-        con.execute("DELETE FROM series WHERE measure IN ("
-                    + ", ".join("?" for _ in survey) + ")", survey)
 
 
 def _district_force_rows(con: duckdb.DuckDBPyConnection, districts: Mapping[str, str | None]
@@ -263,7 +237,7 @@ def _rebuild_gaps(con: duckdb.DuckDBPyConnection
     rows = con.execute(
         f"WITH r AS (SELECT force, min(month) AS first, max(month) AS last FROM force_months "
         f"  WHERE rows > 0 GROUP BY force), "
-        f"g AS (SELECT force, {_MONTH_GRID} AS month FROM r) "
+        f"g AS (SELECT force, {MONTH_GRID} AS month FROM r) "
         "SELECT g.force, g.month, fm.rows FROM g LEFT JOIN (SELECT force, month, max(rows) AS rows "
         "  FROM force_months GROUP BY ALL) fm USING (force, month) "
         "WHERE coalesce(fm.rows, 0) = 0 ORDER BY 1, 2").fetchall()
@@ -275,143 +249,12 @@ def _rebuild_gaps(con: duckdb.DuckDBPyConnection
     return gaps, problems
 
 
-def _police_series(con: duckdb.DuckDBPyConnection) -> None:
-    """Police measures for every partnership and month of its forces' range; NULL in a gap.
-
-    Only the rows in the scope of :func:`~cdrp_lib.ingest.incremental.plan_series` are
-    written (all of them after a full change); ``spans_now`` holds each partnership's
-    principal force and range.
-    """
-    con.execute(f"""
-        INSERT INTO series
-        WITH grid AS (
-            SELECT partnership, month FROM (
-                SELECT partnership, {_MONTH_GRID} AS month FROM spans_now
-                WHERE first IS NOT NULL) AS g0
-            WHERE {incremental.scope("g0.")}),
-        counts AS (
-            SELECT c.partnership, c.month, mc.measure, sum(c.n) AS n
-            FROM member_counts c JOIN measure_categories mc ON mc.category = c.crime_type
-            WHERE {incremental.scope("c.")}
-            GROUP BY ALL),
-        published AS (SELECT force, month FROM force_months WHERE rows > 0 GROUP BY ALL)
-        SELECT g.partnership, ms.measure, g.month,
-               CASE WHEN pub.force IS NOT NULL THEN CAST(coalesce(c.n, 0) AS DOUBLE) END,
-               CAST(NULL AS DOUBLE)
-        FROM grid g JOIN spans_now p USING (partnership)
-        CROSS JOIN (SELECT DISTINCT measure FROM measure_categories) ms
-        LEFT JOIN published pub ON pub.force = p.force AND pub.month = g.month
-        LEFT JOIN counts c ON c.partnership = g.partnership AND c.month = g.month
-                          AND c.measure = ms.measure
-        ORDER BY 1, 2, 3""")
-
-
-def _da_series(con: duckdb.DuckDBPyConnection,
-               areas: Mapping[str, tuple[str, PartnershipArea, str]],
-               lsoas: Sequence[tuple[str, str]], series: bool = True) -> list[Problem]:
-    """Resolve DA events located by LSOA to every partnership containing it; write DA series.
-
-    An event given only a partnership keeps it.  An event with an LSOA code belongs to
-    every partnership whose area contains that LSOA (a town centre and its district);
-    when none does (yet), it keeps what it had, so a later police ingest can place it.
-    ``series`` False: the events and the members are as the last rebuild left them,
-    so placing them again changes nothing and their series stand; only the problems
-    are found again.
-    """
-    if series:
-        _place_da_events(con, areas, lsoas)
-    problems: list[Problem] = []
-    unplaced = con.execute("SELECT count(DISTINCT event_id) FROM da_events "
-                           "WHERE partnership = ''").fetchone()
-    if unplaced and unplaced[0]:
-        problems.append(Problem("domestic abuse events", RULE_UNRESOLVED_EVENT,
-                                "an LSOA inside a partnership, or a partnership id",
-                                f"{unplaced[0]} events in no known area (counted nowhere)",
-                                column="lsoa_code", severity=SEVERITY_WARNING))
-    import pandas as pd
-
-    ids = pd.Series([str(r[0]) for r in con.execute(
-        "SELECT DISTINCT partnership FROM da_events ORDER BY 1").fetchall()], dtype=object)
-    problems += _unknown_partnerships(ids, areas, "domestic abuse events")
-    if not series:
-        return problems
-    events = con.execute("SELECT event_id, CAST(date AS TIMESTAMP) AS date, kind, victim_id, "
-                         "lsoa_code, partnership, marac_referral FROM da_events "
-                         "ORDER BY date, event_id").df()
-    if events.empty:
-        return problems
-    from cdrp_lib.sources.domestic_abuse import monthly_series
-
-    events["date"] = events["date"].astype("datetime64[ns]")
-    rows = monthly_series(events)
-    con.register("run_series", rows)
-    con.execute("INSERT INTO series SELECT partnership, measure, month, CAST(value AS DOUBLE), "
-                "CAST(denominator AS DOUBLE) FROM run_series")
-    con.unregister("run_series")
-    return problems
-
-
-def _place_da_events(con: duckdb.DuckDBPyConnection,
-                     areas: Mapping[str, tuple[str, PartnershipArea, str]],
-                     lsoas: Sequence[tuple[str, str]]) -> None:
-    """Give every DA event located by LSOA the partnerships containing it (one row each)."""
-    import pandas as pd
-
-    names = dict(lsoas)
-    codes = [str(r[0]) for r in con.execute(
-        "SELECT DISTINCT lsoa_code FROM da_events WHERE lsoa_code <> ''").fetchall()]
-    placed = sorted({(code, pid) for pid, code, _ in
-                     _members(areas, [(code, names.get(code, "")) for code in codes])})
-    if not placed:
-        return
-    con.register("da_places", pd.DataFrame(placed, columns=["lsoa_code", "partnership"],
-                                           dtype=object))
-    con.execute("CREATE OR REPLACE TEMP TABLE da_located AS SELECT DISTINCT ON (event_id) "
-                "event_id, date, kind, victim_id, lsoa_code, marac_referral FROM da_events "
-                "WHERE lsoa_code IN (SELECT lsoa_code FROM da_places) ORDER BY event_id")
-    con.execute("DELETE FROM da_events WHERE lsoa_code IN (SELECT lsoa_code FROM da_places)")
-    con.execute("INSERT INTO da_events SELECT e.event_id, e.date, e.kind, e.victim_id, "
-                "e.lsoa_code, p.partnership, e.marac_referral FROM da_located e "
-                "JOIN da_places p USING (lsoa_code)")
-    con.unregister("da_places")
-    con.execute("DROP TABLE da_located")
-
-
-def _survey_series(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
-                   areas: Mapping[str, object]) -> list[Problem]:
-    """Survey measures at each wave's month: numerator p * n_eff, denominator n_eff."""
-    import pandas as pd
-
-    ids = [str(r[0]) for r in con.execute("SELECT DISTINCT partnership FROM survey").fetchall()]
-    problems = _unknown_partnerships(pd.Series(ids, dtype=object), areas, "survey waves")
-    pairs = [(mid, m.question) for mid, m in measures.items()
-             if m.source == "survey" and m.question]
-    if not pairs:
-        return problems
-    con.register("survey_measures", pd.DataFrame(pairs, columns=["measure", "question"],
-                                                 dtype=object))
-    con.execute("INSERT INTO series SELECT s.partnership, m.measure, s.month, "
-                "s.weighted_yes / s.weighted_n * s.n_eff, s.n_eff FROM survey s "
-                "JOIN survey_measures m USING (question) WHERE s.weighted_n > 0 "
-                "ORDER BY 1, 2, 3")
-    con.unregister("survey_measures")
-    return problems
-
-
-def _unknown_partnerships(ids: pd.Series, areas: Mapping[str, object],
-                          what: str) -> list[Problem]:
-    unknown = sorted({str(i) for i in ids if i and str(i) not in areas})
-    return [Problem(what, RULE_UNKNOWN_PARTNERSHIP, "a district in the police data or a params "
-                    "partnership", u, column="partnership", severity=SEVERITY_WARNING)
-            for u in unknown]
-
-
 def _store_rebuilt_problems(con: duckdb.DuckDBPyConnection, problems: Sequence[Problem]) -> None:
     con.execute("DELETE FROM data_quality WHERE rule IN ("
                 + ", ".join("?" for _ in _REBUILT_RULES) + ")", list(_REBUILT_RULES))
     if problems:
-        con.executemany("INSERT INTO data_quality VALUES ('', ?, NULL, ?, ?, ?, ?, ?)",
-                        [(p.file, p.column, p.rule, p.expected, p.found, p.severity)
+        con.executemany("INSERT INTO data_quality VALUES ('', ?, ?, ?, ?, ?, ?, ?)",
+                        [(p.file, p.line, p.column, p.rule, p.expected, p.found, p.severity)
                          for p in problems])
 
 

@@ -13,6 +13,13 @@ from typing import TYPE_CHECKING
 
 from cdrp_lib.errors import PROBLEMS_PER_RULE, Problem
 from cdrp_lib.periods import Month
+from cdrp_lib.sources import registry
+
+# The kinds' names and the rebuild's rules, as cdrp_lib.ingest has always exported them.
+from cdrp_lib.sources.domestic_abuse import KIND_DOMESTIC_ABUSE as KIND_DOMESTIC_ABUSE
+from cdrp_lib.sources.domestic_abuse import RULE_UNRESOLVED_EVENT as RULE_UNRESOLVED_EVENT
+from cdrp_lib.sources.kind import RULE_UNKNOWN_PARTNERSHIP as RULE_UNKNOWN_PARTNERSHIP
+from cdrp_lib.sources.partner_series import KIND_PARTNER as KIND_PARTNER
 from cdrp_lib.sources.police_uk import (
     RULE_BAD_CRIME_ID,
     RULE_BAD_LATITUDE,
@@ -23,21 +30,17 @@ from cdrp_lib.sources.police_uk import (
     SEVERITY_WARNING,
     FileStats,
 )
+from cdrp_lib.sources.police_uk.series import KIND_STREET as KIND_STREET
+from cdrp_lib.sources.population import KIND_POPULATION as KIND_POPULATION
+from cdrp_lib.sources.survey import KIND_SURVEY as KIND_SURVEY
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-KIND_STREET = "police-street"
-KIND_DOMESTIC_ABUSE = "domestic-abuse"
-KIND_SURVEY = "survey"
-KIND_POPULATION = "population"
-# Local files are recognised by the start of their name (docs/data.md).
-LOCAL_PREFIXES: tuple[tuple[str, str], ...] = (
-    ("domestic_abuse", KIND_DOMESTIC_ABUSE),
-    ("survey", KIND_SURVEY),
-    ("population", KIND_POPULATION),
-)
+# Local files are recognised by the start of their name (docs/data.md): the registry's.
+LOCAL_PREFIXES: tuple[tuple[str, str], ...] = tuple(
+    (prefix, k.kind) for k in registry.KINDS for prefix in k.prefixes)
 # The demo generators' fictional forces (cdrp_lib.demo: the county's and the national
 # demo's; tests/test_demo.py keeps them in step): districts they serve are flagged synthetic.
 SYNTHETIC_FORCES: frozenset[str] = frozenset({
@@ -46,10 +49,9 @@ SYNTHETIC_FORCES: frozenset[str] = frozenset({
 
 RULE_GAP = "publication gap"
 RULE_REPLACED = "force month replaced"
-RULE_UNKNOWN_PARTNERSHIP = "unknown partnership"
-RULE_UNRESOLVED_EVENT = "DA events in no partnership"
 # Rows rebuilt from the whole store on every ingest (not tied to one input file).
-_REBUILT_RULES = (RULE_GAP, RULE_UNRESOLVED_EVENT, RULE_UNKNOWN_PARTNERSHIP)
+_REBUILT_RULES = (RULE_GAP, RULE_UNKNOWN_PARTNERSHIP,
+                  *(rule for k in registry.KINDS for rule in k.rebuilt_rules))
 
 LocalReader = Callable[[Path], "tuple[pd.DataFrame, list[Problem]]"]
 
@@ -58,11 +60,13 @@ LocalReader = Callable[[Path], "tuple[pd.DataFrame, list[Problem]]"]
 
 @dataclass(frozen=True)
 class LocalResult:
-    """One local file (domestic abuse, survey, population): rows read and kept."""
+    """One local file (domestic abuse, survey, population, partner series): rows kept, and
+    for a kind whose rows are the file's one for one, rows rejected (by line)."""
 
     name: str
     kind: str
     rows: int
+    rejected: int = 0
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,10 @@ def format_report(report: IngestReport, max_problems: int = 20) -> str:
                  + f"; {len(report.ignored)} ignored")
     lines.append(_rows_line(report))
     for r in report.local:
-        lines.append(f"  {r.kind}: {r.name}: {r.rows:,} rows kept")
+        accounts = registry.BY_KIND[r.kind].accounts
+        lines.append(f"  {r.kind}: {r.name}: {r.rows:,} rows kept"
+                     + (f", {r.rejected:,} rejected" if accounts and r.rejected else ""))
+    lines.extend(_accounted_lines(report))
     rejects = report.rejects_by_rule
     lines.append("Rejects by rule: " + (", ".join(f"{rule} {n:,}" for rule, n in rejects.items())
                                          if rejects else "none"))
@@ -179,6 +186,27 @@ def _rows_line(report: IngestReport) -> str:
                if superseded else "")
             + (f"{unread:,} unread (in files that could not be read), " if unread else "")
             + f"{sum(s.no_lsoa for s in st):,} with no LSOA (force only)")
+
+
+def _accounted_lines(report: IngestReport) -> list[str]:
+    """``Partner series rows: 40 read, 38 kept, 2 rejected; 3 held in no partnership``.
+
+    For each kind whose rows are its files' rows one for one: every data row of this
+    ingest's files kept or rejected (a file rejected whole is a problem of its own), and
+    the rows held in the store that no partnership takes (the rebuild's, store-wide).
+    """
+    out = []
+    for kind in registry.KINDS:
+        files = [r for r in report.local if r.kind == kind.kind]
+        if not kind.accounts or not files:
+            continue
+        kept, rejected = sum(r.rows for r in files), sum(r.rejected for r in files)
+        unplaced = sum(p.count for p in report.problems if p.rule in kind.rebuilt_rules)
+        out.append(f"{kind.kind} rows: {kept + rejected:,} read, {kept:,} kept, "
+                   f"{rejected:,} rejected" + (f"; {unplaced:,} held in the store are in no "
+                                              "partnership (not in any series)"
+                                              if unplaced else ""))
+    return out
 
 
 def _ignored_lines(ignored: Iterable[tuple[str, str]]) -> list[str]:

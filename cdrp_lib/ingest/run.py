@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from cdrp_lib.areas import PartnershipArea
 from cdrp_lib.errors import Problem
 from cdrp_lib.params import DEFAULT_PARAMS_DIR, load_measures, load_partnerships
-from cdrp_lib.sources import police_uk
+from cdrp_lib.sources import police_uk, registry
+from cdrp_lib.sources.kind import ReadContext, SourceKind
 from cdrp_lib.sources.police_uk import (
     SEVERITY_ERROR,
     SEVERITY_WARNING,
@@ -32,13 +33,9 @@ if TYPE_CHECKING:
 
 from cdrp_lib.ingest.rebuild import Rebuilt, rebuild
 from cdrp_lib.ingest.report import (
-    KIND_DOMESTIC_ABUSE,
     KIND_STREET,
-    KIND_SURVEY,
-    LOCAL_PREFIXES,
     RULE_REPLACED,
     IngestReport,
-    LocalReader,
     LocalResult,
 )
 
@@ -57,7 +54,7 @@ def ingest(paths: Sequence[Path | str], store: Path | str = DEFAULT_STORE,
         try:
             con.execute("BEGIN TRANSACTION")
             run = _Run(con, {str(r[0]) for r in con.execute(
-                "SELECT sha256 FROM input_files").fetchall()})
+                "SELECT sha256 FROM input_files").fetchall()}, ReadContext(measures))
             run.problems.extend(found.problems)
             run.unreadable.extend(p.file for p in found.problems
                                   if p.severity == SEVERITY_ERROR)
@@ -71,6 +68,9 @@ def ingest(paths: Sequence[Path | str], store: Path | str = DEFAULT_STORE,
                 return run.report(store, strict, written=False, rebuilt=None)
             run.write()
             rebuilt = rebuild(con, measures, areas)
+            if strict and any(p.severity == SEVERITY_ERROR for p in rebuilt.problems):
+                con.execute("ROLLBACK")  # rows no partnership takes are rejected rows too
+                return run.report(store, strict, written=False, rebuilt=rebuilt)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -87,28 +87,16 @@ def _params_areas(params_dir: Path | str) -> dict[str, tuple[str, PartnershipAre
     return {pid: (p.name, p.area_spec) for pid, p in load_partnerships(params_dir).items()}
 
 
-def _classify_local(files: Iterable[InputFile], run: _Run) -> list[tuple[InputFile, str]]:
-    out: list[tuple[InputFile, str]] = []
+def _classify_local(files: Iterable[InputFile], run: _Run) -> list[tuple[InputFile, SourceKind]]:
+    out: list[tuple[InputFile, SourceKind]] = []
     for f in files:
-        base = f.path.name.lower()
-        kind = next((k for prefix, k in LOCAL_PREFIXES if base.startswith(prefix)), None)
+        kind = registry.kind_for_file(f.path.name)
         if kind is None:
             run.ignored.append((f.name, "not a recognised input (YYYY-MM-<force>-street.csv, "
-                                "domestic_abuse*.csv, survey*.csv, population*.csv)"))
+                                f"{registry.local_patterns()})"))
         else:
             out.append((f, kind))
     return out
-
-
-def _local_reader(kind: str) -> LocalReader:
-    if kind == KIND_DOMESTIC_ABUSE:
-        from cdrp_lib.sources.domestic_abuse import read_domestic_abuse
-        return read_domestic_abuse
-    if kind == KIND_SURVEY:
-        from cdrp_lib.sources.survey import read_survey
-        return read_survey
-    from cdrp_lib.sources.population import read_population
-    return read_population
 
 
 @dataclass
@@ -117,13 +105,15 @@ class _Run:
 
     con: duckdb.DuckDBPyConnection
     known_hashes: set[str]
+    context: ReadContext
     problems: list[Problem] = dataclasses.field(default_factory=list)
     unreadable: list[str] = dataclasses.field(default_factory=list)
     ignored: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     known: list[str] = dataclasses.field(default_factory=list)
     street: tuple[FileStats, ...] = ()
     empty: list[FileCheck] = dataclasses.field(default_factory=list)
-    local: list[tuple[LocalResult, str, pd.DataFrame]] = dataclasses.field(default_factory=list)
+    local: list[tuple[LocalResult, str, pd.DataFrame, SourceKind]] = dataclasses.field(
+        default_factory=list)
     names_read: dict[str, str] = dataclasses.field(default_factory=dict)  # name -> sha256
     unread_lines: list[tuple[str, int]] = dataclasses.field(default_factory=list)
 
@@ -161,7 +151,7 @@ class _Run:
             yield check
 
     # -- local files
-    def read_local(self, files: Sequence[tuple[InputFile, str]]) -> None:
+    def read_local(self, files: Sequence[tuple[InputFile, SourceKind]]) -> None:
         for f, kind in files:
             try:
                 data = f.path.read_bytes()
@@ -175,9 +165,15 @@ class _Run:
                 self.known.append(f.name)
                 continue
             self.names_read[f.name] = sha
-            frame, problems = _local_reader(kind)(f.path)
-            self.problems.extend(_renamed(problems, str(f.path), f.name))
-            self.local.append((LocalResult(f.name, kind, len(frame)), sha, frame))
+            if kind.read is None:  # only kinds with prefixes, all of which have readers
+                continue
+            frame, problems = kind.read(f.path, self.context)
+            problems = _renamed(problems, str(f.path), f.name)
+            self.problems.extend(problems)
+            rejected = sum(p.count for p in problems
+                           if p.severity == SEVERITY_ERROR and p.line is not None)
+            self.local.append((LocalResult(f.name, kind.kind, len(frame), rejected), sha, frame,
+                               kind))
 
     # -- writing
     def write(self) -> None:
@@ -212,15 +208,15 @@ class _Run:
                         [sf.force, sf.month, sf.force, sf.month])
 
         inputs = [(s.sha256, s.name, KIND_STREET, s.rows) for s in self.street]
-        inputs += [(sha, r.name, r.kind, r.rows) for r, sha, _ in self.local]
+        inputs += [(sha, r.name, r.kind, r.rows) for r, sha, _, _ in self.local]
         if inputs:
             con.register("run_inputs", pd.DataFrame(inputs, columns=["sha256", "path", "kind",
                                                                      "rows"]))
             con.execute("INSERT INTO input_files SELECT sha256, path, kind, rows, now() "
                         "FROM run_inputs")
             con.unregister("run_inputs")
-        for result, _, frame in self.local:
-            _write_local(con, result.kind, frame)
+        for result, _, frame, kind in self.local:
+            _write_local(con, kind, frame, result.name)
         self._write_problems()
 
     def _write_problems(self) -> None:
@@ -248,7 +244,7 @@ class _Run:
                rebuilt: Rebuilt | None) -> IngestReport:
         return IngestReport(
             store=str(store), street=self.street,
-            local=tuple(r for r, _, _ in self.local), known=tuple(self.known),
+            local=tuple(r for r, _, _, _ in self.local), known=tuple(self.known),
             ignored=tuple(self.ignored), unreadable=tuple(dict.fromkeys(self.unreadable)),
             unread=tuple(self.unread_lines),
             problems=tuple(self.problems) + (rebuilt.problems if rebuilt else ()),
@@ -286,28 +282,13 @@ def _renamed(problems: Iterable[Problem], path: str, name: str) -> list[Problem]
     return [dataclasses.replace(p, file=name) if p.file == path else p for p in problems]
 
 
-def _write_local(con: duckdb.DuckDBPyConnection, kind: str, frame: pd.DataFrame) -> None:
-    """Upsert a local extract: rows with the same key replace those already held."""
-    if frame.empty:
+def _write_local(con: duckdb.DuckDBPyConnection, kind: SourceKind, frame: pd.DataFrame,
+                 file: str) -> None:
+    """Upsert a local file's rows into its kind's table: the same key replaces a row held."""
+    if frame.empty or kind.store is None:
         return
     con.register("run_local", frame)
     try:
-        if kind == KIND_DOMESTIC_ABUSE:
-            con.execute("DELETE FROM da_events WHERE event_id IN (SELECT event_id FROM run_local)")
-            con.execute("INSERT INTO da_events SELECT CAST(event_id AS VARCHAR), "
-                        "CAST(date AS DATE), kind, victim_id, coalesce(lsoa_code, ''), "
-                        "coalesce(partnership, ''), "
-                        "CAST(marac_referral AS BOOLEAN) FROM run_local")
-        elif kind == KIND_SURVEY:
-            con.execute("DELETE FROM survey USING run_local r WHERE survey.partnership = "
-                        "r.partnership AND survey.question = r.question AND survey.wave = r.wave")
-            con.execute("INSERT INTO survey SELECT partnership, question, wave, month, "
-                        "respondents, weighted_yes, weighted_n, n_eff FROM run_local")
-        else:
-            con.execute("DELETE FROM population USING run_local r WHERE "
-                        "population.district = r.district AND population.year = r.year")
-            con.execute("INSERT INTO population SELECT district, year, population FROM run_local")
+        kind.store(con, frame, file)
     finally:
         con.unregister("run_local")
-
-

@@ -7,7 +7,7 @@ Markdown; the parts here are what depends on the data and params.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,12 +48,19 @@ def latest_by_source(measures: Mapping[str, Measure], assessments: Sequence[Publ
     return out
 
 
-def source_rows(bulletin: BulletinParams, latest: Mapping[str, str]) -> tuple[SourceRow, ...]:
-    """Each source of bulletin.yaml with the latest month the bulletin used and its lag."""
+def source_rows(bulletin: BulletinParams, latest: Mapping[str, str],
+                used: Collection[str] | None = None) -> tuple[SourceRow, ...]:
+    """Each source of bulletin.yaml with the latest month the bulletin used and its lag.
+
+    ``used``: the sources some measure names; bulletin.yaml may list more (a partner
+    agency another partnership's measures read), which this bulletin does not show.
+    """
     from cdrp_lib.tables import SourceRow
 
     rows = []
     for source, about in bulletin.sources.items():
+        if used is not None and source not in used:
+            continue
         note = f"Licence: {about.licence}" if about.licence else ""
         if about.url:
             note += ("; " if note else "") + f"from {about.url}"
@@ -169,7 +176,8 @@ class SummaryPage(PageBase):
         """Each data source with the latest month this bulletin used and its usual lag."""
         from cdrp_lib import tables
 
-        rows = source_rows(self.config.bulletin, self._latest)
+        rows = source_rows(self.config.bulletin, self._latest,
+                           {m.source for m in self.config.measures.values()})
         return self._figures("sources", "", lambda: [(tables.sources_table(rows), ("sources",))])
 
     def caveats_list(self) -> list[str]:

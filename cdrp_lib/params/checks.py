@@ -295,6 +295,6 @@ def unlisted_source_problems(path: Path, measures: Sequence[tuple[int, Measure]]
                            f"measure {m.id!r} names the source {m.source!r}, which {bulletin} "
                            f"`sources:` does not list (it lists {names})"
                            + (f"; did you mean {', '.join(near)}?" if near else "")
-                           + f": add it there with its name and lag_months",
+                           + ": add it there with its name and lag_months",
                            f"a source listed in {bulletin}", repr(m.source), line_of))
     return out

@@ -11,14 +11,24 @@ of methods 8a and 8b.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from cdrp_lib.areas import slugify
 from cdrp_lib.errors import Problem
+from cdrp_lib.params import Measure
 from cdrp_lib.periods import Month, month_range
+from cdrp_lib.sources.kind import (
+    ReadContext,
+    SeriesContext,
+    SourceKind,
+    sql_list,
+    unknown_partnership_problems,
+)
 from cdrp_lib.sources.local_csv import (
     LINE,
     TextTable,
@@ -29,9 +39,16 @@ from cdrp_lib.sources.local_csv import (
     read_text_table,
     shown,
 )
+from cdrp_lib.sources.police_uk.rules import SEVERITY_WARNING
 from cdrp_lib.sources.reference import LSOA_CODE_PATTERN
 from cdrp_lib.stats.repeats import LOOKBACK_MONTHS, repeat_flags
 from cdrp_lib.store import SERIES_COLUMNS
+
+if TYPE_CHECKING:
+    import duckdb
+
+KIND_DOMESTIC_ABUSE = "domestic-abuse"
+RULE_UNRESOLVED_EVENT = "DA events in no partnership"
 
 REQUIRED_COLUMNS = ("event_id", "date", "kind", "victim_id", "marac_referral")
 AREA_COLUMNS = ("lsoa_code", "partnership")
@@ -215,3 +232,98 @@ def monthly_series(events: pd.DataFrame) -> pd.DataFrame:
     out = pd.concat(pieces, ignore_index=True)
     return out.sort_values(["partnership", "measure", "month"], kind="stable").reset_index(
         drop=True)
+
+
+# --------------------------------------------------------------------------- the source kind
+
+
+def store_events(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, file: str) -> None:
+    """Upsert events (registered as ``run_local``): an event id already held is replaced."""
+    con.execute("DELETE FROM da_events WHERE event_id IN (SELECT event_id FROM run_local)")
+    con.execute("INSERT INTO da_events SELECT CAST(event_id AS VARCHAR), "
+                "CAST(date AS DATE), kind, victim_id, coalesce(lsoa_code, ''), "
+                "coalesce(partnership, ''), CAST(marac_referral AS BOOLEAN) FROM run_local")
+
+
+def events_fingerprint(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
+                       areas: object) -> str:
+    """Row count and hash sum of ``da_events``: equal means untouched since it was taken.
+
+    Taken after the rebuild placed the events, so an ingest that adds none finds it
+    unchanged (a change of the partnerships' members redoes them anyway).
+    """
+    count, total = con.execute("SELECT count(*), coalesce(sum(hash(e)::HUGEINT), 0) "
+                               "FROM da_events AS e").fetchall()[0]
+    return f"{count}:{total}"
+
+
+def da_series(ctx: SeriesContext) -> list[Problem]:
+    """Resolve DA events located by LSOA to every partnership containing it; write DA series.
+
+    An event given only a partnership keeps it.  An event with an LSOA code belongs to
+    every partnership whose area contains that LSOA (a town centre and its district);
+    when none does (yet), it keeps what it had, so a later police ingest can place it.
+    ``ctx.redo`` False: the events and the members are as the last rebuild left them,
+    so placing them again changes nothing and their series stand; only the problems
+    are found again.
+    """
+    con = ctx.con
+    if ctx.redo:
+        _place_events(ctx)
+    problems: list[Problem] = []
+    unplaced = con.execute("SELECT count(DISTINCT event_id) FROM da_events "
+                           "WHERE partnership = ''").fetchone()
+    if unplaced and unplaced[0]:
+        problems.append(Problem("domestic abuse events", RULE_UNRESOLVED_EVENT,
+                                "an LSOA inside a partnership, or a partnership id",
+                                f"{unplaced[0]} events in no known area (counted nowhere)",
+                                column="lsoa_code", severity=SEVERITY_WARNING))
+    ids = [str(r[0]) for r in con.execute(
+        "SELECT DISTINCT partnership FROM da_events ORDER BY 1").fetchall()]
+    problems += unknown_partnership_problems(ids, ctx.areas, "domestic abuse events")
+    if not ctx.redo:
+        return problems
+    con.execute(f"DELETE FROM series WHERE measure IN {sql_list(MEASURES)}", list(MEASURES))
+    events = con.execute("SELECT event_id, CAST(date AS TIMESTAMP) AS date, kind, victim_id, "
+                         "lsoa_code, partnership, marac_referral FROM da_events "
+                         "ORDER BY date, event_id").df()
+    if events.empty:
+        return problems
+    events["date"] = events["date"].astype("datetime64[ns]")
+    con.register("run_series", monthly_series(events))
+    con.execute("INSERT INTO series SELECT partnership, measure, month, CAST(value AS DOUBLE), "
+                "CAST(denominator AS DOUBLE) FROM run_series")
+    con.unregister("run_series")
+    return problems
+
+
+def _place_events(ctx: SeriesContext) -> None:
+    """Give every DA event located by LSOA the partnerships containing it (one row each)."""
+    con = ctx.con
+    names = dict(ctx.lsoas)
+    codes = [str(r[0]) for r in con.execute(
+        "SELECT DISTINCT lsoa_code FROM da_events WHERE lsoa_code <> ''").fetchall()]
+    placed = sorted({(code, pid) for pid, code, _ in
+                     ctx.place([(code, names.get(code, "")) for code in codes])})
+    if not placed:
+        return
+    con.register("da_places", pd.DataFrame(placed, columns=["lsoa_code", "partnership"],
+                                           dtype=object))
+    con.execute("CREATE OR REPLACE TEMP TABLE da_located AS SELECT DISTINCT ON (event_id) "
+                "event_id, date, kind, victim_id, lsoa_code, marac_referral FROM da_events "
+                "WHERE lsoa_code IN (SELECT lsoa_code FROM da_places) ORDER BY event_id")
+    con.execute("DELETE FROM da_events WHERE lsoa_code IN (SELECT lsoa_code FROM da_places)")
+    con.execute("INSERT INTO da_events SELECT e.event_id, e.date, e.kind, e.victim_id, "
+                "e.lsoa_code, p.partnership, e.marac_referral FROM da_located e "
+                "JOIN da_places p USING (lsoa_code)")
+    con.unregister("da_places")
+    con.execute("DROP TABLE da_located")
+
+
+def _read(path: Path, ctx: ReadContext) -> tuple[pd.DataFrame, list[Problem]]:
+    return read_domestic_abuse(path)
+
+
+KIND = SourceKind(kind=KIND_DOMESTIC_ABUSE, prefixes=("domestic_abuse",), table="da_events",
+                  read=_read, store=store_events, series=da_series,
+                  fingerprint=events_fingerprint, rebuilt_rules=(RULE_UNRESOLVED_EVENT,))

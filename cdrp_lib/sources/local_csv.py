@@ -27,6 +27,9 @@ import pandas as pd
 from cdrp_lib.errors import Problem, clip_found
 from cdrp_lib.sources.encoding import not_text
 
+# One rule for every CSV: a quote still open RECORD_MAX_LINES lines later was never closed.
+from cdrp_lib.sources.police_uk.rules import RECORD_MAX_LINES, RULE_OPEN_QUOTE
+
 #: Name of the column holding the 1-based physical line each record starts on.
 LINE = "line"
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -85,10 +88,6 @@ def _decode(path: Path, data: bytes) -> tuple[str, list[Problem]]:
     return text.removeprefix("\ufeff"), problems
 
 
-#: Lines one quoted record may span; a quote still open after them was never closed (the
-#: rule the street files follow: ``police_uk.checks.RECORD_MAX_LINES``).
-RECORD_MAX_LINES = 20
-RULE_OPEN_QUOTE = "quote never closed"
 
 
 class _OpenQuote(Exception):

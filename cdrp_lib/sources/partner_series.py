@@ -12,14 +12,16 @@ optionally ``denominator`` (percent measures; a rate's own population) and
 :func:`read_partner_series` checks everything a file can say about itself (docs/data.md
 lists every rule) and reports each bad row with its line; the rows kept go to the
 store's ``partner_values`` table.  Which partnership a district or LSOA belongs to is
-only known once the police data and params are read, so
-:mod:`cdrp_lib.sources.partner_build` places the rows and writes their series.
+only known once the police data and params are read, so the rebuild places the rows
+(:func:`partner_series`) and writes their series; a row in no partnership yet stays in
+the table, reported with its file and line, until a later ingest makes its area known.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,12 +31,15 @@ from cdrp_lib.errors import PROBLEMS_PER_RULE, Problem, ProblemLog
 from cdrp_lib.params import Measure
 from cdrp_lib.params.checks import nearest_ids
 from cdrp_lib.periods import (
+    MONTHS_IN,
     PERIOD_FINANCIAL_YEAR,
     PERIOD_FORMS,
     PERIOD_MONTH,
     PERIOD_QUARTER,
+    Month,
     parse_period,
 )
+from cdrp_lib.sources.kind import Areas, ReadContext, SeriesContext, SourceKind, digest, sql_list
 from cdrp_lib.sources.local_csv import (
     LINE,
     TextTable,
@@ -45,6 +50,10 @@ from cdrp_lib.sources.local_csv import (
 )
 from cdrp_lib.sources.reference import LSOA_CODE_PATTERN
 
+if TYPE_CHECKING:
+    import duckdb
+
+KIND_PARTNER = "partner-series"
 AREA_COLUMNS = ("partnership", "district", "lsoa_code")
 REQUIRED_COLUMNS = ("measure", "period", "value")
 OPTIONAL_COLUMNS = ("denominator", "cohort")
@@ -78,6 +87,13 @@ RULE_COHORT = "invalid cohort"
 RULE_DUPLICATE = "duplicate period"
 RULE_AREA = "missing area"
 RULE_LSOA = "invalid LSOA code"
+# Found when the rows are placed in partnerships (every rebuild, store-wide).
+RULE_NO_PARTNERSHIP = "no such partnership"
+RULE_NO_DISTRICT = "district in no partnership"
+RULE_LSOA_OUTSIDE = "LSOA outside every partnership"
+#: Which area column wins when a partnership's rows for a measure come from several:
+#: its own figures, else its districts' summed, else its LSOAs' summed.
+AREA_PRECEDENCE = {"partnership": 0, "district": 1, "lsoa_code": 2}
 
 
 def empty_values() -> pd.DataFrame:
@@ -267,3 +283,158 @@ def _optional(frame: pd.DataFrame, column: str) -> pd.Series[float]:
     if column not in frame:
         return pd.Series(np.nan, index=frame.index, dtype=float)
     return _numbers(frame[column])
+
+
+# --------------------------------------------------------------------------- the source kind
+
+
+def partner_measures(measures: Mapping[str, Measure]) -> dict[str, Measure]:
+    """The measures read from series*.csv: every one whose source has no files of its own."""
+    return {mid: m for mid, m in measures.items() if m.source not in OWN_FILE_SOURCES}
+
+
+def store_values(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, file: str) -> None:
+    """Upsert a file's rows (registered as ``run_local``): a row for an area, measure and
+    period already held is replaced by the newer file's."""
+    con.execute("DELETE FROM partner_values USING run_local r WHERE "
+                "partner_values.area_kind = r.area_kind AND partner_values.area = r.area "
+                "AND partner_values.measure = r.measure AND partner_values.month = r.month")
+    con.execute("INSERT INTO partner_values SELECT ?, CAST(line AS INTEGER), area_kind, area, "
+                "measure, source, period, first_month, month, CAST(value AS DOUBLE), "
+                "CAST(denominator AS DOUBLE), CAST(cohort AS DOUBLE) FROM run_local", [file])
+
+
+def values_fingerprint(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
+                       areas: Areas) -> str:
+    """What the partner series are made of: the rows held, the partner measures' ids,
+    units and frequencies, and the partnerships with their districts (a row names one)."""
+    count, total = con.execute("SELECT count(*), coalesce(sum(hash(v)::HUGEINT), 0) "
+                               "FROM partner_values AS v").fetchall()[0]
+    shapes = sorted((mid, m.source, m.value_unit, m.frequency)
+                    for mid, m in partner_measures(measures).items())
+    places = sorted((pid, sorted(area.districts)) for pid, (_, area, _) in areas.items())
+    return digest(int(count), str(total), shapes, places)
+
+
+def partner_series(ctx: SeriesContext) -> list[Problem]:
+    """Place every held row in its partnerships and (when ``ctx.redo``) write the series.
+
+    A ``partnership`` row is that partnership's; a ``district`` row belongs to every
+    partnership whose area lists the district; an ``lsoa_code`` row to every one whose
+    area contains the LSOA.  Each series runs from the first to the last period held,
+    one row per period at its last month, ``value`` NULL for a period missing between
+    them (and for a period some district of the partnership did not give).
+    """
+    measures = partner_measures(ctx.measures)
+    rows = ctx.con.execute(
+        "SELECT file, line, area_kind, area, measure, month, value, denominator, cohort "
+        "FROM partner_values ORDER BY file, line").df()
+    rows = rows[rows["measure"].isin(list(measures))]
+    placed, problems = _place(rows, ctx)
+    if not ctx.redo:
+        return problems
+    held = [str(r[0]) for r in ctx.con.execute(
+        "SELECT DISTINCT measure FROM partner_values").fetchall()]
+    ids = sorted(set(held) | set(measures))
+    if ids:
+        ctx.con.execute(f"DELETE FROM series WHERE measure IN {sql_list(ids)}", ids)
+    series = _series(placed, measures)
+    if not series.empty:
+        ctx.con.register("run_series", series)
+        ctx.con.execute("INSERT INTO series SELECT partnership, measure, month, "
+                        "CAST(value AS DOUBLE), CAST(denominator AS DOUBLE) FROM run_series "
+                        "ORDER BY 1, 2, 3")
+        ctx.con.unregister("run_series")
+    return problems
+
+
+def _place(rows: pd.DataFrame, ctx: SeriesContext) -> tuple[pd.DataFrame, list[Problem]]:
+    """``rows`` with a ``partnership`` each (a row in two partnerships twice), and a
+    problem for each row in none (at most PROBLEMS_PER_RULE per file and rule)."""
+    by_district: dict[str, list[str]] = {}
+    for pid, (_, area, _) in sorted(ctx.areas.items()):
+        for district in area.districts:
+            by_district.setdefault(slugify(district), []).append(pid)
+    names = dict(ctx.lsoas)
+    codes = sorted(set(rows.loc[rows["area_kind"] == "lsoa_code", "area"]))
+    by_code: dict[str, list[str]] = {}
+    for pid, code, _ in ctx.place([(code, names.get(code, "")) for code in codes]):
+        by_code.setdefault(code, []).append(pid)
+    districts = sorted({d for _, area, _ in ctx.areas.values() for d in area.districts})
+
+    log = ProblemLog()
+    pids: list[list[str]] = []
+    for file, line, kind, area in zip(rows["file"], rows["line"], rows["area_kind"],
+                                      rows["area"], strict=True):
+        if kind == "partnership":
+            found = [area] if area in ctx.areas else []
+        elif kind == "district":
+            found = by_district.get(slugify(area), [])
+        else:
+            found = sorted(set(by_code.get(area, [])))
+        pids.append(found)
+        if not found:
+            log.add(_unplaced(str(file), int(line), str(kind), str(area), list(ctx.areas),
+                              districts))
+    placed = rows.assign(partnership=pd.Series(pids, index=rows.index, dtype=object))
+    placed = placed.explode("partnership")
+    return placed.dropna(subset=["partnership"]), log.problems()
+
+
+def _unplaced(file: str, line: int, kind: str, area: str, ids: list[str],
+              districts: list[str]) -> Problem:
+    if kind == "partnership":
+        near = nearest_ids(area, ids)
+        return Problem(file, RULE_NO_PARTNERSHIP, "a partnership of the store or the params"
+                       + (f" (nearest: {', '.join(near)})" if near else ""), shown(area),
+                       line=line, column=kind)
+    if kind == "district":
+        near = nearest_ids(area, districts)
+        return Problem(file, RULE_NO_DISTRICT, "a district of a partnership of the store or "
+                       "the params" + (f" (nearest: {', '.join(near)})" if near else ""),
+                       shown(area), line=line, column=kind)
+    return Problem(file, RULE_LSOA_OUTSIDE, "an LSOA inside a partnership's area (in the "
+                   "police data or a params area)", shown(area), line=line, column=kind)
+
+
+def _series(placed: pd.DataFrame, measures: Mapping[str, Measure]) -> pd.DataFrame:
+    """The placed rows summed by partnership, measure and period, on every period's month."""
+    columns = ["partnership", "measure", "month", "value", "denominator"]
+    if placed.empty:
+        return pd.DataFrame(columns=columns)
+    placed = placed.assign(rank=placed["area_kind"].map(AREA_PRECEDENCE))
+    best = placed.groupby(["partnership", "measure"])["rank"].transform("min")
+    placed = placed[placed["rank"] == best]
+    pieces = []
+    for (pid, mid), group in placed.groupby(["partnership", "measure"], sort=True):
+        m = measures[str(mid)]
+        areas = group["area"].nunique()
+        sums = group.groupby("month").agg(
+            value=("value", "sum"), areas=("area", "nunique"),
+            denominator=("denominator", _whole_sum), cohort=("cohort", _whole_sum))
+        if group["area_kind"].iloc[0] == "district":  # a district missing: no total
+            sums.loc[sums["areas"] < areas, ["value", "denominator", "cohort"]] = np.nan
+        first, last = Month.parse(sums.index.min()), Month.parse(sums.index.max())
+        step = MONTHS_IN[PERIOD_FOR_FREQUENCY[m.frequency]]
+        grid = [str(first + i) for i in range(0, last.minus(first) + 1, step)]
+        sums = sums.reindex(grid)
+        denominator = sums["cohort"] if m.value_unit == COHORT_UNIT else sums["denominator"]
+        pieces.append(pd.DataFrame({"partnership": pid, "measure": mid, "month": grid,
+                                    "value": sums["value"].to_numpy(dtype=float),
+                                    "denominator": denominator.to_numpy(dtype=float)}))
+    return pd.concat(pieces, ignore_index=True)[columns]
+
+
+def _whole_sum(values: pd.Series[float]) -> float:
+    """The sum when every area gave one, else NaN (a partial base would mislead)."""
+    return float(values.sum()) if values.notna().all() else float("nan")
+
+
+def _read(path: Path, ctx: ReadContext) -> tuple[pd.DataFrame, list[Problem]]:
+    return read_partner_series(path, ctx.measures)
+
+
+KIND = SourceKind(kind=KIND_PARTNER, prefixes=("series",), table="partner_values", read=_read,
+                  store=store_values, series=partner_series, fingerprint=values_fingerprint,
+                  accounts=True,
+                  rebuilt_rules=(RULE_NO_PARTNERSHIP, RULE_NO_DISTRICT, RULE_LSOA_OUTSIDE))

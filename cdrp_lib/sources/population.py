@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from cdrp_lib.errors import Problem
+from cdrp_lib.sources.kind import ReadContext, SourceKind
 from cdrp_lib.sources.local_csv import (
     normalise_name,
     problems_where,
@@ -32,6 +34,10 @@ from cdrp_lib.sources.local_csv import (
     table_from_records,
 )
 
+if TYPE_CHECKING:
+    import duckdb
+
+KIND_POPULATION = "population"
 POPULATION_COLUMNS = ("district", "year", "population")
 CENSUS_2011_YEAR = 2011
 FIRST_YEAR, LAST_YEAR = 1801, 2100
@@ -192,3 +198,22 @@ def read_population(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
         "or an ONS mid-year estimates table (Code,Name,Geography...)",
         ", ".join(repr(c) for c in records[0][1][:6]), line=records[0][0]))
     return empty_population(), problems
+
+
+# --------------------------------------------------------------------------- the source kind
+
+
+def store_population(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, file: str) -> None:
+    """Upsert populations (registered as ``run_local``): a district and year held already
+    is replaced.  No series of their own: rates read them at assess time."""
+    con.execute("DELETE FROM population USING run_local r WHERE "
+                "population.district = r.district AND population.year = r.year")
+    con.execute("INSERT INTO population SELECT district, year, population FROM run_local")
+
+
+def _read(path: Path, ctx: ReadContext) -> tuple[pd.DataFrame, list[Problem]]:
+    return read_population(path)
+
+
+KIND = SourceKind(kind=KIND_POPULATION, prefixes=("population",), table="population",
+                  read=_read, store=store_population, series=None)

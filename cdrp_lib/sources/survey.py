@@ -27,13 +27,21 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from cdrp_lib.areas import slugify
 from cdrp_lib.errors import Problem
-from cdrp_lib.periods import Month
+from cdrp_lib.periods import PERIOD_MONTH, Month, calendar_quarter, parse_period
+from cdrp_lib.sources.kind import (
+    ReadContext,
+    SeriesContext,
+    SourceKind,
+    sql_list,
+    unknown_partnership_problems,
+)
 from cdrp_lib.sources.local_csv import (
     LINE,
     TextTable,
@@ -45,12 +53,15 @@ from cdrp_lib.sources.local_csv import (
     shown,
 )
 
+if TYPE_CHECKING:
+    import duckdb
+
+KIND_SURVEY = "survey"
 RESPONSE_COLUMNS = ("date", "wave", "response", "weight", "respondent_id")
 COUNT_COLUMNS = ("wave", "weighted_yes", "weighted_n", "respondents", "deff")
 WAVE_COLUMNS = ("partnership", "question", "wave", "month", "respondents", "weighted_yes",
                 "weighted_n", "n_eff")
 QUESTION_PATTERN = r"^[a-z][a-z0-9_]*$"
-MONTHS_PER_QUARTER = 3
 
 #: Answers counted as "yes" (the measure's numerator) and as "no"; matched
 #: case-insensitively after collapsing spaces.
@@ -79,35 +90,37 @@ class Wave:
 
 def quarter_wave(month: Month) -> Wave:
     """The calendar-quarter wave containing ``month``: ``2024-08`` -> ``2024Q3``."""
-    quarter = (month.month - 1) // MONTHS_PER_QUARTER + 1
-    first = Month(month.year, (quarter - 1) * MONTHS_PER_QUARTER + 1)
-    return Wave(f"{month.year}Q{quarter}", first, first + (MONTHS_PER_QUARTER - 1))
+    period = parse_period(calendar_quarter(month))
+    return Wave(calendar_quarter(month), period.first, period.last)
 
 
 def parse_wave(text: str) -> Wave:
     """Read a wave name in any accepted spelling; raises ValueError otherwise.
 
+    The spellings are the survey's own (``Q3 2024``, ``2024-q3``...); what they mean
+    is :func:`cdrp_lib.periods.parse_period`'s, the one parser of periods.
+
     >>> parse_wave("2024/25 Q2").name
     '2024Q3'
     """
     value = text.strip().lower()
+    canonical = None
     m = _CALENDAR_QUARTER.match(value)
     if m:
-        year = int(m.group(1) or m.group(4))
-        quarter = int(m.group(2) or m.group(3))
-        return quarter_wave(Month(year, (quarter - 1) * MONTHS_PER_QUARTER + 1))
+        canonical = f"{m.group(1) or m.group(4)}Q{m.group(2) or m.group(3)}"
     m = _FINANCIAL_QUARTER.match(value)
     if m:
-        start = int(m.group(1))
-        if (start + 1) % 100 != int(m.group(2)):
-            raise ValueError(f"wave financial year must be consecutive years, got {text!r}")
-        first = Month(start, 4) + (int(m.group(3)) - 1) * MONTHS_PER_QUARTER
-        return quarter_wave(first)
-    m = _MONTH_WAVE.match(value)
-    if m and 1 <= int(m.group(2)) <= 12:
-        month = Month(int(m.group(1)), int(m.group(2)))
-        return Wave(str(month), month, month)
-    raise ValueError(f"wave must be like 2024Q3, 2024/25 Q2 or 2024-09, got {text!r}")
+        canonical = f"{m.group(1)}/{m.group(2)} Q{m.group(3)}"
+    if _MONTH_WAVE.match(value):
+        canonical = value
+    try:
+        period = parse_period(canonical or "")
+    except ValueError:
+        raise ValueError(f"wave must be like 2024Q3, 2024/25 Q2 or 2024-09, got {text!r}") \
+            from None
+    if period.kind == PERIOD_MONTH:
+        return Wave(str(period.first), period.first, period.last)
+    return Wave(calendar_quarter(period.first), period.first, period.last)
 
 
 def empty_waves() -> pd.DataFrame:
@@ -308,3 +321,48 @@ def read_survey(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
     problems.sort(key=lambda p: p.line or 0)
     return (waves.sort_values(["partnership", "question", "month"], kind="stable")
             .reset_index(drop=True)[list(WAVE_COLUMNS)], problems)
+
+
+# --------------------------------------------------------------------------- the source kind
+
+
+def store_waves(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, file: str) -> None:
+    """Upsert waves (registered as ``run_local``): a partnership, question and wave held
+    already is replaced."""
+    con.execute("DELETE FROM survey USING run_local r WHERE survey.partnership = "
+                "r.partnership AND survey.question = r.question AND survey.wave = r.wave")
+    con.execute("INSERT INTO survey SELECT partnership, question, wave, month, "
+                "respondents, weighted_yes, weighted_n, n_eff FROM run_local")
+
+
+def survey_series(ctx: SeriesContext) -> list[Problem]:
+    """Survey measures at each wave's month: numerator p * n_eff, denominator n_eff.
+
+    Made again on every rebuild: the ``survey`` table is small.
+    """
+    con = ctx.con
+    ids = [str(r[0]) for r in con.execute("SELECT DISTINCT partnership FROM survey").fetchall()]
+    problems = unknown_partnership_problems(ids, ctx.areas, "survey waves")
+    measures = [mid for mid, m in ctx.measures.items() if m.source == "survey"]
+    if measures:
+        con.execute(f"DELETE FROM series WHERE measure IN {sql_list(measures)}", measures)
+    pairs = [(mid, m.question) for mid, m in ctx.measures.items()
+             if m.source == "survey" and m.question]
+    if not pairs:
+        return problems
+    con.register("survey_measures", pd.DataFrame(pairs, columns=["measure", "question"],
+                                                 dtype=object))
+    con.execute("INSERT INTO series SELECT s.partnership, m.measure, s.month, "
+                "s.weighted_yes / s.weighted_n * s.n_eff, s.n_eff FROM survey s "
+                "JOIN survey_measures m USING (question) WHERE s.weighted_n > 0 "
+                "ORDER BY 1, 2, 3")
+    con.unregister("survey_measures")
+    return problems
+
+
+def _read(path: Path, ctx: ReadContext) -> tuple[pd.DataFrame, list[Problem]]:
+    return read_survey(path)
+
+
+KIND = SourceKind(kind=KIND_SURVEY, prefixes=("survey",), table="survey", read=_read,
+                  store=store_waves, series=survey_series)

@@ -18,6 +18,7 @@ from cdrp_lib.sources.police_uk.discovery import StreetFile
 from cdrp_lib.sources.police_uk.rules import (
     _MONTH_RE,
     HEADER,
+    RECORD_MAX_LINES,
     RULE_EMPTY,
     RULE_FIELDS,
     RULE_LONG_LINE,
@@ -219,9 +220,6 @@ def _clean_copy(sf: StreetFile, sha: str, data: bytes, scratch: Path) -> FileChe
                      len(line_map), tuple(log.problems()), tuple(line_map), dropped)
 
 
-#: Lines one quoted record may span; a quote still open after them was never closed.
-#: data.police.uk records are one line each, so this only leaves room for hand edits.
-RECORD_MAX_LINES = 20
 #: Characters one record may have: DuckDB's own limit (``max_line_size``, 2 MiB).
 RECORD_MAX_CHARS = 2**21
 
