@@ -269,3 +269,34 @@ def test_the_report_counts_every_partner_row(params: Path, data: Path, tmp_path:
         ("series-fire-districts.csv", 5, 0), ("series-fire.csv", 3, 1),
         ("series-probation.csv", 2, 0), ("series-roads.csv", 3, 0), ("series-youth.csv", 3, 0)]
     assert "series-fire.csv: 3 rows kept, 1 rejected" in format_report(report)
+
+
+def test_rows_in_no_partnership_name_their_line_and_the_nearest(params: Path, tmp_path: Path
+                                                                ) -> None:
+    local = tmp_path / "nowhere"
+    local.mkdir()
+    (local / "series-a.csv").write_text("partnership,measure,period,value\n"
+                                        "ketterin,primary-fires,2009-12,1\n", encoding="utf-8")
+    (local / "series-b.csv").write_text("district,measure,period,value\n"
+                                        "Ketering,primary-fires,2009-12,1\n"
+                                        "Kettering,primary-fires,2009-12,2\n", encoding="utf-8")
+    (local / "series-c.csv").write_text("lsoa_code,measure,period,value\n"
+                                        "E01099999,ksi,2009-12,1\n"
+                                        "E01027393,ksi,2009-12,1\n", encoding="utf-8")
+    report = ingest([local], store=tmp_path / "s.duckdb", params_dir=params)
+    found = sorted(((Path(p.file).name, p.line, p.column, p.rule, p.expected, p.found)
+                    for p in report.problems if p.severity == "error"), key=repr)
+    assert found == [
+        ("series-a.csv", 2, "partnership", ps.RULE_NO_PARTNERSHIP,
+         "a partnership of the store or the params (nearest: kettering)", "'ketterin'"),
+        ("series-b.csv", 2, "district", ps.RULE_NO_DISTRICT,
+         "a district of a partnership of the store or the params (nearest: Kettering)",
+         "'Ketering'"),
+        ("series-c.csv", 2, "lsoa_code", ps.RULE_LSOA_OUTSIDE,
+         "an LSOA inside a partnership's area (in the police data or a params area)",
+         "'E01099999'"),
+    ]
+    with Store(tmp_path / "s.duckdb") as st:  # the rows placed make their series
+        assert st.series("kettering", "primary-fires").tolist() == [2.0]
+        assert st.series("kettering", "ksi").tolist() == [1.0]
+        assert st.series("north-northants", "primary-fires").tolist() == [2.0]
