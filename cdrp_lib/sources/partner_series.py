@@ -153,11 +153,13 @@ def _checked(table: TextTable, area_kind: str, measures: Mapping[str, Measure],
 
     ids = frame["measure"].str.lower()
     known = ids.isin(list(measures))
-    for unknown in sorted(set(ids[~known & ~bad])):
+    unknowns = sorted(set(ids[~known & ~bad]))
+    for unknown in unknowns[:PROBLEMS_PER_RULE]:  # the nearest ids of as many as are shown
         near = nearest_ids(unknown, list(measures))
         hint = f" (nearest: {', '.join(near)})" if near else ""
         reject(ids == unknown, "measure", RULE_UNKNOWN_MEASURE,
                f"a measure id of measures.yaml{hint}")
+    reject(~known, "measure", RULE_UNKNOWN_MEASURE, "a measure id of measures.yaml")
     source = ids.map({k: m.source for k, m in measures.items()}).fillna("")
     for own, files in OWN_FILE_SOURCES.items():
         reject(source == own, "measure", RULE_OWN_FILE,
