@@ -554,7 +554,6 @@ def test_summary_table_lists_every_bulletin(project: BatchSettings) -> None:
     ["--month", "2025-12", "--all", "--partnership", "x"],
     ["--month", "2025-12"],
     ["--month", "2025-12", "--all", "--produced-on", "15/01/2026"],
-    ["--month", "2025-12", "--all", "--themes", "burglary"],
     ["--month", "2025-12", "--all", "--workers", "2", "--scheduler", "tcp://h:1"],
 ])
 def test_cli_rejects_bad_options(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:

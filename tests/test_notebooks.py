@@ -31,10 +31,17 @@ import cdrp_lib
 PROJECT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = PROJECT / "notebooks"
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots" / "pages"
-THEMES = ("summary", "violence", "acquisitive_crime", "asb", "domestic_abuse", "perception")
+#: Every notebook: the pages' own, and the generic theme notebook (``theme``), which serves
+#: any theme without a notebook of its own and shows the violence page by default.
+THEMES = ("summary", "violence", "acquisitive_crime", "asb", "domestic_abuse", "perception",
+          "theme")
+GENERIC = "theme"
+#: The page a notebook makes by default (its figures file's name).
+PAGE_OF = {GENERIC: "violence"}
 PARAMETERS = ("partnership", "month", "store", "params_dir", "output_dir", "produced_on")
 DEFAULTS = {"partnership": "ashcombe", "month": "2025-12", "store": "outputs/store.duckdb",
-            "params_dir": "params", "output_dir": "outputs/scratch", "produced_on": ""}
+            "params_dir": "params", "output_dir": "outputs/scratch", "produced_on": "",
+            "theme": "violence"}
 #: The names a notebook may call on: the public API's objects, as the notebooks name them.
 API_OBJECTS = {"bulletin", "page", "target"}
 NBVAL_TIMEOUT_S = 900
@@ -75,7 +82,7 @@ def test_exactly_one_parameters_cell_with_the_contract_and_demo_defaults(theme: 
     tree = ast.parse(_source(tagged[0]))
     assigned = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
                 for t in node.targets if isinstance(t, ast.Name)}
-    assert tuple(assigned) == PARAMETERS
+    assert tuple(assigned) == PARAMETERS + (("theme",) if theme == GENERIC else ())
     for name, value in assigned.items():
         if isinstance(value, ast.Constant):
             assert value.value == DEFAULTS[name], name
@@ -254,7 +261,7 @@ def test_each_notebook_renders_the_page_of_its_snapshot(demo: Demo, tmp_path: Pa
     assert snapshot.is_file(), f"no snapshot {snapshot}: run with CDRP_UPDATE_SNAPSHOTS=1"
     assert got == snapshot.read_text(encoding="utf-8")
     assert got.count("h1: ") == 1 and "img: (no alt)" not in got
-    assert (tmp_path / f"{theme}.figures.json").is_file()
+    assert (tmp_path / f"{PAGE_OF.get(theme, theme)}.figures.json").is_file()
 
 
 def _insert_after(nb: Any, source: str, cells: list[Any]) -> None:
@@ -299,7 +306,7 @@ def test_every_notebook_runs_with_its_defaults_under_nbval(demo: Demo, tmp_path:
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "passed" in done.stdout
     for theme in THEMES:
-        assert (tmp_path / "out" / f"{theme}.figures.json").is_file(), theme
+        assert (tmp_path / "out" / f"{PAGE_OF.get(theme, theme)}.figures.json").is_file(), theme
 
 
 def test_the_demo_month_is_the_notebooks_default() -> None:

@@ -679,11 +679,11 @@ def test_merged_settings_are_checked(params_dir: Path) -> None:
 
 
 @pytest.mark.parametrize(("change", "key", "says"), [
-    (("  - {id: perception, title: Perception}\n", ""), "themes",
-     "must list 'perception' once, got it 0 times"),
+    (("  - {id: summary, title: Summary}\n", ""), "themes",
+     "must list 'summary' (the front page)"),
     (("  - {id: asb, title: ASB}\n", "  - {id: asb, title: ASB}\n  - {id: asb, title: A}\n"),
-     "themes", "must list 'asb' once, got it 2 times"),
-    (("{id: asb,", "{id: youth,"), "themes[3].id", "must be one of 'summary'"),
+     "themes[4].id", "`id` 'asb' is listed twice (also themes[3])"),
+    (("{id: asb,", "{id: Youth Work,"), "themes[3].id", "must be a theme id of lower-case"),
     (("{tolerance: 0.2}", "{z_threshold: -1}"), "settings.z_threshold", "greater than 0"),
     (("lag_months: 2", "lag_months: -1"), "sources.police.lag_months", "greater than or"),
     (("organisation: Unit\n", ""), "organisation", "`organisation` is required"),

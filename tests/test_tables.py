@@ -394,12 +394,22 @@ def test_outcome_rows_agree_with_narrative_and_outcome_rating(vehicle: Assessmen
     assert len(rows) == 1
     row = rows[0]
     assert row.code == "A1" and row.title == "Fewer vehicle crimes"
-    assert row.narrative == narrate_outcome([vehicle, met])
     assert row.rag == outcome_rag([RagResult(vehicle.rag), RagResult(met.rag)]).rating
     assert row.rag is not None
+    # One measure green, one amber: the mean (1.5) is on the G/A boundary, so two letters
+    # (docs/assumptions.md, Ratings), and the paragraph's last sentence says so.
+    assert {vehicle.rag, met.rag} == {Rag.GREEN, Rag.AMBER}
+    assert row.split == (Rag.GREEN, Rag.AMBER)
+    single = narrate_outcome([vehicle, met])
+    assert single.endswith("The outcome is rated Green (G).")
+    assert row.narrative == single.removesuffix("The outcome is rated Green (G).") + (
+        "The outcome is rated Green and Amber (G/A): its measures are split evenly between them.")
     table = outcome_table("Acquisitive crime", rows)
     assert table.caption == "Acquisitive crime: outcomes and ratings"
-    assert table.cell("A1: Fewer vehicle crimes", "RAG").text == row.rag.label
+    cell = table.cell("A1: Fewer vehicle crimes", "RAG")
+    assert cell.text == "G/A Green/Amber" and cell.css == "rag-GA"
+    alone = outcome_rows([vehicle])[0]
+    assert alone.split is None and alone.narrative == narrate_outcome([vehicle])
 
 
 def test_targets_table_lists_target_baseline_current_status_rag(

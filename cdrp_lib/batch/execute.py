@@ -35,7 +35,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -44,9 +44,7 @@ from typing import Any
 from cdrp_lib.batch.jobs import (
     BULLETIN_FILE,
     FIGURES_FILE,
-    PAGE_TITLES,
     SUMMARY,
-    THEMES,
     Job,
     JobResult,
     JobStatus,
@@ -121,7 +119,7 @@ def _execute_page(job: Job, theme: str) -> tuple[Path, str]:
         fork = True
     try:
         papermill.execute_notebook(
-            str(s.notebooks_dir / f"{theme}.ipynb"),
+            str(job.notebook(theme)),
             str(executed),
             parameters=job.parameters(theme),
             kernel_name=s.kernel_name,
@@ -146,9 +144,16 @@ def _execute_page(job: Job, theme: str) -> tuple[Path, str]:
     return executed, "forked" if fork and current_zygote() is not None else "started"
 
 
-def bulletin_nav(themes: Sequence[str]) -> list[tuple[str, str]]:
-    """The navigation bar's links for a bulletin holding ``themes``, in page order."""
-    return [(PAGE_TITLES[t], page_file(t)) for t in THEMES if t in themes]
+def bulletin_nav(job: Job, themes: Sequence[str]) -> list[tuple[str, str]]:
+    """The navigation bar's links for a bulletin of ``job`` holding ``themes``, in page order."""
+    return [(job.page(t).title, page_file(t)) for t in _in_order(job, themes)]
+
+
+def _in_order(job: Job, themes: Iterable[str]) -> list[str]:
+    """``themes`` in the bulletin's page order (its theme list), any others after them."""
+    wanted = list(dict.fromkeys(themes))
+    return ([t for t in job.page_ids if t in wanted]
+            + [t for t in wanted if t not in job.page_ids])
 
 
 def _render_page(job: Job, theme: str, executed: Path,
@@ -158,7 +163,7 @@ def _render_page(job: Job, theme: str, executed: Path,
 
     out = job.staging_dir / page_file(theme)
     result = render_page(executed, out, title=job.title(theme), renderer=job.settings.renderer,
-                         nav=bulletin_nav(nav_themes))
+                         nav=bulletin_nav(job, nav_themes))
     return result.path, result.renderer
 
 
@@ -242,7 +247,7 @@ def read_page_figures(job: Job) -> dict[str, list[dict[str, Any]]]:
 
 
 def merge_page_figures(
-    per_page: dict[str, list[dict[str, Any]]],
+    per_page: dict[str, list[dict[str, Any]]], order: Sequence[str],
 ) -> tuple[list[dict[str, Any]], dict[str, list[int]]]:
     """``figures.json`` in page order, exact repeats kept once; and each page's entries in it.
 
@@ -253,7 +258,7 @@ def merge_page_figures(
     merged: list[dict[str, Any]] = []
     position: dict[str, int] = {}
     refs: dict[str, list[int]] = {}
-    for theme in (t for t in THEMES if t in per_page):
+    for theme in [*(t for t in order if t in per_page), *(t for t in per_page if t not in order)]:
         refs[theme] = []
         for entry in per_page[theme]:
             canonical = json.dumps(entry, sort_keys=True)
@@ -270,7 +275,7 @@ def merge_figures(job: Job) -> list[dict[str, Any]]:
     Exact repeats (a summary page showing a theme's measure) are kept once.
     Raises :class:`InputError` naming each file and entry that breaks the contract.
     """
-    return merge_page_figures(read_page_figures(job))[0]
+    return merge_page_figures(read_page_figures(job), job.page_ids)[0]
 
 
 def rag_counts(assessments: list[dict[str, Any]]) -> dict[str, int]:
@@ -316,7 +321,7 @@ def bulletin_record(job: Job, counts: dict[str, int],
         "partnership_name": job.partnership_name,
         "synthetic": job.synthetic,
         "month": job.month,
-        "themes": [t for t in THEMES if t in pages],
+        "themes": _in_order(job, pages),
         "produced_on": job.settings.produced_on,
         "cdrp_lib_version": __version__,
         "key": bulletin_key({t: str(p["key"]) for t, p in pages.items()}),
@@ -379,7 +384,7 @@ def kept_pages(job: Job) -> Kept:
     record = published_record(job.site_dir)
     if record is None:
         return Kept()
-    others = [t for t in record["themes"] if t in THEMES and t not in job.themes]
+    others = [t for t in record["themes"] if t in job.page_ids and t not in job.themes]
     if not others:
         return Kept()
     where = f"{job.partnership}/{job.month}/{BULLETIN_FILE}"
@@ -425,7 +430,7 @@ def _copy_kept(job: Job, kept: Kept, nav_themes: Sequence[str]) -> None:
     from cdrp_lib.quarto import nav_html
     from cdrp_lib.render import write_text_atomic
 
-    nav = bulletin_nav(nav_themes)
+    nav = bulletin_nav(job, nav_themes)
     for theme, page in kept.pages.items():
         name = page_file(theme)
         html = (job.site_dir / name).read_text(encoding="utf-8")
@@ -452,9 +457,9 @@ def _publish(job: Job, files: dict[str, list[str]] | None = None,
     files = files or {}
     kept = kept or Kept()
     per_page = {**read_page_figures(job), **kept.figures}
-    assessments, refs = merge_page_figures(per_page)
+    assessments, refs = merge_page_figures(per_page, job.page_ids)
     counts = rag_counts(assessments)
-    themes = [t for t in THEMES if t in per_page]
+    themes = _in_order(job, per_page)
     _copy_kept(job, kept, themes)
     for theme in job.themes:  # merged into figures.json: one copy of each figure is published
         (job.staging_dir / figures_file(theme)).unlink(missing_ok=True)
@@ -504,7 +509,7 @@ def _written(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int
 
 def _note(job: Job, themes: Sequence[str]) -> str | None:
     """What to tell about a bulletin that does not hold every page."""
-    missing = [t for t in THEMES if t not in themes]
+    missing = [t for t in job.page_ids if t not in themes]
     if not missing:
         return None
     return (f"the bulletin holds only {', '.join(themes)}: no {', '.join(missing)} page "
@@ -558,7 +563,7 @@ def _run_job(job: Job, attempt: int, t0: float) -> JobResult:
     except KeepError as exc:
         return JobResult(job.partnership, job.month, JobStatus.FAILED, time.perf_counter() - t0,
                          error=one_line(f"not made: {exc}"), attempts=attempt)
-    themes = tuple(t for t in THEMES if t in job.themes or t in kept.pages)
+    themes = tuple(_in_order(job, [*job.themes, *kept.pages]))
     pages: list[PageResult] = []
     files: dict[str, list[str]] = {}
     try:

@@ -15,8 +15,9 @@ from pathlib import Path
 from cdrp_lib.periods import Month
 from cdrp_lib.render import RENDERERS
 
-# The bulletin's pages, in the order a reader meets them.  ``summary`` is the
-# front page (index.html) and is always part of a bulletin.
+# The default bulletin's pages, in the order a reader meets them (params/bulletin.yaml's
+# list; a partnership's params may give its own, which its jobs carry as ``Job.pages``).
+# ``summary`` is the front page (index.html) and is always part of a bulletin.
 THEMES: tuple[str, ...] = (
     "summary", "violence", "acquisitive_crime", "asb", "domestic_abuse", "perception",
 )
@@ -29,6 +30,20 @@ PAGE_TITLES: dict[str, str] = {
     "domestic_abuse": "Domestic abuse",
     "perception": "Perception",
 }
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One page of a bulletin as planned: its theme id, its navigation title and the
+    notebook (``notebooks/<notebook>.ipynb``) that makes it."""
+
+    id: str
+    title: str
+    notebook: str
+
+
+#: The pages of a bulletin planned without params themes (the default list).
+DEFAULT_PAGES: tuple[PageSpec, ...] = tuple(PageSpec(t, PAGE_TITLES[t], t) for t in THEMES)
 KERNEL_NAME = "python3"
 # A job whose worker or kernel died runs at most this many times in all.
 MAX_ATTEMPTS = 2
@@ -123,6 +138,24 @@ class Job:
     key: str
     inputs: tuple[tuple[str, str], ...]
     settings: BatchSettings
+    #: Every page of the partnership's bulletin in order (its theme list), made or not.
+    pages: tuple[PageSpec, ...] = DEFAULT_PAGES
+
+    @property
+    def page_ids(self) -> tuple[str, ...]:
+        """The theme ids of the bulletin's pages, summary first (page order)."""
+        return tuple(p.id for p in self.pages)
+
+    def page(self, theme: str) -> PageSpec:
+        """The planned page of ``theme``; a theme outside the list is its own notebook."""
+        for p in self.pages:
+            if p.id == theme:
+                return p
+        return PageSpec(theme, PAGE_TITLES.get(theme, theme), theme)
+
+    def notebook(self, theme: str) -> Path:
+        """The notebook that makes the page of ``theme``."""
+        return self.settings.notebooks_dir / f"{self.page(theme).notebook}.ipynb"
 
     @property
     def label(self) -> str:
@@ -149,13 +182,16 @@ class Job:
 
     def title(self, theme: str) -> str:
         """``Ashcombe: Violence, December 2025``."""
-        return f"{self.partnership_name}: {PAGE_TITLES[theme]}, {Month.parse(self.month).label}"
+        return (f"{self.partnership_name}: {self.page(theme).title}, "
+                f"{Month.parse(self.month).label}")
 
     def parameters(self, theme: str) -> dict[str, str]:
-        """The notebook's ``parameters`` cell values for one page of this bulletin."""
-        del theme  # every page of a bulletin takes the same parameters
+        """The notebook's ``parameters`` cell values for one page of this bulletin: the same
+        for every page but ``theme``, which the generic theme notebook reads (a page's own
+        notebook has no such parameter, and Papermill leaves it out with a warning only)."""
         s = self.settings
         return {
+            "theme": theme,
             "partnership": self.partnership,
             "month": self.month,
             "store": str(s.store),

@@ -15,7 +15,11 @@ A bulletin's inputs are the digests of everything its pages depend on:
 * ``commentary``: the bytes of this bulletin's own commentary file,
   ``params/commentary/<partnership>/<YYYY-MM>.yaml`` (``none`` when there is
   none), so that a commentary change re-makes exactly that bulletin;
-* ``notebook:<theme>``: the bytes of each page's notebook;
+* ``themes``: the bulletin's pages (its theme list in force: bulletin.yaml's, or the
+  partnership's own): id, title and notebook of each, in order, since every page's
+  navigation bar lists them;
+* ``notebook:<theme>``: the bytes of each page's notebook (the one its theme names, or the
+  generic ``theme.ipynb``);
 * ``cdrp_lib``: the library's source, every file of the installed package
   (:func:`library_digest`, computed once per batch), so that any change to its
   code, templates or stylesheet re-makes the bulletins without a version bump;
@@ -44,10 +48,11 @@ from typing import Any
 
 from cdrp_lib.batch.jobs import (
     BULLETIN_FILE,
+    DEFAULT_PAGES,
     SUMMARY,
-    THEMES,
     BatchSettings,
     Job,
+    PageSpec,
     page_file,
 )
 from cdrp_lib.errors import InputError, NotFoundError, Problem
@@ -262,12 +267,50 @@ def _coverage_months(con: Any) -> dict[str, frozenset[str]] | None:
     return {c.id: frozenset(c.months) for c in coverage(con) if c.forces}
 
 
-def normalise_themes(themes: Sequence[str] | None) -> tuple[tuple[str, ...], list[str]]:
-    """The requested themes in page order with the summary added; and the unknown ones."""
-    wanted = set(themes) if themes else set(THEMES)
-    unknown = sorted(wanted - set(THEMES))
+def normalise_themes(themes: Sequence[str] | None, pages: Sequence[PageSpec] = DEFAULT_PAGES
+                     ) -> tuple[tuple[str, ...], list[str]]:
+    """The requested themes in page order with the summary added; and those not among
+    ``pages`` (a bulletin's theme list)."""
+    ids = [p.id for p in pages]
+    wanted = set(themes) if themes else set(ids)
+    unknown = sorted(wanted - set(ids))
     wanted.add(SUMMARY)
-    return tuple(t for t in THEMES if t in wanted), unknown
+    return tuple(t for t in ids if t in wanted), unknown
+
+
+def theme_pages(params_dir: Path, ids: Iterable[str]) -> dict[str, tuple[PageSpec, ...]]:
+    """Each partnership's pages: its theme list in force (its own `themes:`, else
+    bulletin.yaml's; the default list without bulletin.yaml), summary first; under ``""``
+    bulletin.yaml's own.
+
+    A partnership whose params file does not validate gets bulletin.yaml's list (its
+    bulletins fail on their params anyway); a bulletin.yaml that does not validate stops
+    planning with its problems.
+    """
+    from cdrp_lib.params import (
+        BULLETIN_FILE as PARAMS_BULLETIN,
+    )
+    from cdrp_lib.params import (
+        load_bulletin,
+        load_partnerships_apart,
+        themes_in_force,
+    )
+
+    bulletin = (load_bulletin(params_dir) if (params_dir / PARAMS_BULLETIN).is_file()
+                else None)
+    try:
+        valid = load_partnerships_apart(params_dir)[0]
+    except Exception:  # measures.yaml broken: planning's params check reports it
+        valid = {}
+    return {pid: tuple(PageSpec(t.id, t.nav_title, t.notebook_name)
+                       for t in themes_in_force(bulletin, valid.get(pid)))
+            for pid in [*ids, ""]}
+
+
+def pages_digest(pages: Sequence[PageSpec]) -> str:
+    """The ``themes`` input: a digest of a bulletin's pages (id, title, notebook), in order."""
+    doc = [[p.id, p.title, p.notebook] for p in pages]
+    return _sha256_bytes(json.dumps(doc).encode("utf-8"))
 
 
 def _resolve_month(month: str, latest: str | None, store: Path) -> tuple[str | None, list[Problem]]:
@@ -310,18 +353,6 @@ def plan_jobs(
     """
     facts = facts if facts is not None else read_store_facts(settings.store)
     problems: list[Problem] = []
-    pages, unknown_themes = normalise_themes(themes)
-    for theme in unknown_themes:
-        problems.append(Problem("cdrp run", "unknown theme", f"one of {', '.join(THEMES)}",
-                                repr(theme), column="--themes"))
-    notebooks: dict[str, Path] = {}
-    for theme in pages:
-        path = settings.notebooks_dir / f"{theme}.ipynb"
-        if path.is_file():
-            notebooks[theme] = path
-        else:
-            problems.append(Problem(str(path), "notebook missing", f"the {theme} page's notebook",
-                                    "no such file"))
     resolved, month_problems = _resolve_month(month, facts.latest_month, settings.store)
     problems.extend(month_problems)
     known = {p.id: p for p in facts.partnerships}
@@ -344,6 +375,27 @@ def plan_jobs(
                 problems.append(Problem(str(settings.store), "unknown partnership",
                                         f"a partnership in the store ({sample})", repr(pid),
                                         column="--partnership"))
+    lists = theme_pages(settings.params_dir, (p.id for p in chosen))
+    asked: dict[str, tuple[str, ...]] = {}
+    every = {t.id for specs in lists.values() for t in specs} or {t.id for t in DEFAULT_PAGES}
+    for theme in sorted(set(themes or ()) - every):
+        problems.append(Problem("cdrp run", "unknown theme", f"one of {', '.join(sorted(every))}",
+                                repr(theme), column="--themes"))
+    notebooks: dict[str, Path] = {}
+    missing: set[Path] = set()
+    # Without a partnership to plan (a bad request), the notebooks bulletin.yaml's list needs.
+    for pid in [p.id for p in chosen] or [""]:
+        asked[pid] = normalise_themes(themes, lists[pid])[0]
+        for spec in lists[pid]:
+            if spec.id not in asked[pid] or spec.notebook in notebooks:
+                continue
+            path = settings.notebooks_dir / f"{spec.notebook}.ipynb"
+            if path.is_file():
+                notebooks[spec.notebook] = path
+            elif path not in missing:
+                missing.add(path)
+                problems.append(Problem(str(path), "notebook missing",
+                                        f"the {spec.id} page's notebook", "no such file"))
     if problems:
         raise PlanError(problems)
     assert resolved is not None
@@ -360,17 +412,22 @@ def plan_jobs(
         "cdrp_lib": library_digest(),
         "renderer": settings.renderer,
         "kernel": settings.kernel_name,
-        **{f"notebook:{t}": _sha256_bytes(notebooks[t].read_bytes()) for t in pages},
     }
+    notebook_digests = {n: _sha256_bytes(path.read_bytes()) for n, path in notebooks.items()}
     jobs = []
     for p in chosen:
+        pages = lists[p.id]
+        made = asked[p.id]
         own = {"commentary": commentary_digest(settings.params_dir, p.id, resolved),
-               "params:partnership": own_params[p.id]}
+               "params:partnership": own_params[p.id],
+               "themes": pages_digest(pages),
+               **{f"notebook:{t.id}": notebook_digests[t.notebook] for t in pages
+                  if t.id in made}}
         inputs = tuple(sorted({**shared, **own}.items()))
         jobs.append(Job(partnership=p.id, partnership_name=p.name, synthetic=p.synthetic,
-                        month=resolved, themes=pages,
-                        key=bulletin_key({t: _page_key(p.id, resolved, t, inputs) for t in pages}),
-                        inputs=inputs, settings=settings))
+                        month=resolved, themes=made,
+                        key=bulletin_key({t: _page_key(p.id, resolved, t, inputs) for t in made}),
+                        inputs=inputs, settings=settings, pages=pages))
     return jobs
 
 

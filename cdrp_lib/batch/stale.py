@@ -24,8 +24,10 @@ from cdrp_lib.batch.plan import (
     StoreFacts,
     commentary_digest,
     library_digest,
+    pages_digest,
     params_digest,
     partnership_params_digests,
+    theme_pages,
 )
 
 # Inputs recorded per page, as a reader of the index would call them.
@@ -33,6 +35,7 @@ INPUT_WORDS: Mapping[str, str] = {
     "store": "data",
     "params": "params",
     "params:partnership": "params",
+    "themes": "params",
     "commentary": "commentary",
     "cdrp_lib": "cdrp_lib",
 }
@@ -55,8 +58,8 @@ class Stale:
         return f"made from older {' and '.join(self.changed)}: re-run with --month {self.month}"
 
 
-def _notebook_digest(notebooks_dir: Path, theme: str) -> str | None:
-    path = notebooks_dir / f"{theme}.ipynb"
+def _notebook_digest(notebooks_dir: Path, notebook: str) -> str | None:
+    path = notebooks_dir / f"{notebook}.ipynb"
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
 
@@ -74,20 +77,24 @@ def stale_bulletins(settings: BatchSettings, facts: StoreFacts,
     shared = {"store": facts.digest, "params": params_digest(settings.params_dir),
               "cdrp_lib": library_digest()}
     own_params = partnership_params_digests(settings.params_dir, ids, references)
+    lists = theme_pages(settings.params_dir, ids)
     notebooks: dict[str, str | None] = {}
     out: list[Stale] = []
     for record in records:
         pid, month = str(record["partnership"]), str(record["month"])
+        named = {p.id: p.notebook for p in lists[pid]}
         now = {**shared, "params:partnership": own_params[pid],
-               "commentary": commentary_digest(settings.params_dir, pid, month)}
+               "commentary": commentary_digest(settings.params_dir, pid, month),
+               "themes": pages_digest(lists[pid])}
         changed: set[str] = set()
         for theme, page in record["pages"].items():
             inputs = page.get("inputs") if isinstance(page, dict) else None
             if not isinstance(inputs, dict):
                 continue
-            if theme not in notebooks:
-                notebooks[theme] = _notebook_digest(settings.notebooks_dir, str(theme))
-            current = {**now, f"notebook:{theme}": notebooks[theme]}
+            notebook = named.get(str(theme), str(theme))
+            if notebook not in notebooks:
+                notebooks[notebook] = _notebook_digest(settings.notebooks_dir, notebook)
+            current = {**now, f"notebook:{theme}": notebooks[notebook]}
             for name, digest in current.items():
                 if digest is None or name in HOW_MADE:
                     continue

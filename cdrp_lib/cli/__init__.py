@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "assess": "assess",
     "run": "run",
     "preview": "preview",
+    "new-theme": "new_theme",
     "serve": "serve",
     "publish": "publish",
 }

@@ -28,8 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the partnership id (as `cdrp export` lists them)")
     parser.add_argument("--month", required=True, metavar="YYYY-MM",
                         help="the bulletin month, or 'latest' for the store's latest police month")
-    parser.add_argument("--theme", required=True, choices=THEME_NAMES, metavar="THEME",
-                        help=f"the page: one of {', '.join(THEME_NAMES)}")
+    parser.add_argument("--theme", required=True, metavar="THEME",
+                        help=f"the page: a theme id of the partnership's list (by default "
+                             f"{', '.join(THEME_NAMES)})")
     add_input_arguments(parser)
     parser.add_argument("--renderer", choices=("nbconvert", "quarto"), default="nbconvert",
                         help="HTML renderer, as for `cdrp run` (default: %(default)s)")
@@ -56,17 +57,16 @@ def run(args: argparse.Namespace) -> int:
         produced_on=args.produced_on or datetime.date.today().isoformat(),
         renderer=args.renderer,
     )
-    # The whole bulletin (every page with a notebook) is planned so that the page's
-    # navigation bar is the one `cdrp run` publishes.
-    themes = [t for t in THEME_NAMES if (settings.notebooks_dir / f"{t}.ipynb").is_file()]
+    # The page is planned as `cdrp run` plans it; its navigation bar lists every page of
+    # the partnership's theme list, as the published one does.
     try:
         (job,) = plan_jobs(settings, month=args.month, partnerships=[args.partnership],
-                           themes=[*themes, args.theme])
+                           themes=[args.theme])
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise
     job.staging_dir.mkdir(parents=True)
-    page = run_page(job, args.theme)
+    page = run_page(job, args.theme, job.page_ids)
     if page.status is PageStatus.FAILED:
         where = f"; the executed notebook: {page.notebook}" if page.notebook else ""
         print(f"cdrp preview: error: {page.error}{where}", file=sys.stderr)

@@ -70,8 +70,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     which.add_argument("--resume", action="store_true",
                        help="finish the last run's unfinished bulletins (interrupted or killed), "
                             "with its --force, without redoing what it completed")
-    parser.add_argument("--themes", nargs="+", choices=THEME_NAMES, metavar="THEME",
-                        help=f"pages to make (default all: {', '.join(THEME_NAMES)}); "
+    parser.add_argument("--themes", nargs="+", metavar="THEME",
+                        help=f"pages to make, by theme id (default all: the partnership's "
+                             f"theme list, by default {', '.join(THEME_NAMES)}); "
                              "the summary is always made")
     add_input_arguments(parser)
     parser.add_argument("--outputs", type=Path, default=Path("outputs"),

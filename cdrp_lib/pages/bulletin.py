@@ -35,7 +35,7 @@ import os
 import pickle
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from cdrp_lib.commentary import Commentary
     from cdrp_lib.pages.summary import SummaryPage
     from cdrp_lib.pages.theme import ThemePage
-    from cdrp_lib.params import BulletinParams, Measure
+    from cdrp_lib.params import BulletinParams, Measure, OutcomeParams, ThemeParams
     from cdrp_lib.public import PublicAssessment
     from cdrp_lib.stats.enums import Rag
     from cdrp_lib.store import Store
@@ -84,6 +84,20 @@ class BulletinConfig:
     commentary: Commentary
     #: Every partnership's name by id (peer groups name their members).
     partnership_names: Mapping[str, str]
+    #: The bulletin's pages, summary first: the partnership's own theme list, else
+    #: bulletin.yaml's (:meth:`~cdrp_lib.params.BulletinParams.themes_for`).
+    themes: tuple[ThemeParams, ...] = ()
+    #: The partnership's outcomes by code, in params order (titles, shared assessments,
+    #: themes): the executive summary's rows.
+    outcomes: Mapping[str, OutcomeParams] = field(default_factory=dict)
+
+    def theme_title(self, theme: str) -> str:
+        """The title of one of this bulletin's themes."""
+        for t in self.themes:
+            if t.id == theme:
+                return t.title
+        raise NotFoundError(f"no theme {theme!r} in this bulletin's theme list "
+                            f"({', '.join(t.id for t in self.themes)})")
 
     def source_of(self, a: PublicAssessment) -> str | None:
         m = self.measures.get(a.measure)
@@ -122,15 +136,17 @@ def read_config(st: Store, params_dir: Path, partnership: str, month: str,
     name = p.name if p is not None else str(row[0]) if row else partnership
     synthetic = bool(p.synthetic if p is not None else (row[1] if row else False))
     targets = tuple(t.id for t in p.targets) if p is not None else ()
+    themes = bulletin.themes_for(p)
     commentary = load_commentary(params_dir, partnership, month,
-                                 themes=bulletin.theme_order, targets=targets)
+                                 themes=[t.id for t in themes], targets=targets)
     return BulletinConfig(
         params_dir=params_dir, bulletin=bulletin, measures=measures, partnership=partnership,
         name=name, synthetic=synthetic, month=month, produced_on=produced_on,
         target_notes={t.id: tuple(t.caveats) for t in p.targets} if p is not None else {},
         commentary=commentary,
         partnership_names={**dict(st.partnerships()),
-                           **{i: q.name for i, q in partnerships.items()}})
+                           **{i: q.name for i, q in partnerships.items()}},
+        themes=themes, outcomes=dict(p.outcome_params) if p is not None else {})
 
 
 def _key(a: PublicAssessment) -> str:
@@ -199,8 +215,9 @@ class Bulletin:
 
     @property
     def themes(self) -> tuple[str, ...]:
-        """The theme pages of this bulletin, in bulletin.yaml's order."""
-        return tuple(t for t in self.config.bulletin.theme_order if t != SUMMARY)
+        """The theme pages of this bulletin, in its theme list's order (the partnership's
+        own, else bulletin.yaml's)."""
+        return tuple(t.id for t in self.config.themes if t.id != SUMMARY)
 
     def __repr__(self) -> str:
         return (f"<Bulletin {self.config.name} {Month.parse(self.month).label}: "
@@ -222,8 +239,8 @@ class Bulletin:
         from cdrp_lib.pages.theme import ThemePage
 
         if theme not in self.themes:
-            raise NotFoundError(f"no theme {theme!r} in {self.config.params_dir / 'bulletin.yaml'}"
-                                f" (known: {', '.join(self.themes)})")
+            raise NotFoundError(f"no theme {theme!r} in the theme list of {self.partnership} "
+                                f"(known: {', '.join(self.themes)})")
         page = self._pages.get(theme)
         if page is None:
             latest = [a for a in self.assessments if a.theme == theme]

@@ -17,9 +17,9 @@ from cdrp_lib.pages.part import Part, text_records
 
 if TYPE_CHECKING:
     from cdrp_lib.pages.bulletin import BulletinConfig
-    from cdrp_lib.params import BulletinParams, Measure
+    from cdrp_lib.params import BulletinParams, Measure, OutcomeParams, ThemeParams
     from cdrp_lib.public import PublicAssessment
-    from cdrp_lib.tables import SourceRow
+    from cdrp_lib.tables import OutcomeRow, SourceRow
 
 SUMMARY = "summary"
 SOURCE_POLICE = "police"
@@ -79,6 +79,63 @@ def rating_counts(targeted: Sequence[PublicAssessment]) -> str:
             f"{unrated} not assessed.")
 
 
+def outcome_theme(code: str, outcomes: Mapping[str, OutcomeParams],
+                  members: Mapping[str, Sequence[PublicAssessment]]) -> str | None:
+    """The theme whose table an outcome sits in: its own `theme`, else its first target's,
+    else (assessed as another) the other outcome's; None when nothing places it."""
+    o = outcomes.get(code)
+    if o is not None and o.theme is not None:
+        return o.theme
+    if members.get(code):
+        return members[code][0].theme
+    if o is not None and o.same_as is not None and o.same_as != code:
+        return outcome_theme(o.same_as, {k: v for k, v in outcomes.items() if k != code},
+                             members)
+    return None
+
+
+def outcome_groups(themes: Sequence[ThemeParams], outcomes: Mapping[str, OutcomeParams],
+                   targeted: Sequence[PublicAssessment]
+                   ) -> list[tuple[str, tuple[OutcomeRow, ...]]]:
+    """The executive summary as the model bulletin lays it out: per theme (page order), its
+    outcomes in params order (codes only targets name after them), each with its measures'
+    paragraph and rating; an outcome assessed as another says so with the other's rating
+    ("Performance assessment is the same as V1c (see above)"); an outcome of the plan placed
+    in a theme with no target yet says that.  Targets without an outcome code are left out.
+    """
+    from cdrp_lib import tables
+
+    members: dict[str, list[PublicAssessment]] = {}
+    for a in targeted:
+        if a.outcome_code:
+            members.setdefault(a.outcome_code, []).append(a)
+    codes = [*outcomes, *(c for c in members if c not in outcomes)]
+    placed = {c: outcome_theme(c, outcomes, members) for c in codes}
+    own: dict[str, OutcomeRow] = {}
+    for c in codes:
+        title = outcomes[c].title if c in outcomes else next(
+            (a.outcome_title for a in members.get(c, ()) if a.outcome_title), "") or ""
+        if members.get(c):
+            own[c] = tables.outcome_row(c, title, members[c])
+        elif c in outcomes and outcomes[c].same_as is None:
+            own[c] = tables.unset_row(c, title)
+    out: list[tuple[str, tuple[OutcomeRow, ...]]] = []
+    done: set[str] = set()
+    for theme in themes:
+        rows: list[OutcomeRow] = []
+        for c in codes:
+            if placed[c] != theme.id:
+                continue
+            other = outcomes[c].same_as if c in outcomes and not members.get(c) else None
+            if other is not None and other in own:
+                rows.append(tables.shared_row(c, outcomes[c].title, own[other], other in done))
+            elif c in own:
+                rows.append(own[c])
+            done.add(c)
+        out.append((theme.id, tuple(rows)))
+    return out
+
+
 class SummaryPage(PageBase):
     """The bulletin's front page."""
 
@@ -133,7 +190,7 @@ class SummaryPage(PageBase):
             return self._html("movements", "")
         rows = mv.movements(self._targeted, self._last_month() or {})
         intro = mv.introduction(rows, self.config.month)
-        titles: dict[str, str] = {t.id: t.title for t in self.config.bulletin.themes}
+        titles: dict[str, str] = {t.id: t.title for t in self.config.themes}
         titles[SUMMARY] = CROSS_CUTTING_TITLE
         table = tables.movements_table(mv.table_rows(rows, titles),
                                        mv.previous_month(self.config.month))
@@ -141,15 +198,26 @@ class SummaryPage(PageBase):
                              lambda: [(table, ("movements",))])
 
     def executive_summary(self) -> Part:
-        """One table per theme: each outcome with its narrative and rating."""
+        """One table per theme: each outcome with its narrative and rating.
+
+        With the partnership's `outcomes:` the rows are :func:`outcome_groups` (by theme,
+        then outcome in params order, shared assessments and outcomes with no target
+        included); without, each theme's targets grouped by their outcome codes.
+        """
         from cdrp_lib import tables
 
+        if self.config.outcomes:
+            grouped = outcome_groups(self.config.themes, self.config.outcomes, self._targeted)
+        else:
+            grouped = [(t.id, tables.outcome_rows([a for a in self._targeted
+                                                   if a.theme == t.id]))
+                       for t in self.config.themes]
+        titles = {t.id: t.title for t in self.config.themes}
         shown = []
-        for theme in self.config.bulletin.themes:
-            rows = tables.outcome_rows([a for a in self._targeted if a.theme == theme.id])
+        for theme, rows in grouped:
             if rows:
-                heading = CROSS_CUTTING_TITLE if theme.id == SUMMARY else theme.title
-                shown.append((tables.outcome_table(heading, rows), (theme.id, "outcomes")))
+                heading = CROSS_CUTTING_TITLE if theme == SUMMARY else titles[theme]
+                shown.append((tables.outcome_table(heading, rows), (theme, "outcomes")))
         if not shown:
             text = "The partnership has set no targets, so there is nothing to rate."
             return self._html("executive-summary", f"<p>{text}</p>",

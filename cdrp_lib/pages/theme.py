@@ -200,7 +200,7 @@ class ThemePage(PageBase):
 
     def __init__(self, theme: str, config: BulletinConfig, assessments: Sequence[PublicAssessment],
                  waves: Mapping[str, Sequence[PublicAssessment]], output_dir: Path) -> None:
-        title = config.bulletin.theme_title(theme)
+        title = config.theme_title(theme)
         super().__init__(theme, config, output_dir, title, about=title)
         self._assessments = tuple(assessments)
         self._waves = waves

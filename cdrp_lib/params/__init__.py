@@ -54,9 +54,13 @@ re-exported because params has always offered them.
 from __future__ import annotations
 
 from cdrp_lib.params.fields import (
+    DEFAULT_THEMES,
     MAX_PERCENT,
     MAX_SOURCE_LAG_MONTHS,
+    SUMMARY_THEME,
+    THEME_ID_RE,
     THEMES,
+    THEMES_CONTEXT,
     FinancialYearStr,
     Frequency,
     LsoaCode,
@@ -69,6 +73,7 @@ from cdrp_lib.params.fields import (
     SurveyUnit,
     Text,
     Theme,
+    ThemeId,
 )
 from cdrp_lib.params.files import (
     BULLETIN_FILE,
@@ -96,16 +101,21 @@ from cdrp_lib.params.lookup import (
     read_lsoa_lookup,
 )
 from cdrp_lib.params.models import (
+    DEFAULT_THEME_PARAMS,
     FIRST_POPULATION_YEAR,
+    GENERIC_THEME_NOTEBOOK,
     LAST_POPULATION_YEAR,
     AreaParams,
     BulletinParams,
     Measure,
+    OutcomeParams,
     Partnership,
     PopulationParams,
     SourceParams,
     SuppressionParams,
     ThemeParams,
+    ordered_themes,
+    themes_in_force,
 )
 from cdrp_lib.params.targets import (
     TARGET_DEFAULT_KEYS,
@@ -138,7 +148,10 @@ from cdrp_lib.validation import (
 __all__ = [
     "BULLETIN_FILE",
     "DEFAULT_PARAMS_DIR",
+    "DEFAULT_THEMES",
+    "DEFAULT_THEME_PARAMS",
     "FIRST_POPULATION_YEAR",
+    "GENERIC_THEME_NOTEBOOK",
     "LAST_POPULATION_YEAR",
     "LOOKUP_COMMENT",
     "LOOKUP_HEADER",
@@ -146,9 +159,12 @@ __all__ = [
     "MAX_SOURCE_LAG_MONTHS",
     "MEASURES_FILE",
     "PARTNERSHIPS_DIR",
+    "SUMMARY_THEME",
     "TARGET_DEFAULT_KEYS",
     "TARGET_KINDS",
     "THEMES",
+    "THEMES_CONTEXT",
+    "THEME_ID_RE",
     "AreaParams",
     "Baseline",
     "BulletinParams",
@@ -164,6 +180,7 @@ __all__ = [
     "MilestonesTarget",
     "MonitorTarget",
     "MonthStr",
+    "OutcomeParams",
     "ParamsProblem",
     "Partnership",
     "Period",
@@ -186,6 +203,7 @@ __all__ = [
     "TargetRounding",
     "Text",
     "Theme",
+    "ThemeId",
     "ThemeParams",
     "load_bulletin",
     "load_measures",
@@ -193,9 +211,11 @@ __all__ = [
     "load_partnerships",
     "load_partnerships_apart",
     "method_settings",
+    "ordered_themes",
     "parse_params_yaml",
     "problems_from_validation",
     "read_lsoa_lookup",
     "read_params_text",
+    "themes_in_force",
     "yaml_line_finder",
 ]

@@ -18,10 +18,10 @@ from pydantic import ValidationError
 
 from cdrp_lib.areas import slugify
 from cdrp_lib.errors import Problem
-from cdrp_lib.params.fields import MAX_PERCENT, SLUG_RE
+from cdrp_lib.params.fields import MAX_PERCENT, SLUG_RE, SUMMARY_THEME, nearest
 from cdrp_lib.params.files import MEASURES_FILE, PARTNERSHIPS_DIR
 from cdrp_lib.params.lookup import read_lsoa_lookup
-from cdrp_lib.params.models import Measure, Partnership
+from cdrp_lib.params.models import Measure, Partnership, ThemeParams
 from cdrp_lib.params.targets import (
     IncreaseTarget,
     MilestonesTarget,
@@ -211,9 +211,7 @@ def _check_milestones(parsed: Parsed, t: MilestonesTarget, i: int) -> None:
 
 def nearest_ids(wanted: str, known: Sequence[str], n: int = 3) -> list[str]:
     """The known ids closest to a misspelt one (difflib), closest first."""
-    import difflib
-
-    return difflib.get_close_matches(wanted, sorted(set(known)), n=n, cutoff=0.6)
+    return nearest(wanted, known, n)
 
 
 def unknown_peer_problems(params_dir: Path, partnership: str, peers: Sequence[str],
@@ -298,3 +296,73 @@ def unlisted_source_problems(path: Path, measures: Sequence[tuple[int, Measure]]
                            + ": add it there with its name and lag_months",
                            f"a source listed in {bulletin}", repr(m.source), line_of))
     return out
+
+
+# --------------------------------------------------------------------------- themes
+
+
+def theme_list_problems(path: Path, themes: Sequence[ThemeParams],
+                        line_of: Callable[[Sequence[Any]], int | None],
+                        require_summary: bool) -> list[Problem]:
+    """A theme list's rules: ids and orders once each, the summary listed (bulletin.yaml,
+    whose summary every bulletin's front page is), and at least one theme page."""
+    out: list[Problem] = []
+    seen: dict[str, int] = {}
+    orders: dict[int, str] = {}
+    for j, t in enumerate(themes):
+        if t.id in seen:
+            out.append(problem(path, ("themes", j, "id"), f"`id` {t.id!r} is listed twice "
+                               f"(also themes[{seen[t.id]}])", "each theme once", repr(t.id),
+                               line_of))
+        seen.setdefault(t.id, j)
+        if t.order is not None and t.id != SUMMARY_THEME:
+            if t.order in orders:
+                out.append(problem(path, ("themes", j, "order"), f"`order` {t.order} is "
+                                   f"already the order of {orders[t.order]!r}",
+                                   "a different order per theme",
+                                   str(t.order), line_of))
+            orders.setdefault(t.order, t.id)
+    if require_summary and SUMMARY_THEME not in seen:
+        out.append(problem(path, ("themes",), f"`themes` must list {SUMMARY_THEME!r} (the "
+                           "front page)", f"a theme with id {SUMMARY_THEME}",
+                           ", ".join(seen) or "none", line_of))
+    if not any(t != SUMMARY_THEME for t in seen):
+        out.append(problem(path, ("themes",), "`themes` must list at least one theme page "
+                           "besides the summary", "a theme such as 'violence'",
+                           ", ".join(seen) or "none", line_of))
+    return out
+
+
+def check_outcomes(parsed: Parsed, p: Partnership, themes: Sequence[str]) -> None:
+    """Outcome rules: `same_as` names another outcome of the file that is not itself shared,
+    an outcome assessed as another has no targets of its own, an outcome's `theme` is in force."""
+    codes = list(p.outcome_params)
+    for code, o in p.outcome_params.items():
+        if o.theme is not None and o.theme not in themes:
+            near = nearest(o.theme, themes)
+            parsed.add(("outcomes", code, "theme"), f"`theme` must be a theme of the list in "
+                       f"force ({', '.join(themes)}), got {o.theme!r}"
+                       + (f" (nearest: {', '.join(near)})" if near else ""),
+                       "one of " + ", ".join(themes), repr(o.theme))
+        if o.same_as is None:
+            continue
+        key = ("outcomes", code, "same_as")
+        if o.same_as == code:
+            parsed.add(key, "`same_as` must name another outcome, got itself",
+                       "another outcome code", repr(code))
+        elif o.same_as not in p.outcome_params:
+            near = nearest(o.same_as, codes)
+            parsed.add(key, f"`same_as` must be an outcome of `outcomes`, got {o.same_as!r}"
+                       + (f" (nearest: {', '.join(near)})" if near else ""),
+                       "one of " + ", ".join(codes), repr(o.same_as))
+        elif p.outcome_params[o.same_as].same_as is not None:
+            parsed.add(key, f"`same_as` {o.same_as!r} is itself assessed as "
+                       f"{p.outcome_params[o.same_as].same_as!r}: name that outcome",
+                       "an outcome with its own assessment", repr(o.same_as))
+    for i, t in enumerate(p.targets):
+        shared = p.outcome_params.get(t.outcome)
+        if shared is not None and shared.same_as is not None:
+            parsed.add(("targets", i, "outcome"), f"`outcome` {t.outcome!r} is assessed as "
+                       f"{shared.same_as!r} (its `same_as`), so it has no targets of its own: "
+                       f"give this target outcome {shared.same_as!r}",
+                       f"an outcome other than {t.outcome!r}", repr(t.outcome))

@@ -11,10 +11,12 @@ which fields have which type.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import date
-from typing import Annotated, Literal, get_args
+from difflib import get_close_matches
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo
 
 from cdrp_lib.periods import Month, financial_year_months
 from cdrp_lib.validation import fail, show
@@ -22,8 +24,17 @@ from cdrp_lib.validation import fail, show
 MAX_PERCENT = 100.0
 MAX_SOURCE_LAG_MONTHS = 36
 
-Theme = Literal["summary", "violence", "acquisitive_crime", "asb", "domestic_abuse", "perception"]
-THEMES: tuple[str, ...] = get_args(Theme)
+#: The front page's theme id: every bulletin has it, whatever its theme list.
+SUMMARY_THEME = "summary"
+#: The theme list when params give none (no bulletin.yaml): the summary and the five crime
+#: themes, as params/bulletin.yaml lists them.  Which themes are in force is params' choice
+#: (bulletin.yaml, or a partnership's own `themes:`); this is only the fallback.
+DEFAULT_THEMES: tuple[str, ...] = (
+    SUMMARY_THEME, "violence", "acquisitive_crime", "asb", "domestic_abuse", "perception")
+THEMES = DEFAULT_THEMES
+#: The validation context key holding the theme ids in force (a tuple of str); without it a
+#: theme id is checked for its form only.
+THEMES_CONTEXT = "themes"
 RagRating = Literal["G", "A", "R"]
 RateUnit = Literal["percent", "per_1000", "per_100000"]
 SurveyUnit = Literal["percent", "index"]
@@ -36,6 +47,9 @@ Frequency = Literal["monthly", "quarterly", "annual"]
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SOURCE_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+# A theme id names a notebook and a page file: letters, digits, single hyphens or underscores
+# (the crime themes were written with underscores before themes came from params).
+THEME_ID_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 LSOA_RE = re.compile(r"^[EW]01\d{6}$")
 
 
@@ -98,6 +112,42 @@ def _source_text(value: object) -> str:
     return value
 
 
+def nearest(wanted: str, known: Collection[str], n: int = 3) -> list[str]:
+    """The known ids closest to a misspelt one (difflib), closest first."""
+    return get_close_matches(wanted, sorted(set(known)), n=n, cutoff=0.6)
+
+
+def theme_id_text(value: object) -> str:
+    """A theme id's form: it becomes ``notebooks/<id>.ipynb`` and ``<id>.html``."""
+    if not isinstance(value, str) or not THEME_ID_RE.match(value):
+        raise fail(
+            "must be a theme id of lower-case letters, digits and single hyphens or "
+            f"underscores such as 'community-cohesion', got {show(value)}",
+            "a theme id such as 'community-cohesion'", show(value))
+    return value
+
+
+def themes_in_force(info: ValidationInfo) -> tuple[str, ...] | None:
+    """The theme ids the validation context says are in force, or None (form only)."""
+    context = info.context
+    if not isinstance(context, dict):
+        return None
+    ids = context.get(THEMES_CONTEXT)
+    return tuple(ids) if ids is not None else None
+
+
+def _theme_text(value: object, info: ValidationInfo) -> str:
+    theme = theme_id_text(value)
+    known = themes_in_force(info)
+    if known is not None and theme not in known:
+        near = nearest(theme, known)
+        raise fail(
+            f"must be a theme of the list in force ({', '.join(known)}), got {theme!r}"
+            + (f" (nearest: {', '.join(near)})" if near else ""),
+            "one of " + ", ".join(known), repr(theme))
+    return theme
+
+
 def _lsoa_text(value: object) -> str:
     if not isinstance(value, str) or not LSOA_RE.match(value.strip()):
         raise fail(f"must be an LSOA code such as 'E01027393', got {show(value)}",
@@ -114,6 +164,11 @@ LsoaCode = Annotated[str, BeforeValidator(_lsoa_text)]
 #: police, domestic_abuse and survey have their own files; every other source is read
 #: from the partner agencies' ``series*.csv`` (cdrp_lib.sources.partner_series).
 Source = Annotated[str, BeforeValidator(_source_text)]
+#: A theme id; with the themes in force in the validation context (:data:`THEMES_CONTEXT`),
+#: one of them.
+Theme = Annotated[str, BeforeValidator(_theme_text)]
+#: A theme id checked for its form only (a theme list's own ids).
+ThemeId = Annotated[str, BeforeValidator(theme_id_text)]
 
 
 class Frozen(BaseModel):

@@ -18,13 +18,15 @@ from cdrp_lib.params.checks import (
     Parsed,
     check_header,
     check_measure_known,
+    check_outcomes,
     check_references,
     check_target,
     drop_consequential,
     settings_problems,
+    theme_list_problems,
     unlisted_source_problems,
 )
-from cdrp_lib.params.fields import POLICE_CATEGORIES, THEMES
+from cdrp_lib.params.fields import DEFAULT_THEMES, POLICE_CATEGORIES, THEMES_CONTEXT
 from cdrp_lib.params.files import (
     BULLETIN_FILE,
     DEFAULT_PARAMS_DIR,
@@ -34,7 +36,7 @@ from cdrp_lib.params.files import (
     parse_yaml,
     read_text,
 )
-from cdrp_lib.params.models import BulletinParams, Measure, Partnership
+from cdrp_lib.params.models import BulletinParams, Measure, Partnership, themes_in_force
 from cdrp_lib.params.targets import (
     TARGET_ADAPTER,
     TARGET_DEFAULT_KEYS,
@@ -58,9 +60,10 @@ def load_measures(params_dir: Path | str = DEFAULT_PARAMS_DIR) -> dict[str, Meas
     measures: dict[str, Measure] = {}
     problems: list[Problem] = []
     indexed: list[tuple[int, Measure]] = []
+    context = {THEMES_CONTEXT: declared_theme_ids(Path(params_dir))}
     for i, raw in enumerate(data["measures"]):
         try:
-            m = Measure.model_validate(raw)
+            m = Measure.model_validate(raw, context=context)
         except ValidationError as exc:
             problems.extend(validation_problems(path, exc, ("measures", i), line_of))
             continue
@@ -92,6 +95,38 @@ def _listed_sources(path: Path) -> list[str] | None:
         return None
     sources = data.get("sources") if isinstance(data, dict) else None
     return [str(k) for k in sources] if isinstance(sources, dict) else []
+def _listed_ids(path: Path) -> list[str]:
+    """The theme ids a params file's `themes:` lists, read leniently (its own loader reports
+    what is wrong with it); none when it lists none or cannot be read."""
+    try:
+        data = parse_yaml(path, read_text(path))
+    except ParamsError:
+        return []
+    themes = data.get("themes") if isinstance(data, dict) else None
+    if not isinstance(themes, list):
+        return []
+    return [str(t["id"]) for t in themes if isinstance(t, dict) and "id" in t]
+
+
+def declared_theme_ids(params_dir: Path) -> tuple[str, ...]:
+    """Every theme a measure's default theme may be: bulletin.yaml's list (the default one
+    without the file) and every partnership's own `themes:`, in that order."""
+    bulletin = params_dir / BULLETIN_FILE
+    ids = _listed_ids(bulletin) if bulletin.is_file() else list(DEFAULT_THEMES)
+    for path in sorted((params_dir / PARTNERSHIPS_DIR).glob("*.yaml")):
+        ids.extend(_listed_ids(path))
+    return tuple(dict.fromkeys(ids))
+
+
+def _bulletin_for_checks(params_dir: Path) -> BulletinParams | None:
+    """bulletin.yaml for the partnership checks, or None without it (or when it does not
+    validate: :func:`load_bulletin` reports that, and the checks use its theme ids as read)."""
+    if not (params_dir / BULLETIN_FILE).is_file():
+        return None
+    try:
+        return load_bulletin(params_dir)
+    except ParamsError:
+        return None
 
 
 def _unknown_categories(path: Path, m: Measure, i: int,
@@ -128,7 +163,7 @@ def _target_input(raw: Any, defaults: Mapping[str, Any], outcomes: Mapping[str, 
 
 def _parse_partnership(path: Path, measures: Mapping[str, Measure],
                        lookups: dict[Path, tuple[dict[str, str], list[Problem]]],
-                       params_dir: Path) -> Parsed:
+                       params_dir: Path, bulletin: BulletinParams | None = None) -> Parsed:
     try:
         text = read_text(path)
         data = parse_yaml(path, text)
@@ -167,15 +202,18 @@ def _parse_partnership(path: Path, measures: Mapping[str, Measure],
     except ValidationError as exc:
         parsed.problems.extend(validation_problems(path, exc, (), parsed.line_of))
     outcomes = header.outcomes if header else {}
+    themes = _theme_ids(header, data, bulletin)
+    context = {THEMES_CONTEXT: themes} if themes is not None else None
     targets: list[SetTarget | MonitorTarget] = []
     seen: set[str] = set()
     for i, raw in enumerate(raw_targets):
         merged = _target_input(raw, defaults, outcomes, measures)
         try:
-            target = TARGET_ADAPTER.validate_python(merged)
+            target = TARGET_ADAPTER.validate_python(merged, context=context)
         except ValidationError as exc:
             problems = validation_problems(path, exc, ("targets", i), parsed.line_of,
                                            TARGET_KINDS)
+            problems = _say_theme_defaulted(problems, raw, merged, i)
             parsed.problems.extend(drop_consequential(problems, merged, measures, i))
         else:
             targets.append(target)
@@ -185,12 +223,40 @@ def _parse_partnership(path: Path, measures: Mapping[str, Measure],
     if header is None:
         return parsed
     check_header(parsed, header, lookups, params_dir)
+    if header.themes is not None:
+        parsed.problems.extend(theme_list_problems(path, header.themes, parsed.line_of,
+                                                   require_summary=False))
+    if themes is not None:
+        check_outcomes(parsed, header.model_copy(update={"targets": tuple(targets)}), themes)
     if not parsed.problems:
         partnership = header.model_copy(update={"targets": tuple(targets)})
         if header.area.lsoa_lookup:
             partnership._lookup = dict(lookups[params_dir / header.area.lsoa_lookup][0])
         parsed.partnership = partnership
     return parsed
+
+
+def _theme_ids(header: Partnership | None, data: Mapping[str, Any],
+               bulletin: BulletinParams | None) -> tuple[str, ...] | None:
+    """The theme ids in force for a partnership's targets: its own list, else bulletin.yaml's
+    (the default list without the file); None when its own list did not validate (its
+    problems are reported; its targets' themes cannot be judged)."""
+    if header is None and data.get("themes") is not None:
+        return None
+    return tuple(t.id for t in themes_in_force(bulletin, header))
+
+
+def _say_theme_defaulted(problems: list[Problem], raw: Any, merged: Any, i: int
+                         ) -> list[Problem]:
+    """A theme the target took from its measure says so, and how to give its own."""
+    import dataclasses
+
+    if not isinstance(raw, dict) or "theme" in raw or not isinstance(merged, dict):
+        return problems
+    note = (f" (the theme of measure {merged.get('measure')!r}: give the target its own "
+            "`theme`)")
+    return [dataclasses.replace(p, rule=p.rule + note) if p.column == f"targets[{i}].theme"
+            else p for p in problems]
 
 
 def load_partnerships(params_dir: Path | str = DEFAULT_PARAMS_DIR) -> dict[str, Partnership]:
@@ -223,7 +289,8 @@ def load_partnerships_apart(params_dir: Path | str = DEFAULT_PARAMS_DIR
     measures = load_measures(root)
     files = {path.stem: path for path in sorted(folder.glob("*.yaml"))}
     lookups: dict[Path, tuple[dict[str, str], list[Problem]]] = {}
-    parsed = {stem: _parse_partnership(path, measures, lookups, root)
+    bulletin = _bulletin_for_checks(root)
+    parsed = {stem: _parse_partnership(path, measures, lookups, root, bulletin)
               for stem, path in files.items()}
     check_references(parsed, files)
     broken = {stem: sorted(result.problems, key=lambda p: p.line or 0)
@@ -270,14 +337,7 @@ def load_bulletin(params_dir: Path | str = DEFAULT_PARAMS_DIR) -> BulletinParams
         bulletin = BulletinParams.model_validate(data)
     except ValidationError as exc:
         raise ParamsError(validation_problems(path, exc, (), line_of)) from None
-    problems: list[Problem] = []
-    listed: list[str] = [t.id for t in bulletin.themes]
-    for theme in THEMES:
-        if listed.count(theme) != 1:
-            problems.append(problem(path, ("themes",), f"`themes` must list {theme!r} once, "
-                                     f"got it {listed.count(theme)} times",
-                                     "each of " + ", ".join(THEMES) + " once",
-                                     ", ".join(listed), line_of))
+    problems = theme_list_problems(path, bulletin.themes, line_of, require_summary=True)
     if bulletin.settings:
         problems.extend(settings_problems(path, bulletin.settings, line_of))
     if problems:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from cdrp_lib.areas import PartnershipArea
 from cdrp_lib.errors import NotFoundError
 from cdrp_lib.params.fields import (
+    DEFAULT_THEMES,
     MAX_SOURCE_LAG_MONTHS,
+    SUMMARY_THEME,
     Frequency,
     Frozen,
     LsoaCode,
@@ -24,6 +26,7 @@ from cdrp_lib.params.fields import (
     Source,
     Text,
     Theme,
+    ThemeId,
 )
 from cdrp_lib.params.targets import MonitorTarget, SetTarget, Target
 from cdrp_lib.periods import Month
@@ -62,6 +65,78 @@ class Measure(Frozen):
         if self.unit is not None:
             return self.unit
         return "percent" if self.kind == "proportion" else "count"
+
+
+# --------------------------------------------------------------------------- themes
+
+#: The notebook of a theme that names none: ``notebooks/theme.ipynb``, parameterised by theme.
+GENERIC_THEME_NOTEBOOK = "theme"
+
+
+class ThemeParams(Frozen):
+    """One page of a bulletin: its id (``<id>.html``), title, place and notebook.
+
+    ``order`` places it among the theme pages (lower first; unset: its place in the
+    list); the summary is always the front page.  ``notebook`` names
+    ``notebooks/<notebook>.ipynb``; unset, the generic theme notebook serves it (the
+    summary's own for the summary).
+    """
+
+    id: ThemeId
+    title: Text
+    order: int | None = Field(None, ge=0)
+    notebook: ThemeId | None = None
+    #: The page's name in the navigation bar and the browser's title, when shorter than
+    #: ``title`` ("Anti-social behaviour" for "Anti-social behaviour and criminal damage").
+    short_title: Text | None = None
+
+    @property
+    def nav_title(self) -> str:
+        """What the navigation bar calls the page: ``short_title``, else ``title``."""
+        return self.short_title or self.title
+
+    @property
+    def notebook_name(self) -> str:
+        """The notebook that makes this page, without ``.ipynb``."""
+        if self.notebook is not None:
+            return self.notebook
+        return SUMMARY_THEME if self.id == SUMMARY_THEME else GENERIC_THEME_NOTEBOOK
+
+
+#: The pages when params give no bulletin.yaml: the summary and the five crime themes.
+DEFAULT_THEME_PARAMS: tuple[ThemeParams, ...] = tuple(
+    ThemeParams(id=t, title=title, notebook=t, short_title=short)
+    for t, title, short in zip(DEFAULT_THEMES, (
+        "Executive summary", "Violence", "Acquisitive crime",
+        "Anti-social behaviour and criminal damage", "Domestic abuse",
+        "Perception and confidence"), ("Summary", None, None, "Anti-social behaviour", None,
+                                       "Perception"), strict=True))
+
+
+def ordered_themes(themes: tuple[ThemeParams, ...],
+                   front: ThemeParams | None = None) -> tuple[ThemeParams, ...]:
+    """The summary first (``themes``' own, else ``front``), then the theme pages by
+    ``order`` (unset: their 1-based place in the list), ties in list order."""
+    summary = next((t for t in themes if t.id == SUMMARY_THEME), front)
+    rest = sorted(((t.order if t.order is not None else i + 1, i, t)
+                   for i, t in enumerate(themes) if t.id != SUMMARY_THEME),
+                  key=lambda x: (x[0], x[1]))
+    return ((summary,) if summary is not None else ()) + tuple(t for _o, _i, t in rest)
+
+
+class OutcomeParams(Frozen):
+    """One outcome of the plan: its title; ``same_as`` another outcome whose assessment it
+    shares ("Performance assessment is the same as V1c"); ``theme`` the executive-summary
+    table it sits in (unset: its first target's, or the shared outcome's)."""
+
+    title: Text
+    same_as: Text | None = None
+    theme: ThemeId | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _title_alone(cls, data: Any) -> Any:
+        return {"title": data} if isinstance(data, str) or data is None else data
 
 
 # --------------------------------------------------------------------------- partnerships
@@ -131,6 +206,9 @@ class PopulationParams(Frozen):
 class Partnership(Frozen):
     """One partnership's params: its area, population, peer group, method settings, targets."""
 
+    # `outcomes` in YAML (and in a dump, read back), `outcome_params` in code.
+    model_config = ConfigDict(frozen=True, extra="forbid", serialize_by_alias=True,
+                              validate_by_name=True)
     id: Slug
     name: Text
     synthetic: bool = False
@@ -139,10 +217,18 @@ class Partnership(Frozen):
         default_factory=lambda: PopulationParams(from_districts=True))
     peers: tuple[Slug, ...] = ()
     settings: dict[str, Any] = Field(default_factory=dict)
-    outcomes: dict[str, Text] = Field(default_factory=dict)
+    # The partnership plan's own themes (pages); None: bulletin.yaml's list.
+    themes: tuple[ThemeParams, ...] | None = None
+    # Written `outcomes:` in YAML: code -> title, or code -> {title, same_as, theme}.
+    outcome_params: dict[str, OutcomeParams] = Field(default_factory=dict, alias="outcomes")
     notes: tuple[Text, ...] = ()
     targets: tuple[Target, ...] = ()
     _lookup: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @property
+    def outcomes(self) -> dict[str, str]:
+        """Each outcome code's title, in params order."""
+        return {code: o.title for code, o in self.outcome_params.items()}
 
     @property
     def area_spec(self) -> PartnershipArea:
@@ -180,11 +266,6 @@ class Partnership(Frozen):
 # --------------------------------------------------------------------------- bulletin
 
 
-class ThemeParams(Frozen):
-    id: Theme
-    title: Text
-
-
 class SuppressionParams(Frozen):
     """Disclosure control (methods §9): which counts are suppressed.
 
@@ -219,10 +300,27 @@ class BulletinParams(Frozen):
 
     @property
     def theme_order(self) -> tuple[str, ...]:
-        return tuple(t.id for t in self.themes)
+        return tuple(t.id for t in ordered_themes(self.themes))
 
     def theme_title(self, theme: str) -> str:
         for t in self.themes:
             if t.id == theme:
                 return t.title
         raise NotFoundError(f"bulletin.yaml has no theme {theme!r}")
+
+    def themes_for(self, partnership: Partnership | None) -> tuple[ThemeParams, ...]:
+        """The pages of a partnership's bulletin, summary first: its own list when its
+        params give `themes:` (bulletin.yaml's summary when the list has none), else
+        bulletin.yaml's."""
+        return themes_in_force(self, partnership)
+
+
+def themes_in_force(bulletin: BulletinParams | None,
+                    partnership: Partnership | None) -> tuple[ThemeParams, ...]:
+    """The pages of a bulletin in order (see :meth:`BulletinParams.themes_for`); without
+    bulletin.yaml, the default list."""
+    default = bulletin.themes if bulletin is not None else DEFAULT_THEME_PARAMS
+    front = next((t for t in default if t.id == SUMMARY_THEME), DEFAULT_THEME_PARAMS[0])
+    if partnership is not None and partnership.themes is not None:
+        return ordered_themes(partnership.themes, front)
+    return ordered_themes(default, front)

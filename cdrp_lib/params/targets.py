@@ -275,6 +275,6 @@ TARGET_KINDS: tuple[str, ...] = (
 TARGET_ADAPTER: TypeAdapter[SetTarget | MonitorTarget] = TypeAdapter(Target)
 # Keys a partnership's `target_defaults` may set for all its targets.
 TARGET_DEFAULT_KEYS = frozenset({
-    "baseline", "strategy", "lead", "rounding", "data_source", "lag_months", "outcome",
+    "baseline", "strategy", "lead", "rounding", "data_source", "lag_months", "outcome", "theme",
     "outcome_title", "caveats", "notes",
 })

@@ -54,6 +54,7 @@ __all__ = [
     "apply_override",
     "measure_rag",
     "outcome_rag",
+    "split_outcome",
     "survey_rag",
     "survey_target_position",
     "trajectory_favourable",
@@ -214,6 +215,28 @@ def outcome_rag(ratings: Sequence[Rag | RagResult | None]) -> RagResult:
     if mean >= RED_AT_LEAST:
         return _computed(Rag.RED)
     return _computed(Rag.AMBER)
+
+
+def split_outcome(ratings: Sequence[Rag | RagResult | None]) -> tuple[Rag, Rag] | None:
+    """The two ratings an outcome is shown with when its measures disagree evenly, better
+    first; None when one letter says it (docs/assumptions.md, Ratings).
+
+    Two letters exactly when the mean score of the assessed measures lies on a boundary of
+    :func:`outcome_rag` (1.5: ``G/A``; 2.5: ``A/R``): the measures pull as hard one way as
+    the other, and the methods' tie (G at 1.5, R at 2.5) would hide it.  Any other mean is
+    one letter, so green and red measures still average to amber (the bulletin's D3a),
+    while amber and red show as the bulletin's O1c does, ``A/R``.
+    """
+    assessed = [r.rating if isinstance(r, RagResult) else r for r in ratings]
+    scores = [r.score for r in assessed if r is not None]
+    if len(set(scores)) < 2:  # one rating, or none: no disagreement
+        return None
+    mean = Fraction(sum(scores), len(scores))
+    if mean == GREEN_AT_MOST:
+        return Rag.GREEN, Rag.AMBER
+    if mean == RED_AT_LEAST:
+        return Rag.AMBER, Rag.RED
+    return None
 
 
 def apply_override(result: RagResult, rating: Rag, reason: str) -> RagResult:

@@ -59,11 +59,14 @@ from cdrp_lib.tables.summary import (
     SourceRow,
     metadata_block,
     movements_table,
+    outcome_row,
     outcome_rows,
     outcome_table,
     rag_cell,
+    shared_row,
     sources_table,
     targets_table,
+    unset_row,
 )
 from cdrp_lib.tables.survey import survey_table
 
@@ -86,6 +89,7 @@ __all__ = [
     "download_link",
     "metadata_block",
     "movements_table",
+    "outcome_row",
     "outcome_rows",
     "outcome_table",
     "peers_table",
@@ -93,8 +97,10 @@ __all__ = [
     "rag_cell",
     "repeat_table",
     "safe_csv_cell",
+    "shared_row",
     "short_reason",
     "sources_table",
     "survey_table",
     "targets_table",
+    "unset_row",
 ]

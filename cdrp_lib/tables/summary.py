@@ -59,6 +59,13 @@ def _rag(rag: Rag | None, reason: NotAssessedReason | str | None = None,
     return Cell(rag.label, note, f"rag-{rag.letter}")
 
 
+def _split(split: tuple[Rag, Rag]) -> Cell:
+    """Two ratings in one cell ("G/A Green/Amber"), coloured half and half (``rag-GA``)."""
+    better, worse = split
+    return Cell(f"{better.letter}/{worse.letter} {better.word}/{worse.word}",
+                "its measures are split evenly", f"rag-{better.letter}{worse.letter}")
+
+
 def rag_cell(rag: Rag | None, reason: NotAssessedReason | str | None = None,
              override_reason: str | None = None) -> str:
     """A ``<td>`` with the rating's letter and word ("G Green") and class ``rag-G``/``A``/``R``.
@@ -74,7 +81,11 @@ def rag_cell(rag: Rag | None, reason: NotAssessedReason | str | None = None,
 
 @dataclass(frozen=True)
 class OutcomeRow:
-    """One row of the executive summary: an outcome, its paragraph and its rating."""
+    """One row of the executive summary: an outcome, its paragraph and its rating.
+
+    ``split``: the two ratings of an outcome whose measures disagree evenly, better first
+    (:func:`cdrp_lib.stats.rag.split_outcome`), shown in place of ``rag``.
+    """
 
     code: str
     title: str
@@ -82,6 +93,52 @@ class OutcomeRow:
     rag: Rag | None
     reason: NotAssessedReason | None = None
     override_reason: str | None = None
+    split: tuple[Rag, Rag] | None = None
+
+
+#: The sentence an outcome's paragraph ends with when one rating says it (narrative's).
+RATED = "The outcome is rated {word} ({letter})."
+
+
+def split_sentence(split: tuple[Rag, Rag]) -> str:
+    """What a split outcome's paragraph says of its rating."""
+    better, worse = split
+    return (f"The outcome is rated {better.word} and {worse.word} "
+            f"({better.letter}/{worse.letter}): its measures are split evenly between them.")
+
+
+def outcome_row(code: str, title: str, members: Sequence[PublicAssessment]) -> OutcomeRow:
+    """One outcome's row from its measures: the paragraph of
+    :func:`cdrp_lib.narrative.narrate_outcome`, the rating of
+    :func:`cdrp_lib.stats.rag.outcome_rag`, two letters when they disagree evenly."""
+    from cdrp_lib.narrative import narrate_outcome
+    from cdrp_lib.stats.rag import RagResult, split_outcome
+
+    members = [public_view(a) for a in members]
+    ratings = [RagResult(a.rag, a.not_assessed_reason) for a in members]
+    result = outcome_rag(ratings)
+    split = split_outcome(ratings)
+    text = narrate_outcome(members)
+    if split is not None and result.rating is not None:
+        single = RATED.format(word=result.rating.word, letter=result.rating.letter)
+        text = text.removesuffix(single).rstrip() + " " + split_sentence(split)
+    return OutcomeRow(code, title, text, result.rating, result.reason, split=split)
+
+
+def shared_row(code: str, title: str, other: OutcomeRow, above: bool) -> OutcomeRow:
+    """An outcome assessed as another ("Performance assessment is the same as V1c"): the
+    other's rating, and a sentence saying where its assessment is."""
+    where = "see above" if above else "see below"
+    return OutcomeRow(code, title, f"Performance assessment is the same as {other.code} "
+                      f"({where}).", other.rag, other.reason, other.override_reason,
+                      other.split)
+
+
+def unset_row(code: str, title: str) -> OutcomeRow:
+    """An outcome of the plan with no target yet ("Unable to assess performance as target
+    not yet set")."""
+    return OutcomeRow(code, title, "Unable to assess performance as no target is set for "
+                      "this outcome yet.", None, NotAssessedReason.NO_TARGET)
 
 
 def outcome_rows(assessments: Sequence[PublicAssessment]) -> tuple[OutcomeRow, ...]:
@@ -91,20 +148,13 @@ def outcome_rows(assessments: Sequence[PublicAssessment]) -> tuple[OutcomeRow, .
     :func:`cdrp_lib.stats.rag.outcome_rag`, so the row agrees with both.
     Assessments without an outcome code are left out.
     """
-    from cdrp_lib.narrative import narrate_outcome
-    from cdrp_lib.stats.rag import RagResult
-
     groups: dict[str, list[PublicAssessment]] = {}
     for a in map(public_view, assessments):
         if a.outcome_code:
             groups.setdefault(a.outcome_code, []).append(a)
-    out: list[OutcomeRow] = []
-    for code, members in groups.items():
-        result = outcome_rag([RagResult(a.rag, a.not_assessed_reason) for a in members])
-        title = next((a.outcome_title for a in members if a.outcome_title), "") or ""
-        out.append(OutcomeRow(code, title, narrate_outcome(members), result.rating,
-                              result.reason))
-    return tuple(out)
+    return tuple(outcome_row(code, next((a.outcome_title for a in members if a.outcome_title),
+                                        "") or "", members)
+                 for code, members in groups.items())
 
 
 def outcome_table(theme_title: str, outcomes: Sequence[OutcomeRow]) -> Table:
@@ -112,7 +162,7 @@ def outcome_table(theme_title: str, outcomes: Sequence[OutcomeRow]) -> Table:
     rows = [
         (Cell(f"{o.code}: {o.title}" if o.title else o.code),
          Cell(o.narrative),
-         _rag(o.rag, o.reason, o.override_reason))
+         _split(o.split) if o.split else _rag(o.rag, o.reason, o.override_reason))
         for o in outcomes
     ]
     return _make_table(f"{theme_title}: outcomes and ratings",
