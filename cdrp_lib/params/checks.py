@@ -351,7 +351,7 @@ def check_outcomes(parsed: Parsed, p: Partnership, themes: Sequence[str]) -> Non
             parsed.add(key, "`same_as` must name another outcome, got itself",
                        "another outcome code", repr(code))
         elif o.same_as not in p.outcome_params:
-            near = nearest(o.same_as, codes)
+            near = nearest(o.same_as, [c for c in codes if c != code])
             parsed.add(key, f"`same_as` must be an outcome of `outcomes`, got {o.same_as!r}"
                        + (f" (nearest: {', '.join(near)})" if near else ""),
                        "one of " + ", ".join(codes), repr(o.same_as))
