@@ -415,3 +415,12 @@ def test_new_theme_without_the_template_says_so(project: tuple[Path, Path]) -> N
     (notebooks / "theme.ipynb").unlink()
     with pytest.raises(InputError, match="no template theme notebook"):
         add_theme(params, notebooks, "youth", "Young people")
+
+
+def test_the_generic_notebook_makes_the_same_page_as_a_themes_own() -> None:
+    """notebooks/theme.ipynb with its default theme (violence) renders violence.ipynb's page
+    (the snapshots are made by tests/test_notebooks.py from the demo)."""
+    pages = Path(__file__).resolve().parent / "snapshots" / "pages"
+    generic = (pages / "theme.txt").read_text(encoding="utf-8")
+    assert generic.startswith("h1: Violence: ")
+    assert generic == (pages / "violence.txt").read_text(encoding="utf-8")

@@ -102,6 +102,10 @@ def test_one_page_per_theme_of_the_partnerships_list(plan_site: BatchSettings) -
     assert "Reduce violence and sexual offences by 3%" in safety  # the targets' default
     figures = json.loads((folder / "figures.json").read_text(encoding="utf-8"))
     assert {d["theme"] for d in figures if d.get("target_id")} == {"community-safety", "youth"}
+    # Measures without a target whose theme is no page here are on the front page.
+    monitored = {d["theme"] for d in figures if not d.get("target_id")}
+    assert monitored and not monitored & {"community-safety", "youth"}
+    assert "robbery" in {d["measure"] for d in figures if not d.get("target_id")}
 
 
 @pytest.mark.slow

@@ -145,8 +145,11 @@ class SummaryPage(PageBase):
                          about="this month's bulletin")
         self._all = tuple(assessments)
         self._targeted = tuple(a for a in assessments if a.target_id is not None)
+        # The front page's own measures, and those whose theme is no page of this bulletin
+        # (a partnership with its plan's own themes): nothing assessed goes unshown.
+        pages = {t.id for t in config.themes if t.id != SUMMARY}
         self._indicators = tuple(a for a in assessments
-                                 if a.target_id is None and a.theme == SUMMARY)
+                                 if a.target_id is None and a.theme not in pages)
         self._latest = latest_by_source(config.measures, assessments)
 
     def __repr__(self) -> str:
@@ -235,7 +238,8 @@ class SummaryPage(PageBase):
             "rating"), ("targets",))])
 
     def monitoring(self) -> Part:
-        """The front page's own measures without a target (all crime, where none is set)."""
+        """The front page's own measures without a target (all crime, where none is set), and
+        those of themes the bulletin has no page for."""
         from cdrp_lib.pages.monitoring import monitoring_part
 
         return monitoring_part(self, self._indicators, {})
