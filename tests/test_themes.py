@@ -382,6 +382,7 @@ def test_new_theme_for_one_partnership_begins_its_own_list(project: tuple[Path, 
     pages = themes_in_force(load_bulletin(params), p)
     assert [t.id for t in pages][-2:] == ["perception", "environment"]
     assert [t.notebook_name for t in pages][:2] == ["summary", "violence"]
+    assert pages[:-1] == themes_in_force(load_bulletin(params), None)  # its pages as they were
     nb = json.loads((notebooks / "environment.ipynb").read_text(encoding="utf-8"))
     assert 'partnership = "x"' in "".join(nb["cells"][1]["source"])
     add_theme(params, notebooks, "cohesion", "Community Cohesion", partnership="x")

@@ -287,20 +287,15 @@ def theme_pages(params_dir: Path, ids: Iterable[str]) -> dict[str, tuple[PageSpe
     bulletins fail on their params anyway); a bulletin.yaml that does not validate stops
     planning with its problems.
     """
-    from cdrp_lib.params import (
-        BULLETIN_FILE as PARAMS_BULLETIN,
-    )
-    from cdrp_lib.params import (
-        load_bulletin,
-        load_partnerships_apart,
-        themes_in_force,
-    )
+    from cdrp_lib.errors import ParamsError
+    from cdrp_lib.params import BULLETIN_FILE as PARAMS_BULLETIN
+    from cdrp_lib.params import load_bulletin, load_partnerships_apart, themes_in_force
 
     bulletin = (load_bulletin(params_dir) if (params_dir / PARAMS_BULLETIN).is_file()
                 else None)
     try:
         valid = load_partnerships_apart(params_dir)[0]
-    except Exception:  # measures.yaml broken: planning's params check reports it
+    except ParamsError:  # measures.yaml broken: planning's params check reports it
         valid = {}
     return {pid: tuple(PageSpec(t.id, t.nav_title, t.notebook_name)
                        for t in themes_in_force(bulletin, valid.get(pid)))

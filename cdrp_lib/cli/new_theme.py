@@ -59,12 +59,16 @@ def _theme_node(text: str) -> Any:
     return None
 
 
-def entry_line(theme: str, title: str, order: int | None, indent: str = "  ") -> str:
-    """One theme as a YAML flow mapping on one line (the title JSON-quoted, valid YAML)."""
+def entry_line(theme: str, title: str, order: int | None, indent: str = "  ",
+               notebook: str | None = None, short_title: str | None = None) -> str:
+    """One theme as a YAML flow mapping on one line (titles JSON-quoted, valid YAML); its
+    notebook is ``notebook``, by default its own."""
     parts = [f"id: {theme}", f"title: {json.dumps(title, ensure_ascii=False)}"]
     if order is not None:
         parts.append(f"order: {order}")
-    parts.append(f"notebook: {theme}")
+    parts.append(f"notebook: {notebook or theme}")
+    if short_title is not None:
+        parts.append(f"short_title: {json.dumps(short_title, ensure_ascii=False)}")
     return f"{indent}- {{{', '.join(parts)}}}\n"
 
 
@@ -160,8 +164,7 @@ def add_theme(params_dir: Path, notebooks_dir: Path, theme: str, title: str,
         own = partnerships[partnership].themes
         listed = themes_in_force(bulletin, partnerships[partnership])
         start = None if own is not None else [
-            entry_line(t.id, t.title, t.order, "  ").replace(
-                f", notebook: {t.id}}}", f", notebook: {t.notebook_name}}}")
+            entry_line(t.id, t.title, t.order, "  ", t.notebook_name, t.short_title)
             for t in (bulletin.themes if bulletin is not None else listed)]
     if any(t.id == theme for t in listed):
         raise _refuse(f"theme {theme!r} is already in the theme list of {path}")

@@ -112,7 +112,9 @@ def declared_theme_ids(params_dir: Path) -> tuple[str, ...]:
     """Every theme a measure's default theme may be: bulletin.yaml's list (the default one
     without the file) and every partnership's own `themes:`, in that order."""
     bulletin = params_dir / BULLETIN_FILE
-    ids = _listed_ids(bulletin) if bulletin.is_file() else list(DEFAULT_THEMES)
+    # A bulletin.yaml whose list cannot be read is reported by load_bulletin; the default
+    # list stands in for it here rather than failing every measure as well.
+    ids = (_listed_ids(bulletin) if bulletin.is_file() else []) or list(DEFAULT_THEMES)
     for path in sorted((params_dir / PARTNERSHIPS_DIR).glob("*.yaml")):
         ids.extend(_listed_ids(path))
     return tuple(dict.fromkeys(ids))
