@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +22,12 @@ DISTRICTS_FILE = REFERENCE_DIR / "districts.csv"
 DISTRICT_POPULATION_FILE = REFERENCE_DIR / "district-population.csv"
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _LSOA_SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
+#: ONS police force area names whose data.police.uk force id is not their slug (the
+#: same table as params/reference/build_district_reference.py, which made districts.csv).
+FORCE_IDS = {"Devon & Cornwall": "devon-and-cornwall", "London, City of": "city-of-london",
+             "Metropolitan Police": "metropolitan"}
+#: Words a force's own name adds to its area's ("Cleveland Police", "Kent Police"...).
+_FORCE_WORDS = ("-police-service", "-constabulary", "-police")
 
 
 def slugify(name: str) -> str:
@@ -31,6 +37,18 @@ def slugify(name: str) -> str:
     (leading and trailing hyphens dropped).
     """
     return _NON_ALNUM.sub("-", name.lower()).strip("-")
+
+
+def force_id(area: str) -> str:
+    """The data.police.uk force id (``northamptonshire``, its street files' name) of an ONS
+    police force area name (``Northamptonshire``) or a force's name (``Kent Police``)."""
+    if area in FORCE_IDS:
+        return FORCE_IDS[area]
+    slug = slugify(area)
+    for word in _FORCE_WORDS:
+        if slug.endswith(word) and len(slug) > len(word):
+            return slug.removesuffix(word)
+    return slug
 
 
 def district_from_lsoa_name(lsoa_name: str) -> str | None:
@@ -90,6 +108,17 @@ class Reference:
     """The shipped lookup: district name -> :class:`DistrictRef`; and every force it knows."""
 
     districts: Mapping[str, DistrictRef]
+
+    def overridden(self, rows: Iterable[DistrictRef]) -> Reference:
+        """This reference with ``rows`` (a user's own lookup) in place of the districts they
+        name; every other district is kept as shipped.
+
+        A CSP is the districts naming it, so a lookup that puts two districts in one CSP
+        groups them, and one that moves a district out of a shipped CSP leaves the rest.
+        """
+        districts = dict(self.districts)
+        districts.update((r.district, r) for r in rows)
+        return Reference(districts)
 
     @property
     def forces(self) -> frozenset[str]:

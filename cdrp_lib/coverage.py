@@ -5,8 +5,9 @@ force policing its districts published that month: a force's file locates a
 few of its crimes in its neighbours' districts, and counting those as the
 neighbours' series would publish "Barnet: 0 crimes" for every month.  So the
 automatic partnerships are the CSPs (today's ONS grouping of districts, from
-the shipped reference table, ``cdrp_lib/data/districts.csv``) whose forces
-are all in the store; rows located in other districts are counted once, in the
+the shipped reference table, ``cdrp_lib/data/districts.csv``, overridden for the
+districts it lists by a lookup of the user's own: :func:`store_reference`) whose
+forces are all in the store; rows located in other districts are counted once, in the
 ingest summary, and form no partnership.
 
 A district the reference does not know (the demo's fictional county) is a
@@ -30,6 +31,23 @@ if TYPE_CHECKING:
 
 SOURCE_AUTO = "auto"
 SOURCE_PARAMS = "params"
+
+
+def store_reference(con: duckdb.DuckDBPyConnection) -> Reference:
+    """The shipped reference with the store's own lookup laid over it (the ``csp_lookup``
+    table: every ``lad-to-csp-to-pfa*.csv`` ingested, cdrp_lib.sources.csp_lookup).
+
+    A district the lookup lists is today's district of its own name, in the lookup's
+    CSP and force; so its CSP's districts form one partnership whose population is theirs.
+    """
+    from cdrp_lib.areas import DistrictRef
+
+    rows = con.execute("SELECT district, csp, force FROM csp_lookup ORDER BY district"
+                       ).fetchall()
+    if not rows:
+        return reference()
+    return reference().overridden(DistrictRef(str(d), str(d), str(c), str(f))
+                                  for d, c, f in rows)
 
 
 def reference_population() -> pd.DataFrame:

@@ -57,6 +57,10 @@ SCHEMA: dict[str, str] = {
                       "period VARCHAR NOT NULL, first_month VARCHAR NOT NULL, "
                       "month VARCHAR NOT NULL, value DOUBLE NOT NULL, denominator DOUBLE, "
                       "cohort DOUBLE",
+    "csp_lookup": "district VARCHAR NOT NULL, district_code VARCHAR NOT NULL, "
+                  "csp VARCHAR NOT NULL, csp_code VARCHAR NOT NULL, "
+                  "force_area VARCHAR NOT NULL, force_area_code VARCHAR NOT NULL, "
+                  "force VARCHAR NOT NULL",
 }
 
 SERIES_COLUMNS = ("partnership", "measure", "month", "value", "denominator")

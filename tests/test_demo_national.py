@@ -163,22 +163,64 @@ def test_cli_writes_the_country(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "publication gap" in out
 
 
-def test_ingested_country_flags_every_partnership_synthetic(country: NationalManifest,
-                                                            tmp_path: Path) -> None:
-    import duckdb
-
+@pytest.fixture(scope="module")
+def ingested(country: NationalManifest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The country ingested (its lookup with it) into a new store, with the repo's measures."""
     from cdrp_lib.ingest import ingest
 
-    params = tmp_path / "params"
+    work = tmp_path_factory.mktemp("national-store")
+    params = work / "params"
     params.mkdir()
     repo = Path(__file__).resolve().parents[1]
     (params / "measures.yaml").write_bytes((repo / "params" / "measures.yaml").read_bytes())
-    report = ingest([country.out_dir], store=tmp_path / "s.duckdb", params_dir=params)
+    report = ingest([country.out_dir], store=work / "s.duckdb", params_dir=params)
     assert report.gaps == ((country.gap_force, country.gap_month),)
-    with duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True) as con:
+    return work / "s.duckdb"
+
+
+def test_ingested_country_flags_every_partnership_synthetic(ingested: Path) -> None:
+    import duckdb
+
+    with duckdb.connect(str(ingested), read_only=True) as con:
         rows = con.execute("SELECT id, synthetic FROM partnerships").fetchall()
     assert rows and all(synthetic for _, synthetic in rows)
-    districts = {slugify(d) for d in country.districts}
-    ids = {pid for pid, _ in rows}
-    # a district per partnership today, or the CSPs once ingest reads the lookup
-    assert districts <= ids or set(country.partnership_ids) <= ids
+
+
+def test_the_default_country_has_32_multi_district_csps() -> None:
+    import numpy as np
+
+    _, csps = _country(DEFAULT_NATIONAL, np.random.default_rng([1, 0]))
+    assert sum(1 for p in csps if len(p.districts) > 1) == 32
+
+
+def test_ingest_groups_every_multi_district_csp_with_its_summed_population(
+        country: NationalManifest, ingested: Path) -> None:
+    """The lookup the demo writes is read by ingest: each CSP is one partnership, whose
+    districts, force and population (the sum of its districts') are the lookup's."""
+    import duckdb
+
+    from cdrp_lib.store import Store
+
+    with duckdb.connect(str(ingested), read_only=True) as con:
+        ids = {str(r[0]) for r in con.execute(
+            "SELECT id FROM partnerships WHERE source = 'auto'").fetchall()}
+        districts = con.execute("SELECT partnership, district FROM partnership_districts"
+                                ).fetchall()
+        forces = dict(con.execute("SELECT partnership, force FROM partnership_forces"
+                                  ).fetchall())
+        series = {str(r[0]) for r in con.execute("SELECT DISTINCT partnership FROM series "
+                                                 "WHERE measure = 'burglary'").fetchall()}
+    assert ids == set(country.partnership_ids)
+    population = pd.read_csv(country.out_dir / "reference" / "population.csv")
+    year = int(country.last_month[:4])
+    by_district = dict(zip(population.loc[population["year"] == year, "district"],
+                           population.loc[population["year"] == year, "population"],
+                           strict=True))
+    multi = [p for p in country.partnerships if len(p.districts) > 1]
+    assert len(multi) == 8
+    with Store(ingested) as store:
+        for p in multi:
+            assert sorted(d for pid, d in districts if pid == p.id) == sorted(p.districts)
+            assert forces[p.id] == p.force and p.id in series
+            assert store.population(p.id, year) == sum(by_district[d] for d in p.districts)
+            assert all(slugify(d) not in ids for d in p.districts)

@@ -337,7 +337,7 @@ CASES: list[Case] = [
          "IN/2025-02-kent-outcomes.csv"),
     Case("unrecognised_csv", text_file("crimes.csv", "x\n"),
          "Ignored 1 (not a recognised input (YYYY-MM-<force>-street.csv, domestic_abuse*.csv, "
-         "survey*.csv, population*.csv, series*.csv)): IN/crimes.csv"),
+         "survey*.csv, population*.csv, series*.csv, lad-to-csp-to-pfa*.csv)): IN/crimes.csv"),
     Case("two_files_for_one_force_month",
          both(street_file(f"2025-02/{STREET}"), street_with(row("x"), name=STREET)),
          f"IN/2025-02-kent-street.csv: second file for one force and month: expected one file "
@@ -408,7 +408,7 @@ CASES: list[Case] = [
 # changes what a user is told, so this test should notice.
 _TABLES = ("input_files, police_counts, force_months, data_quality, partnerships, "
            "partnership_districts, partnership_forces, series, da_events, survey, "
-           "population, partner_values")
+           "population, partner_values, csp_lookup")
 STORE_LINES = {
     "store_of_random_bytes": "cdrp ingest: error: cannot use the store STORE: IO Error: The file "
                              "\"STORE\" exists, but it is not a valid DuckDB database file! (a "

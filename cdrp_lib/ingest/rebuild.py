@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cdrp_lib.areas import PartnershipArea, district_from_lsoa_name
+from cdrp_lib.areas import PartnershipArea, Reference, district_from_lsoa_name
 from cdrp_lib.coverage import (
     SOURCE_AUTO,
     SOURCE_PARAMS,
@@ -14,6 +14,7 @@ from cdrp_lib.coverage import (
     auto_partnerships,
     params_forces,
     reference_population,
+    store_reference,
 )
 from cdrp_lib.errors import Problem
 from cdrp_lib.params import Measure
@@ -80,8 +81,9 @@ def rebuild(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
     lsoas = incremental.police_lsoas(con, police_changed)
     districts = {name: district_from_lsoa_name(name) for name in {n for _, n in lsoas}}
     by_district = _district_force_rows(con, districts)
+    ref = store_reference(con)  # the shipped reference, with the user's own lookup over it
     auto = auto_partnerships(by_district, _forces_in_store(con), _principal_by_district(
-        by_district))
+        by_district), ref)
     areas = _all_areas(auto, params)
     members = _members(areas, lsoas, districts)
     con.register("members", pd.DataFrame(members, columns=["partnership", "lsoa_code",
@@ -95,7 +97,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
         principal = dict(con.execute(
             "SELECT partnership, force FROM spans_now").fetchall())
         gaps = _rebuild_gaps(con)
-        _rebuild_partnerships(con, areas, principal, auto)
+        _rebuild_partnerships(con, areas, principal, auto, ref)
         if changes.full:
             con.execute("DELETE FROM series")
         problems = list(gaps[1])
@@ -198,7 +200,8 @@ def _members(areas: Mapping[str, tuple[str, PartnershipArea, str]],
 
 def _rebuild_partnerships(con: duckdb.DuckDBPyConnection,
                           areas: Mapping[str, tuple[str, PartnershipArea, str]],
-                          principal: Mapping[str, str], auto: Partitioned) -> None:
+                          principal: Mapping[str, str], auto: Partitioned,
+                          ref: Reference | None = None) -> None:
     """The partnerships, the districts whose population is theirs, and their forces.
 
     An automatic CSP's population districts are today's districts only (its area also
@@ -213,7 +216,7 @@ def _rebuild_partnerships(con: duckdb.DuckDBPyConnection,
                            else sorted(area.districts))]
     forces = [(pid, f) for pid, (_, area, source) in sorted(areas.items())
               for f in sorted(auto.forces[pid] if source == SOURCE_AUTO
-                              else params_forces(area, principal.get(pid)))]
+                              else params_forces(area, principal.get(pid), ref))]
     con.execute("DELETE FROM partnerships")
     con.execute("DELETE FROM partnership_districts")
     con.execute("DELETE FROM partnership_forces")

@@ -17,10 +17,10 @@ from pathlib import Path
 import pandas as pd
 
 from cdrp_lib.errors import InputError, Problem
+from cdrp_lib.sources.csp_lookup import read_csp_lookup
 from cdrp_lib.sources.local_csv import LINE, problems_where, read_text_table, shown
 
 LAD_CSP_COLUMNS = ("LAD17CD", "LAD17NM", "CSP17CD", "CSP17NM", "PFA17CD", "PFA17NM")
-GSS_CODE_PATTERN = r"^[EWSNK]\d{8}$"
 #: An LSOA (2011 or 2021) code in England (E01) or Wales (W01).
 LSOA_CODE_PATTERN = r"^[EW]01\d{6}$"
 LSOA_LOOKUP_COLUMNS = ("lsoa_code", "district")
@@ -32,27 +32,16 @@ def read_lad_csp_lookup(path: Path) -> pd.DataFrame:
     The UTF-8 byte-order mark ONS files start with is removed; other columns
     (``FID``) are dropped.  Raises :class:`InputError` listing every problem
     (missing column, empty cell, a code that is not a 9-character GSS code, a
-    district listed twice) and OSError when the file cannot be read.
+    district listed twice) and OSError when the file cannot be read.  Ingest reads
+    the same file row by row (:func:`cdrp_lib.sources.csp_lookup.read_csp_lookup`).
     """
-    wanted = tuple(c.lower() for c in LAD_CSP_COLUMNS)
-    table, problems = read_text_table(path, wanted, ("fid",))
-    if table is None:
-        raise InputError(problems)
-    frame = table.rows
-    for column in wanted:
-        is_code = column.endswith("cd")
-        mask = frame[column] == "" if not is_code else ~frame[column].str.match(GSS_CODE_PATTERN)
-        problems += problems_where(table, frame, mask, column,
-                                   "invalid code" if is_code else "missing value",
-                                   "a GSS code such as E07000153" if is_code else "a name")
-    dup = frame.duplicated("lad17cd", keep="first")
-    problems += problems_where(table, frame, dup, "lad17cd", "duplicate district",
-                               "each district once")
-    errors = sorted((p for p in problems if p.severity == "error"), key=lambda p: p.line or 0)
+    frame, problems = read_csp_lookup(path)
+    errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise InputError(errors)
-    out = frame[list(wanted)].rename(columns=dict(zip(wanted, LAD_CSP_COLUMNS, strict=True)))
-    return out.astype(str).reset_index(drop=True)
+    names = dict(zip(("district_code", "district", "csp_code", "csp", "force_area_code",
+                      "force_area"), LAD_CSP_COLUMNS, strict=True))
+    return frame[list(names)].rename(columns=names).reset_index(drop=True)
 
 
 def csps_spanning_several_districts(lookup: pd.DataFrame) -> dict[str, tuple[str, ...]]:

@@ -9,7 +9,7 @@ ingest names a kind.  A new kind of input is a module defining one
 
 from __future__ import annotations
 
-from cdrp_lib.sources import domestic_abuse, partner_series, population, survey
+from cdrp_lib.sources import csp_lookup, domestic_abuse, partner_series, population, survey
 from cdrp_lib.sources.kind import SourceKind
 from cdrp_lib.sources.police_uk import series as police_series
 
@@ -19,6 +19,7 @@ KINDS: tuple[SourceKind, ...] = (
     survey.KIND,
     population.KIND,
     partner_series.KIND,
+    csp_lookup.KIND,
 )
 BY_KIND: dict[str, SourceKind] = {k.kind: k for k in KINDS}
 
