@@ -12,9 +12,16 @@ In one run (issue 13, part 2):
    dask executor); the cluster's start-up is timed apart;
 5. the serial parts, timed alone in this process on the outputs of step 3:
    planning (``read_store_facts``, ``plan_jobs`` and the published-key check of
-   every job: what ``cdrp run`` does before the first job starts), the index
-   rebuild (what it does after the last), and ``cdrp publish`` of the site to a
-   new folder (copy, check, swap).
+   every job: what ``cdrp run`` does before the first job starts), the site pages
+   (``rebuild_index``: index page, history, list by partnership, guide and the new
+   month's search bundle: what it does after the last job; and again with nothing
+   changed), and ``cdrp publish`` of the site to a new folder (copy, check, swap);
+6. the search index of a site holding ``--site-months`` months (this run's pages
+   copied under earlier month names), adding one month: one Pagefind run over the
+   whole site (as every run did before the index was split by month) against the
+   index by month, which indexes the new month only; printed with their ratio.
+
+``--serial-only --keep DIR`` repeats steps 5 and 6 on the outputs a kept run left.
 
 Peak memory is the largest sum, over this process's whole tree (``cdrp run``,
 its workers and their kernels, the dask scheduler's and workers' processes), of
@@ -31,7 +38,8 @@ The last line is machine-readable::
 the larger of the two runs' peaks.  Goal on the 2-core machine: at most 15
 minutes and 4 GB.  ``--partnerships 20`` makes a quick run.
 
-Run: ``python benchmarks/national.py [--partnerships 300] [--months 40] [--keep DIR]``.
+Run: ``python benchmarks/national.py [--partnerships 300] [--months 40] [--site-months 12]
+[--keep DIR] [--serial-only]``.
 """
 
 from __future__ import annotations
@@ -173,10 +181,17 @@ def dask_batch(work: Path, store: Path, outputs: Path) -> tuple[Step, float]:
 
 
 def serial_parts(work: Path, store: Path, outputs: Path) -> dict[str, float]:
-    """Seconds of what no number of workers shortens: planning, index, publish."""
+    """Seconds of what no number of workers shortens: planning, the site pages, publish.
+
+    ``index`` is what ``cdrp run`` does after its last job for a new month: the index
+    page, history, the list by partnership, the guide and the month's search bundle
+    (the site's ``pagefind/`` removed first, as a month never indexed); ``index_again``
+    the same when no page changed (a re-run).
+    """
     from cdrp_lib.batch import BatchSettings
     from cdrp_lib.batch.manifest import rebuild_index
     from cdrp_lib.batch.plan import is_current, plan_jobs, read_store_facts
+    from cdrp_lib.site.search import INDEX_DIR
 
     settings = BatchSettings(store=store, params_dir=REPO / "params",
                              notebooks_dir=REPO / "notebooks", outputs_dir=outputs,
@@ -186,15 +201,67 @@ def serial_parts(work: Path, store: Path, outputs: Path) -> dict[str, float]:
     jobs = plan_jobs(settings, month=MONTH, partnerships=None, facts=facts)
     current = sum(is_current(j) for j in jobs)
     planning = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    rebuild_index(settings.site_dir, [])
-    index = time.perf_counter() - t0
+    shutil.rmtree(settings.site_dir / INDEX_DIR, ignore_errors=True)
+    index, index_again = (_seconds(lambda: rebuild_index(
+        settings.site_dir, [], runs_dir=settings.runs_dir, params_dir=settings.params_dir))
+        for _ in range(2))
     publish, code = _timed(_cdrp("publish", str(work / "published"), "--site",
                                  str(settings.site_dir)), work / "publish.log")
     if code:
         print(f"warning: cdrp publish exited {code}; see {work / 'publish.log'}")
-    return {"planning": planning, "index": index, "publish": publish,
-            "jobs": float(len(jobs)), "current": float(current)}
+    return {"planning": planning, "index": index, "index_again": index_again,
+            "publish": publish, "jobs": float(len(jobs)), "current": float(current),
+            "pages": float(len(list(settings.site_dir.glob("*/*/*.html"))))}
+
+
+def _seconds(call: Any) -> float:
+    t0 = time.perf_counter()
+    call()
+    return time.perf_counter() - t0
+
+
+#: Pagefind's glob before the search index was split by month: every page of every month.
+WHOLE_SITE_GLOB = "{*/*/*.html,guide.html,partnerships.html}"
+
+
+def search_by_month(work: Path, site: Path, months: int) -> dict[str, float]:
+    """The search index of a site holding ``months`` months, before and after the split.
+
+    The site's HTML is copied under ``months`` month names (this run's pages stand for
+    every month); then the time of indexing the whole site in one Pagefind run (what
+    every ``cdrp run`` did before, whatever it changed) against the time of adding one
+    more month to the index by month (what a run making a new month does now).
+    """
+    from cdrp_lib.periods import Month
+    from cdrp_lib.site.search import _run_pagefind, build_search_index
+
+    big = work / "site-months"
+    shutil.rmtree(big, ignore_errors=True)
+    last = Month.parse(MONTH)
+    names = [str(last - k) for k in range(months, -1, -1)]  # the last one is the new month
+    big.mkdir(parents=True)
+    for name in ("guide.html", "partnerships.html"):
+        shutil.copy2(site / name, big / name)
+    pages = sorted(site.glob(f"*/{MONTH}/*.html"))
+
+    def add_month(name: str) -> None:
+        for page in pages:
+            dest = big / page.parent.parent.name / name / page.name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(page.read_bytes().replace(MONTH.encode(), name.encode()))
+
+    for name in names[:-1]:
+        add_month(name)
+    build_search_index(big)  # the index by month of the months already published
+    add_month(names[-1])
+    whole = _seconds(lambda: _run_pagefind(big, WHOLE_SITE_GLOB, work / "whole-index"))
+    t0 = time.perf_counter()
+    made = build_search_index(big)
+    by_month = time.perf_counter() - t0
+    shutil.rmtree(work / "whole-index", ignore_errors=True)
+    shutil.rmtree(big, ignore_errors=True)
+    return {"months": float(len(made.months)), "indexed": float(len(made.indexed)),
+            "pages": float(len(pages) * len(names)), "whole": whole, "by_month": by_month}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -203,9 +270,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="partnerships of the national demo (default: %(default)s)")
     parser.add_argument("--months", type=int, default=40,
                         help="months of the national demo (default: %(default)s)")
+    parser.add_argument("--site-months", type=int, default=12,
+                        help="months the site holds when the search index is timed "
+                             "(default: %(default)s)")
     parser.add_argument("--keep", type=Path,
                         help="work in this folder and keep it (default: a temporary folder)")
+    parser.add_argument("--serial-only", action="store_true",
+                        help="time only the serial parts, on the outputs a run with --keep "
+                             "left in that folder")
     args = parser.parse_args(argv)
+    if args.serial_only:
+        if args.keep is None or not (args.keep / "out2w" / "site").is_dir():
+            parser.error("--serial-only needs --keep DIR holding a kept run's outputs")
+        return _report_serial(args.keep, args.site_months)
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="cdrp-bench-national-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -232,39 +309,56 @@ def main(argv: list[str] | None = None) -> int:
         dask_step, cluster_start = dask_batch(work, store, work / "outdask")
         print(f"  {dask_step.name}: {dask_step.seconds / 60:.2f} min "
               f"(cluster start {cluster_start:.1f} s, not counted)", flush=True)
-        serial = serial_parts(work, store, work / "out2w")
+        print()
+        print(f"{'step':32} {'bulletins':>9} {'made':>5} {'failed':>6} {'minutes':>8} "
+              f"{'s/bulletin':>10} {'peak GB':>8} {'RSS GB':>7}  exit  load")
+        for s in (local, dask_step):
+            print(f"{s.name:32} {s.planned:9d} {s.made:5d} {s.failed:6d} "
+                  f"{s.seconds / 60:8.2f} {s.per_bulletin:10.2f} {s.peak_gb:8.2f} "
+                  f"{s.rss_gb:7.2f}  {s.exit_code:4d}  {s.load}")
+        print()
+        serial = _report_serial(work, args.site_months, local.seconds)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
 
-    print()
-    print(f"{'step':32} {'bulletins':>9} {'made':>5} {'failed':>6} {'minutes':>8} "
-          f"{'s/bulletin':>10} {'peak GB':>8} {'RSS GB':>7}  exit  load")
-    for s in (local, dask_step):
-        print(f"{s.name:32} {s.planned:9d} {s.made:5d} {s.failed:6d} {s.seconds / 60:8.2f} "
-              f"{s.per_bulletin:10.2f} {s.peak_gb:8.2f} {s.rss_gb:7.2f}  {s.exit_code:4d}  "
-              f"{s.load}")
-    print()
-    print(f"serial parts for {int(serial['jobs'])} bulletins: planning {serial['planning']:.2f} s "
-          f"(store facts, {int(serial['jobs'])} jobs planned, published keys checked), index "
-          f"{serial['index']:.2f} s, publish {serial['publish']:.2f} s")
-    serial_total = serial["planning"] + serial["index"]
-    parallel = max(local.seconds - serial_total, 0.0)
-    print(f"of the 2-worker run's {local.seconds:.1f} s, {serial_total:.1f} s is serial "
-          f"(planning + index); the other {parallel:.1f} s divides over N workers: about "
-          f"{serial_total:.1f} + {parallel * 2:.0f} / N s (N <= 2 cores here)")
     minutes_2w, minutes_dask = local.seconds / 60, dask_step.seconds / 60
     peak = max(local.peak_gb, dask_step.peak_gb)
     worst = max(minutes_2w, minutes_dask)
     print(f"goals: <= {GOAL_MINUTES:g} minutes: {worst:.2f} "
           f"({'met' if worst <= GOAL_MINUTES else 'NOT met'}); <= {GOAL_GB:g} GB: {peak:.2f} "
           f"({'met' if peak <= GOAL_GB else 'NOT met'})")
-    if local.exit_code or dask_step.exit_code or local.failed or dask_step.failed:
-        print("warning: a bulletin failed; see the logs" + ("" if args.keep is None
-                                                           else f" in {work}"))
+    if serial or local.exit_code or dask_step.exit_code or local.failed or dask_step.failed:
+        print("warning: a bulletin or the publication failed; see the logs"
+              + ("" if args.keep is None else f" in {work}"))
     print(f"RESULT partnerships={local.planned} minutes_2w={minutes_2w:.3f} "
           f"minutes_dask={minutes_dask:.3f} peak_gb={peak:.3f}")
     return 0
+
+
+def _report_serial(work: Path, site_months: int, run_seconds: float | None = None) -> int:
+    """Time and print the serial parts on ``work``'s 2-worker outputs; 1 if publish failed."""
+    load = _load()
+    serial = serial_parts(work, work / "store.duckdb", work / "out2w")
+    search = search_by_month(work, work / "out2w" / "site", site_months)
+    jobs = int(serial["jobs"])
+    print(f"serial parts for {jobs} bulletins ({int(serial['pages'])} pages; load "
+          f"{load}->{_load()}): planning {serial['planning']:.2f} s (store facts, {jobs} jobs "
+          f"planned, published keys checked); index {serial['index']:.2f} s (index page, "
+          f"history, partnerships, guide, the new month's search bundle), "
+          f"{serial['index_again']:.2f} s when nothing changed; publish "
+          f"{serial['publish']:.2f} s")
+    print(f"search index of a site of {int(search['months'])} months ({int(search['pages'])} "
+          f"pages), adding one: whole site in one Pagefind run (before) {search['whole']:.2f} s, "
+          f"by month ({int(search['indexed'])} month indexed, the others kept) "
+          f"{search['by_month']:.2f} s: ratio {search['whole'] / search['by_month']:.1f}x")
+    if run_seconds is not None:
+        serial_total = serial["planning"] + serial["index"]
+        parallel = max(run_seconds - serial_total, 0.0)
+        print(f"of the 2-worker run's {run_seconds:.1f} s, {serial_total:.1f} s is serial "
+              f"(planning + index); the other {parallel:.1f} s divides over N workers: about "
+              f"{serial_total:.1f} + {parallel * 2:.0f} / N s (N <= 2 cores here)")
+    return 1 if not (work / "published").is_dir() else 0
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ made here and, in chromium against `cdrp serve`, on the session's demo site."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,14 @@ from conftest import DEMO_MONTH, DemoSite
 
 from cdrp_lib.pages import links
 from cdrp_lib.site import build_site_pages, check_site, make_server, publish_site, write_index
-from cdrp_lib.site.search import INDEX_DIR, SCRIPT, SEARCH_SCRIPT, search_page, write_search
+from cdrp_lib.site.search import (
+    INDEX_DIR,
+    MONTHS_DIR,
+    SCRIPT,
+    SEARCH_SCRIPT,
+    search_page,
+    write_search,
+)
 
 browser = pytest.importorskip("browser", reason="tests/browser.py must be importable")
 
@@ -71,9 +79,31 @@ def test_the_index_is_built_with_the_site_and_is_byte_identical_on_a_rerun(
     index = site / INDEX_DIR
     assert (index / "pagefind.js").is_file() and (index / "pagefind-ui.js").is_file()
     first = _digests(index)
-    write_search(site)
+    assert write_search(site).indexed == ()  # no page changed: no month indexed again
     assert _digests(index) == first
     assert not [p for p in site.iterdir() if p.name.startswith(".")]  # no working folder left
+    assert check_site(site) == []
+
+
+def test_each_month_is_a_bundle_made_again_only_when_its_pages_change(
+        tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    index = site / INDEX_DIR
+    assert sorted(p.name for p in (index / MONTHS_DIR).iterdir()) == ["2025-11", "2025-12"]
+    november = _digests(index / MONTHS_DIR / "2025-11")
+    page = site / "corby" / "2025-12" / "index.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("in line", "in line, wombat"),
+                    encoding="utf-8")
+    again = write_search(site)
+    assert again.months == ("2025-11", "2025-12") and again.indexed == ("2025-12",)
+    assert _digests(index / MONTHS_DIR / "2025-11") == november
+    # the search page merges every month's bundle
+    script = (site / SEARCH_SCRIPT).read_text(encoding="utf-8")
+    assert 'var months = ["2025-11", "2025-12"];' in script
+    # a month whose pages are all gone loses its bundle
+    shutil.rmtree(site / "ashcombe" / "2025-11")
+    assert write_search(site).months == ("2025-12",)
+    assert not (index / MONTHS_DIR / "2025-11").exists()
     assert check_site(site) == []
 
 
@@ -136,7 +166,10 @@ def _every_result(words: str, partnership: str = "") -> str:
     """Every page the index finds for ``words`` (Pagefind's own API, not the first few the
     interface shows), optionally only one partnership's (the page's filter)."""
     filters = f"{{filters: {{partnership: {partnership!r}}}}}" if partnership else "{}"
+    merge = "".join(f" await pf.mergeIndex('/{INDEX_DIR}/{MONTHS_DIR}/{m}/');"
+                    for m in (DEMO_MONTH,))  # the demo's one month of bulletins
     return (f"import('./{INDEX_DIR}/pagefind.js').then(async pf => {{"
+            " if (!window.merged) { window.merged = true;" + merge + " }"
             f" const r = await pf.search({words!r}, {filters});"
             " const d = await Promise.all(r.results.map(x => x.data()));"
             " return d.map(x => x.url.split('#')[0]).sort(); })")

@@ -17,7 +17,7 @@ from typing import Any
 
 from cdrp_lib.site.guide import write_guide
 from cdrp_lib.site.history import published_bulletins, write_history, write_partnerships
-from cdrp_lib.site.search import write_search
+from cdrp_lib.site.search import SearchIndex, write_search
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class SitePages:
     bulletins: int
     history_written: int
     guide: Path | None
-    search_index: Path | None
+    search_index: SearchIndex | None
 
 
 def build_site_pages(site_dir: Path, records: Iterable[Mapping[str, Any]],
