@@ -14,7 +14,8 @@ real formats, built from the same parts as the county demo:
 * ``reference/lad-to-csp-to-pfa.csv``: district -> CSP -> force in the columns
   of the ONS lookup (``LAD17CD,LAD17NM,CSP17CD,CSP17NM,PFA17CD,PFA17NM,FID``,
   with a byte-order mark), fictional codes (``E079``, ``E229``, ``E239``: never
-  real).  Most CSPs are one district; in each force the first CSP joins three
+  real), which ``cdrp ingest`` reads (cdrp_lib.sources.csp_lookup) so that each CSP is
+  one partnership.  Most CSPs are one district; in each force the first CSP joins three
   districts and, in forces of eight CSPs or more, the next three join two, as
   real CSPs such as Dorset or North Yorkshire do;
 * ``README.md`` saying that all of it is SYNTHETIC.
@@ -295,7 +296,8 @@ Generated with: `cdrp demo-data --national --partnerships {partnerships} --month
 
 - Forces: {forces}; {len(manifest.partnerships)} partnerships (CSPs) of \
 {len(manifest.districts)} districts, {len(multi)} of them spanning several districts \
-(`{LOOKUP_FILE}` says which).
+(`{LOOKUP_FILE}` says which; `cdrp ingest` reads it and makes each CSP one \
+partnership).
 - Months: {manifest.first_month} to {manifest.last_month}. Publication gap: force \
 `{manifest.gap_force}` has no file for **{manifest.gap_month}** on purpose.
 
