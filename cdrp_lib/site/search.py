@@ -57,7 +57,6 @@ GLOB = "{" + links.GUIDE_FILE + "," + links.PARTNERSHIPS_FILE + "}"
 #: again only when its pages changed: Pagefind cannot update an index in place (its issue
 #: #71), and indexing every month of a national site on every run grows with the site.
 MONTHS_DIR = "months"
-MONTH_GLOB = "*/{month}/*.html"
 #: In each month's bundle: the digest of the pages it was made from.
 STAMP_FILE = "cdrp-pages.sha256"
 _MONTH_NAME = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -90,6 +89,13 @@ def _run_pagefind(site: Path, glob: str, output: Path) -> None:
         said = (done.stderr or done.stdout).strip().splitlines()
         raise SearchIndexError("Pagefind could not index the site: "
                                + (said[-1] if said else f"exit status {done.returncode}"))
+
+
+def month_glob(month: str) -> str:
+    """What Pagefind reads into a month's bundle: its bulletin pages, and the list by
+    partnership for the reason :data:`GLOB` has it (a month of pages Pagefind finds
+    nothing in, such as a bare page left by hand, still makes a bundle)."""
+    return "{*/" + month + "/*.html," + links.PARTNERSHIPS_FILE + "}"
 
 
 def month_pages(site_dir: Path) -> dict[str, list[Path]]:
@@ -153,7 +159,7 @@ def build_search_index(site_dir: Path) -> SearchIndex:
             if stamp.is_file() and stamp.read_text(encoding="utf-8") == digest:
                 _link_tree(held, bundle)
                 continue
-            _run_pagefind(site, MONTH_GLOB.format(month=month), bundle)
+            _run_pagefind(site, month_glob(month), bundle)
             (bundle / STAMP_FILE).write_text(digest, encoding="utf-8")
             indexed.append(month)
         old = site / f".{INDEX_DIR}.old-{os.getpid()}-{secrets.token_hex(4)}"
