@@ -142,6 +142,26 @@ class Assessment:
     data_to: str | None = None  # §13 latest month of the source not after `month`
     synthetic: bool = False
     count_noun: str = "crimes"  # what a count counts ("crimes", "incidents"...)
+    # ---- unit and frequency (issue 11; cdrp_lib.stats.units) --------------------
+    # what every level is in: count, percent, per_1000, per_100000 (rates per
+    # population), mean_12_months (the mean 12-month total over ``mean_span_months``),
+    # cohort_offences (a cohort's offences to date in the ceiling period)
+    unit: str = "count"
+    frequency: str = "monthly"  # monthly, quarterly or annual: one value per period
+    source: str | None = None  # the measure's source (police, fire, youth-justice...)
+    lag_months: int | None = None  # the source's usual lag (the measure's own, else its source's)
+    rate_population: float | None = None  # the population a rate's position divides by
+    rate_population_year: int | None = None
+    mean_span_months: int | None = None  # mean_12_months: the span averaged over
+    baseline_start: str | None = None
+    baseline_end: str | None = None
+    # a cohort ceiling ("371 young offenders ... not more than 603 offences over 2009/10"):
+    # the position is the offences to date, the trajectory the pro-rata allowance
+    cohort_size: float | None = None
+    ceiling_limit: float | None = None
+    ceiling_period: str | None = None  # "2009/10", or the period's months
+    # the expected 12-month count the small-number rule judged (stats.units.small_numbers)
+    expected_12_months: float | None = None
 
     # ---- target (§1) ----------------------------------------------------------
     target_id: str | None = None
@@ -268,6 +288,11 @@ class Assessment:
     @property
     def is_proportion(self) -> bool:
         return self.kind == "proportion"
+
+    @property
+    def is_small_numbers(self) -> bool:
+        """Too few events for a control chart, trend or trajectory (stats.units)."""
+        return NotAssessedReason.SMALL_NUMBERS in self.reasons.values()
 
     @property
     def rag_override_text(self) -> str | None:

@@ -42,6 +42,15 @@ from cdrp_lib.stats.enums import (
 )
 from cdrp_lib.stats.rag import RagResult, outcome_rag, survey_target_position
 from cdrp_lib.stats.rounding import Number, fmt_number, fmt_pct, round_half_up
+from cdrp_lib.stats.units import is_rate
+from cdrp_lib.unit_sentences import (
+    ceiling_position,
+    data_sentence,
+    level,
+    small_numbers_sentence,
+    unit_comparison,
+    unit_target,
+)
 
 __all__ = ["Fact", "Sentence", "narrate", "narrate_outcome", "past_month_in_range", "sentences"]
 
@@ -68,6 +77,7 @@ class Fact(StrEnum):
     SURVEY = "survey"
     SURVEY_TARGET = "survey_target"
     MONITOR = "monitor"  # a monitor-only target: its own reason and the plan's wording
+    DATA = "data"  # how often the data come and their lag (a partner agency's, a quarter's)
     NOT_ASSESSED = "not_assessed"
 
 
@@ -97,11 +107,16 @@ def _count(a: PublicAssessment, x: Number) -> str:
 
 
 def _level(a: PublicAssessment, x: Number) -> str:
-    """A level as the tables print it: a count with its noun, or a percentage."""
+    """A level as the tables print it: a count with its noun, or a percentage; a rate
+    in its unit (``249.4 primary fires per 100,000 population``)."""
+    if is_rate(a.unit):
+        return level(a, x)
     return fmt_pct(x, PERCENT_DECIMALS) if a.is_proportion else _count(a, x)
 
 
 def _bare_level(a: PublicAssessment, x: Number) -> str:
+    if is_rate(a.unit):
+        return level(a, x, noun=False)
     return fmt_pct(x, PERCENT_DECIMALS) if a.is_proportion else fmt_number(x)
 
 
@@ -127,6 +142,10 @@ def _is_survey(a: PublicAssessment) -> bool:
 
 
 def _target(a: PublicAssessment) -> Iterable[Sentence]:
+    own = unit_target(a)
+    if own is not None:
+        yield Sentence(Fact.TARGET, own)
+        return
     if a.baseline_value is None:
         return
     noun = "" if a.is_proportion else " recorded"
@@ -308,6 +327,10 @@ def _past_month(a: PublicAssessment) -> Iterable[Sentence]:
 def _comparison(a: PublicAssessment) -> Iterable[Sentence]:
     if a.rolling_12 is None or a.change_12m is None:
         return
+    own = unit_comparison(a)
+    if own is not None:
+        yield Sentence(Fact.COMPARISON, own)
+        return
     if a.is_proportion:
         pp = a.change_12m_pp if a.change_12m_pp is not None else a.change_12m
         head = (f"Over the last 12 months, the figure for {a.measure_name} was "
@@ -410,8 +433,23 @@ def _not_assessed_reasons(a: PublicAssessment) -> list[NotAssessedReason]:
 
 
 def _not_assessed(a: PublicAssessment) -> Iterable[Sentence]:
+    small = small_numbers_sentence(a)
     for reason in _not_assessed_reasons(a):
+        if reason is NotAssessedReason.SMALL_NUMBERS and small is not None:
+            continue  # said in its own words below
         yield Sentence(Fact.NOT_ASSESSED, reason.sentence)
+    if small is not None:
+        yield Sentence(Fact.NOT_ASSESSED, small)
+
+
+def _units(a: PublicAssessment) -> Iterable[Sentence]:
+    """A cohort's offences against its allowance; how often and how late the data come."""
+    position = ceiling_position(a)
+    if position is not None:
+        yield Sentence(Fact.POSITION, position)
+    data = data_sentence(a)
+    if data is not None:
+        yield Sentence(Fact.DATA, data)
 
 
 def _own_words(text: str) -> str:
@@ -436,7 +474,7 @@ def _monitor_or_not_assessed(a: PublicAssessment) -> Iterable[Sentence]:
     yield from (s for s in _not_assessed(a) if not (own and s.text == generic))
 
 
-_RULES = (_target, _baseline_change, _position, _achieved, _projection, _past_month,
+_RULES = (_target, _units, _baseline_change, _position, _achieved, _projection, _past_month,
           _comparison, _peers, _survey, _survey_target, _monitor_or_not_assessed)
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from cdrp_lib.assessment import (
     MeasureKind,
 )
-from cdrp_lib.periods import Month, month_range
+from cdrp_lib.periods import Month
 from cdrp_lib.stats.enums import (
     NotAssessedReason,
 )
@@ -70,10 +70,15 @@ def is_nan(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class Levels:
-    """A measure's monthly values and rolling 12-month positions on one month axis.
+    """A measure's values and rolling 12-month positions on one period axis.
 
     For a count: ``monthly`` are counts and ``rolling`` sums.  For a proportion:
     ``monthly`` and ``rolling`` are percentages, ``num``/``den`` the raw parts.
+    ``months`` are the periods' last months, ``step`` months apart (1 monthly, 3
+    quarterly, 12 yearly); ``window`` periods make one rolling position (12 months;
+    a twelve-month mean's whole span).  For a rate, a twelve-month mean or a cohort's
+    offences to date ``rolling`` is in that unit while ``rolling_num`` keeps the
+    12-month counts (:mod:`cdrp_lib.assess.units`).
     """
 
     months: tuple[Month, ...]
@@ -83,11 +88,19 @@ class Levels:
     den: tuple[float | None, ...]
     rolling_num: tuple[float | None, ...]
     rolling_den: tuple[float | None, ...]
+    step: int = 1
+    window: int = MONTHS_IN_YEAR
+
+    @property
+    def per_year(self) -> int:
+        """Periods in a year: the rolling 12 months' length in periods."""
+        return MONTHS_IN_YEAR // self.step
 
     def index(self, month: Month) -> int | None:
         if not self.months or month < self.months[0] or month > self.months[-1]:
             return None
-        return month.minus(self.months[0])
+        offset = month.minus(self.months[0])
+        return None if offset % self.step else offset // self.step
 
     def at(self, values: tuple[float | None, ...], month: Month) -> float | None:
         i = self.index(month)
@@ -101,34 +114,50 @@ class Levels:
             return ()
         return values[max(0, i + 1 - count): i + 1]
 
+    def end_months(self, count: int) -> tuple[Month, ...]:
+        """The last ``count`` period ends."""
+        return self.months[len(self.months) - count:] if count else ()
 
-def _window_sum(values: Sequence[float | None], t: int) -> float | None:
-    if t + 1 < MONTHS_IN_YEAR:
+    def last_at_or_before(self, month: Month) -> Month | None:
+        """The last period end not after ``month``."""
+        if not self.months or month < self.months[0]:
+            return None
+        offset = min(month, self.months[-1]).minus(self.months[0])
+        return self.months[offset // self.step]
+
+
+def _window_sum(values: Sequence[float | None], t: int,
+                window: int = MONTHS_IN_YEAR) -> float | None:
+    if t + 1 < window:
         return None
-    part = values[t + 1 - MONTHS_IN_YEAR: t + 1]
+    part = values[t + 1 - window: t + 1]
     if any(v is None for v in part):
         return None
     return math.fsum(v for v in part if v is not None)
 
 
 def build_levels(values: Mapping[str, float | None], denominators: Mapping[str, float | None],
-            kind: MeasureKind, last: Month) -> Levels:
+                 kind: MeasureKind, last: Month, step: int = 1) -> Levels:
+    """The series up to ``last`` on its period axis (``step`` months apart), with rolling
+    12-month sums (rates for a proportion)."""
     keys = [Month.parse(m) for m in values if Month.parse(m) <= last]
     if not keys:
-        return Levels((), (), (), (), (), (), ())
-    months = tuple(month_range(min(keys), last))
+        return Levels((), (), (), (), (), (), (), step, MONTHS_IN_YEAR // step)
+    first = min(keys)
+    months = tuple(first + k * step for k in range(last.minus(first) // step + 1))
+    window = MONTHS_IN_YEAR // step
     num = tuple(values.get(str(m)) for m in months)
     if kind == "count":
-        rolling = tuple(_window_sum(num, t) for t in range(len(months)))
-        return Levels(months, num, rolling, num, (), rolling, ())
+        rolling = tuple(_window_sum(num, t, window) for t in range(len(months)))
+        return Levels(months, num, rolling, num, (), rolling, (), step, window)
     den = tuple(denominators.get(str(m)) for m in months)
     den = tuple(None if d is None or n is None else d for n, d in zip(num, den, strict=True))
     num = tuple(None if d is None else n for n, d in zip(num, den, strict=True))
     monthly = tuple(_pct(n, d) for n, d in zip(num, den, strict=True))
-    rnum = tuple(_window_sum(num, t) for t in range(len(months)))
-    rden = tuple(_window_sum(den, t) for t in range(len(months)))
+    rnum = tuple(_window_sum(num, t, window) for t in range(len(months)))
+    rden = tuple(_window_sum(den, t, window) for t in range(len(months)))
     rolling = tuple(_pct(n, d) for n, d in zip(rnum, rden, strict=True))
-    return Levels(months, monthly, rolling, num, den, rnum, rden)
+    return Levels(months, monthly, rolling, num, den, rnum, rden, step, window)
 
 
 def _pct(num: float | None, den: float | None) -> float | None:
@@ -140,8 +169,8 @@ def _pct(num: float | None, den: float | None) -> float | None:
 def rolling_reason(levels: Levels, t: Month) -> NotAssessedReason:
     """Why there is no rolling position at ``t``: too short a history, or a gap."""
     window = levels.ending(levels.monthly if levels.den == () else levels.num, t,
-                           MONTHS_IN_YEAR)
-    if len(window) < MONTHS_IN_YEAR:
+                           levels.window)
+    if len(window) < levels.window:
         return NotAssessedReason.INSUFFICIENT_DATA
     if any(v is None for v in window):
         return NotAssessedReason.MISSING_MONTHS

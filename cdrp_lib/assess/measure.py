@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from cdrp_lib.assess.ceiling import ceiling_trend, resolve_ceiling
 from cdrp_lib.assess.levels import (
     Levels,
     SurveyWave,
@@ -33,6 +34,13 @@ from cdrp_lib.assess.parts import (
     trend_part,
 )
 from cdrp_lib.assess.targets import AnyTarget, monitor_words, resolve
+from cdrp_lib.assess.units import (
+    clear_for_small_numbers,
+    is_small,
+    no_position_reason,
+    shape_levels,
+    step_of,
+)
 from cdrp_lib.assessment import (
     Assessment,
     AssessmentPart,
@@ -41,6 +49,7 @@ from cdrp_lib.assessment import (
 )
 from cdrp_lib.narrative import narrate
 from cdrp_lib.params import (
+    CeilingTarget,
     Measure,
     MonitorTarget,
     SetTarget,
@@ -79,7 +88,12 @@ if TYPE_CHECKING:
 
 
 def count_noun(measure: Measure) -> str:
-    """What one unit of a count measure is called in narrative ("crimes", "incidents")."""
+    """What one unit of a count measure is called in narrative ("crimes", "incidents"):
+    the measure's own ``noun`` when params give one."""
+    if measure.noun:
+        return measure.noun
+    if measure.value_unit == "cohort_offences":
+        return "offences"
     if "incident" in measure.id or measure.id == "anti-social-behaviour":
         return "incidents"
     if "referral" in measure.id:
@@ -97,15 +111,21 @@ _NOT_APPLICABLE_TO_SURVEYS = frozenset({
 })
 
 
-def _not_applicable(kind: MeasureKind, is_survey: bool) -> frozenset[AssessmentPart]:
+def _not_applicable(kind: MeasureKind, is_survey: bool,
+                    ceiling: bool = False) -> frozenset[AssessmentPart]:
     """The parts of an Assessment that do not apply to this kind of measure.
 
     A survey has only its target, survey part and rating; a proportion's monthly
     rate is not a Poisson count, so the §2 past-month test does not apply; only
-    a survey has a survey part.
+    a survey has a survey part.  A cohort ceiling's offences to date start afresh
+    each period: there is no previous 12 months to compare, no peer cohort and no
+    stable process for a control chart.
     """
     if is_survey:
         return _NOT_APPLICABLE_TO_SURVEYS
+    if ceiling:
+        return frozenset({AssessmentPart.SURVEY, AssessmentPart.COMPARISON,
+                          AssessmentPart.PEERS, AssessmentPart.SPC})
     if kind == "proportion":
         return frozenset({AssessmentPart.SURVEY, AssessmentPart.PAST_MONTH})
     return frozenset({AssessmentPart.SURVEY})
@@ -153,6 +173,7 @@ def assess(
     max_lag_months: int | None = None,
     outcome_title: str | None = None,
     suppression: SuppressionParams | None = None,
+    population_by_year: Mapping[int, float | None] | None = None,
 ) -> Assessment:
     """Assess one measure's series against its target at ``month`` (methods §0-§13).
 
@@ -166,6 +187,9 @@ def assess(
     reason in ``reasons``.  ``suppression`` (bulletin.yaml's settings; its defaults
     when None) says whether the measure is under disclosure control (§9): a
     sensitive source, or a ``sub_area`` when breakdowns below a partnership are.
+    ``population_by_year`` (this partnership's mid-year populations) turns a rate
+    measure's counts into its unit (:mod:`cdrp_lib.assess.units`); a quarterly or
+    yearly measure's ``series`` holds one value per period at the period's last month.
     """
     s = settings or MethodSettings()
     bulletin_month = Month.parse(month)
@@ -175,10 +199,14 @@ def assess(
     dens = months_of(denominators)
     is_survey = measure.source == "survey"
     waves = _waves(measure, survey, values, dens, bulletin_month)
-    all_levels = build_levels(values, dens, kind, bulletin_month)
+    unit, step = measure.value_unit, step_of(measure.frequency)
+    ceiling = target if isinstance(target, CeilingTarget) else None
+    all_levels = build_levels(values, dens, kind, bulletin_month, step)
     t = _data_to(all_levels, waves, is_survey)
+    # a period's figure exists only once the period is over: a quarter's last month is
+    # up to two months older than the bulletin's month at the same lag
     late = t is None or (max_lag_months is not None
-                         and bulletin_month.minus(t) > max_lag_months)
+                         and bulletin_month.minus(t) > max_lag_months + step - 1)
     reasons: dict[AssessmentPart, NotAssessedReason] = {}
     identity: dict[str, Any] = {
         "partnership": partnership, "partnership_name": partnership_name or partnership,
@@ -186,7 +214,8 @@ def assess(
         "theme": target.theme if target is not None else measure.theme,
         "kind": kind, "polarity": polarity, "month": str(bulletin_month),
         "data_to": None if t is None else str(t), "synthetic": synthetic,
-        "count_noun": count_noun(measure),
+        "count_noun": count_noun(measure), "unit": unit, "frequency": measure.frequency,
+        "source": measure.source, "lag_months": max_lag_months,
     }
     if target is not None:
         identity.update(
@@ -196,12 +225,14 @@ def assess(
         )
         if isinstance(target, SetTarget):
             identity.update(baseline_label=target.baseline.label or target.baseline.title,
-                            target_by=target.strategy.end, strategy_start=target.strategy.start)
+                            target_by=target.strategy.end, strategy_start=target.strategy.start,
+                            baseline_start=target.baseline.start,
+                            baseline_end=target.baseline.end)
         elif target.strategy is not None:
             identity.update(target_by=target.strategy.end, strategy_start=target.strategy.start)
         own_reason, plan = monitor_words(target)
         identity.update(monitor_reason=own_reason, plan_target=plan)
-    not_applicable = _not_applicable(kind, is_survey)
+    not_applicable = _not_applicable(kind, is_survey, ceiling is not None)
     sup = suppression or SuppressionParams()
     disclose_with_care = requires_suppression(measure.source, sub_area, sup.sources,
                                               sup.below_partnership)
@@ -211,12 +242,16 @@ def assess(
             late_a = _suppress(late_a, all_levels, None, None, s)
         return dataclasses.replace(late_a, narrative=narrate(public_view(late_a)))
 
-    levels = build_levels(values, dens, kind, t)
+    levels = build_levels(values, dens, kind, t, step)
+    by_year = population_by_year or {}
+    levels, unit_facts = shape_levels(levels, t, unit, target, dens, by_year.get)
     population = (populations or {}).get(partnership)
-    resolved = resolve(target, levels, kind, polarity, s, population, waves)
+    resolved = (resolve_ceiling(ceiling) if ceiling is not None else
+                resolve(target, levels, kind, polarity, s, population, waves, unit))
     if resolved.rounding is not None and resolved.rounding is not s.rounding:
         s = s.model_copy(update={"rounding": resolved.rounding})
     out: dict[str, Any] = dict(identity)
+    out.update(unit_facts)
     if resolved.reason is not None:
         reasons[AssessmentPart.TARGET] = resolved.reason
     tgt = resolved.target
@@ -235,7 +270,9 @@ def assess(
         current = levels.at(levels.rolling, t)
         previous = levels.at(levels.rolling, t - MONTHS_IN_YEAR)
         if current is None:
-            reasons[AssessmentPart.ROLLING] = rolling_reason(levels, t)
+            reasons[AssessmentPart.ROLLING] = (NotAssessedReason.NO_POPULATION
+                                               if no_position_reason(levels, t, unit)
+                                               else rolling_reason(levels, t))
         out.update(rolling_12=current, previous_rolling_12=previous)
         if kind == "proportion":
             out.update(rolling_12_numerator=levels.at(levels.rolling_num, t),
@@ -270,15 +307,26 @@ def assess(
 
     if not is_survey:
         out.update(past_month_part(levels, t, kind, s, reasons))
+    if not is_survey and ceiling is None:
         out.update(comparison_part(levels, t, kind, current, previous, s, reasons))
-        out.update(spc_part(levels, t, polarity, tgt, kind, s, reasons))
+        out.update(spc_part(levels, t, polarity, tgt, kind, s, reasons, unit))
         out.update(peer_part(partnership, levels, t, kind, peers, peer_denominators,
                               populations, s, reasons))
     horizon = (max(0, resolved.start.minus(t) + resolved.months - 1)
                if resolved.start is not None else MONTHS_IN_YEAR)
-    if not is_survey:
+    if ceiling is not None:
+        out.update(ceiling_trend(ceiling, t, current))
+        out.update(reduction_required_pct=None, change_from_baseline_pct=None)
+        if out.get("trend_projection") is None:
+            reasons[AssessmentPart.TREND] = _first_reason(reasons, (AssessmentPart.ROLLING,))
+    elif not is_survey:
         out.update(trend_part(levels, t, kind, tgt if in_force else None, polarity,
                                horizon, s, reasons))
+    small, expected = is_small(levels, t, kind, unit)
+    out["expected_12_months"] = expected
+    if small:
+        out.update(clear_for_small_numbers(reasons))
+        status = None
     reasons.update(dict.fromkeys(not_applicable, NotAssessedReason.NOT_APPLICABLE))
 
     # §11 rating
@@ -287,6 +335,8 @@ def assess(
         rag_reason = reasons[AssessmentPart.TARGET]
     elif tgt is not None and tgt.too_small:
         rag_reason = NotAssessedReason.TARGET_TOO_SMALL
+    elif small and not out.get("target_achieved"):
+        rag_reason = NotAssessedReason.SMALL_NUMBERS
     if is_survey:
         rag = survey_rag(polarity, percent=out.get("survey_percent"),
                          ci_low=out.get("survey_ci_low"), ci_high=out.get("survey_ci_high"),
@@ -298,7 +348,8 @@ def assess(
                           reason=rag_reason)
     out.update(rating_part(rag, target, reasons, bulletin_month))
 
-    out["history"] = history_part(levels, waves, resolved, s.tolerance, is_survey)
+    out["history"] = history_part(levels, waves, dataclasses.replace(resolved, target=None)
+                                  if small else resolved, s.tolerance, is_survey)
     out["settings"] = s
     out["reasons"] = MappingProxyType(dict(reasons))
     assessment = Assessment(**out)
@@ -383,13 +434,13 @@ def _suppress(a: Assessment, levels: Levels, t: Month | None, baseline_end: Mont
     if a.kind == "count":
         small = {i for i, v in enumerate(levels.monthly) if _small(v, k)}
         totals: dict[str, range] = {
-            str(m): window_months(i, MONTHS_IN_YEAR) for i, m in enumerate(levels.months)}
+            str(m): window_months(i, levels.window) for i, m in enumerate(levels.months)}
         headline = {"rolling_12": t, "previous_rolling_12": None if t is None
                     else t - MONTHS_IN_YEAR, "baseline_value": baseline_end}
         for name, end in headline.items():
             i = None if end is None else levels.index(end)
             if i is not None:
-                totals[name] = window_months(i, MONTHS_IN_YEAR)
+                totals[name] = window_months(i, levels.window)
         rolling_hidden = hidden_totals(small, totals)
         for name in ("month_value", "rolling_12", "previous_rolling_12", "baseline_value",
                      "target_value"):

@@ -206,6 +206,9 @@ class _Partnerships(dict[str, Partnership]):
 
 
 def _source_lag(bulletin: Any, measure: Measure) -> int | None:
+    """The measure's usual lag: its own (issue 11), else its source's in bulletin.yaml."""
+    if measure.lag_months is not None:
+        return measure.lag_months
     if bulletin is None:
         return None
     source = bulletin.sources.get(measure.source)
@@ -281,6 +284,15 @@ class _StoreContext:
                 return float(value)
         return None
 
+    def _populations_by_year(self, partnership: str, measure: Measure,
+                             data: Sequence[Month]) -> dict[int, float | None] | None:
+        """A rate measure's populations for every year its 12-month windows need (the
+        latest held standing in for a year not yet published, as for peer rates)."""
+        if measure.value_unit not in ("per_1000", "per_100000") or not data:
+            return None
+        first, last = min(data).year - 1, max(data).year
+        return {year: self.population(partnership, year) for year in range(first, last + 1)}
+
     def waves(self, partnership: str, measure: Measure) -> list[SurveyWave] | None:
         if measure.source != "survey":
             return None
@@ -315,12 +327,14 @@ class _StoreContext:
         populations[partnership] = populations.get(source_id or partnership)
         waves = self.waves(source_id, m) if source_id else None
         used = self.population_year_used.get(source_id or partnership)
+        by_year = self._populations_by_year(source_id or partnership, m, data)
         result = assess(values, target, self.month, measure=m, partnership=partnership,
                         partnership_name=name, peers=peer_values or None,
                         peer_denominators=peer_dens or None, populations=populations,
                         settings=settings, denominators=dens, survey=waves,
                         synthetic=synthetic, sub_area=sub_area, max_lag_months=lag,
-                        outcome_title=outcome_title, suppression=self.suppression)
+                        outcome_title=outcome_title, suppression=self.suppression,
+                        population_by_year=by_year)
         if used is None or m.kind != "count" or populations.get(partnership) is None:
             return result
         return dataclasses.replace(result, population_year=used)

@@ -81,6 +81,7 @@ _HEADLINE_ORDER = (
     NotAssessedReason.SOURCE_LATE,
     NotAssessedReason.NO_POPULATION,
     NotAssessedReason.TARGET_TOO_SMALL,
+    NotAssessedReason.SMALL_NUMBERS,
     NotAssessedReason.MISSING_MONTHS,
     NotAssessedReason.DENOMINATOR_TOO_SMALL,
     NotAssessedReason.INSUFFICIENT_DATA,
@@ -93,6 +94,11 @@ def past_month_part(levels: Levels, t: Month, kind: MeasureKind, s: MethodSettin
     """§2, for counts only (a proportion's monthly rate is not a Poisson count)."""
     x = levels.at(levels.monthly, t)
     out: dict[str, Any] = {"month_value": x}
+    if levels.step != 1:  # a quarter or a year is not a month: nothing to test
+        reasons[AssessmentPart.PAST_MONTH] = (NotAssessedReason.QUARTERLY_DATA
+                                              if levels.per_year > 1
+                                              else NotAssessedReason.ANNUAL_DATA)
+        return out
     if kind != "count":
         return out
     prior = levels.ending(levels.monthly, t - 1, MONTHS_IN_YEAR)
@@ -140,14 +146,18 @@ def trend_part(levels: Levels, t: Month, kind: MeasureKind,
         result = ets_projection(monthly, horizon, goal, polarity)
     else:
         method = TrendMethod.OLS if s.trend_method is TrendMethod.ETS else s.trend_method
-        window = s.trend_window if method is not TrendMethod.YEAR_ON_YEAR \
-            else MONTHS_IN_YEAR + 1
-        # rolling sums exist from the 12th month: earlier ones are "not yet", not gaps
-        defined = levels.rolling[MONTHS_IN_YEAR - 1:]
+        if levels.step != 1 and method is TrendMethod.YEAR_ON_YEAR:
+            method = TrendMethod.OLS  # year on year compounds monthly positions only
+        # on quarters (years) the same span of time: a 24-month window is 8 quarters
+        points = max(2, s.trend_window // levels.step)
+        window = points if method is not TrendMethod.YEAR_ON_YEAR else MONTHS_IN_YEAR + 1
+        # rolling positions exist from the window's end: earlier ones are "not yet", not gaps
+        defined = levels.rolling[levels.window - 1:]
         end = levels.index(t)
-        upto = defined[: max(0, (end or 0) - MONTHS_IN_YEAR + 2)]
-        rolling = upto[max(0, len(upto) - max(window, s.trend_window)):]
-        result = project_rolling(rolling, horizon, goal, polarity, method, s.trend_window)
+        upto = defined[: max(0, (end or 0) - levels.window + 2)]
+        rolling = upto[max(0, len(upto) - max(window, points)):]
+        result = project_rolling(rolling, horizon // levels.step, goal, polarity, method,
+                                 points)
     out: dict[str, Any] = {"trend_method": result.method}
     if result.projection is None:
         reasons[AssessmentPart.TREND] = result.reason or NotAssessedReason.INSUFFICIENT_DATA
@@ -155,30 +165,32 @@ def trend_part(levels: Levels, t: Month, kind: MeasureKind,
     out.update(trend_projection=result.projection,
                trend_direction=None if result.direction is None else _DIRECTION[result.direction],
                trend_sufficient=result.sufficient if target is not None else None,
-               trend_line=trend_line(result, t))
+               trend_line=trend_line(result, t, levels.step))
     return out
 
 
-def trend_line(result: TrendResult, t: Month) -> tuple[tuple[str, float], ...]:
+def trend_line(result: TrendResult, t: Month, step: int = 1) -> tuple[tuple[str, float], ...]:
     """The fitted line's ends and the projection as (month, value), for the chart: the fit's
-    x = 0 is the window's first month and x = window - 1 the data month ``t``."""
+    x = 0 is the window's first period and x = window - 1 the data period ``t``."""
     if result.slope is None or result.intercept is None or result.projection is None:
         return ()
     last = result.window - 1
-    return ((str(t - last), float(result.intercept)),
+    return ((str(t - last * step), float(result.intercept)),
             (str(t), float(result.intercept + result.slope * last)),
-            (str(t + result.horizon), float(result.projection)))
+            (str(t + result.horizon * step), float(result.projection)))
 
 
 def spc_part(levels: Levels, t: Month, polarity: Polarity, target: Target | None,
               kind: MeasureKind, s: MethodSettings,
-              reasons: dict[AssessmentPart, NotAssessedReason]) -> dict[str, Any]:
-    """§7 on the last :data:`SPC_MONTHS` monthly values, with the target per month."""
-    values = levels.ending(levels.monthly, t, SPC_MONTHS)
-    months = levels.months[len(levels.months) - len(values):] if values else ()
+              reasons: dict[AssessmentPart, NotAssessedReason],
+              unit: str = "count") -> dict[str, Any]:
+    """§7 on the values of the last :data:`SPC_MONTHS` months (12 quarters), with the
+    target per period (none for a rate or a twelve-month mean: its values are counts)."""
+    values = levels.ending(levels.monthly, t, SPC_MONTHS // levels.step)
+    months = levels.end_months(len(values))
     monthly_target = None
-    if target is not None:
-        monthly_target = (target.target / MONTHLY_PER_ANNUAL if kind == "count"
+    if target is not None and unit in ("count", "percent"):
+        monthly_target = (target.target / levels.per_year if kind == "count"
                           else target.target)
     result = spc_chart(values, polarity, monthly_target, s)
     points = tuple(
@@ -217,7 +229,7 @@ def peer_part(partnership: str, levels: Levels, t: Month, kind: MeasureKind,
     members.append(PeerMember(partnership, own_count, own_size))
     for pid, series in others.items():
         their = build_levels(months_of(series), months_of((peer_denominators or {}).get(pid)),
-                        kind, t)
+                             kind, t, levels.step)
         count = their.at(their.rolling_num, t)
         size = their.at(their.rolling_den, t) if proportion else pops.get(pid)
         members.append(PeerMember(pid, count, size))

@@ -21,6 +21,7 @@ from cdrp_lib.assessment import (
     MeasureKind,
 )
 from cdrp_lib.params import (
+    CeilingTarget,
     IncreaseTarget,
     LevelTarget,
     MaintenanceTarget,
@@ -50,20 +51,22 @@ from cdrp_lib.stats.trajectory import (
     rate_target,
     trajectory_point,
 )
+from cdrp_lib.stats.units import PER_POPULATION, unit_words
 
 if TYPE_CHECKING:
 
     pass
 
 
-PER_UNIT = {"per_1000": PER_THOUSAND, "per_100000": 100_000}
+PER_UNIT = PER_POPULATION
+assert PER_POPULATION["per_1000"] == PER_THOUSAND
 _ROUNDING = {
     TargetRounding.CEILING: RoundingRule.CEILING,
     TargetRounding.HALF_UP: RoundingRule.HALF_UP,
     TargetRounding.FLOOR_STEPS: RoundingRule.CEILING,
 }
 
-AnyTarget = SetTarget | MonitorTarget
+AnyTarget = SetTarget | CeilingTarget | MonitorTarget
 
 
 def monitor_words(target: AnyTarget) -> tuple[str | None, str | None]:
@@ -121,12 +124,17 @@ def _baseline(spec: SetTarget, levels: Levels, waves: Sequence[SurveyWave]
 
 
 def resolve(spec: AnyTarget | None, levels: Levels, kind: MeasureKind, polarity: Polarity,
-             settings: MethodSettings, population: float | None,
-             waves: Sequence[SurveyWave]) -> Resolved:
+            settings: MethodSettings, population: float | None,
+            waves: Sequence[SurveyWave], unit: str = "count") -> Resolved:
+    """``spec`` as numbers in the measure's ``unit``: a rate measure's rate target is its
+    level as given (a count measure's is turned into a count with ``population``); a
+    cohort ceiling is :func:`cdrp_lib.assess.ceiling.resolve_ceiling`'s."""
     if spec is None:
         return Resolved(reason=NotAssessedReason.NO_TARGET)
     if isinstance(spec, MonitorTarget):
         return Resolved(reason=NotAssessedReason.MONITOR_ONLY)
+    if isinstance(spec, CeilingTarget):  # resolved by assess.ceiling; never reaches here
+        return Resolved(reason=NotAssessedReason.NOT_APPLICABLE)
     rounding = (_ROUNDING[spec.rounding] if "rounding" in spec.model_fields_set
                 else settings.rounding)
     start, months = spec.strategy.first, spec.strategy.months
@@ -134,7 +142,7 @@ def resolve(spec: AnyTarget | None, levels: Levels, kind: MeasureKind, polarity:
     b, reason = _baseline(spec, levels, waves)
     if b is None:
         return dataclasses.replace(base, reason=reason)
-    count = kind == "count" and not waves
+    count = kind == "count" and not waves and unit in ("count", "mean_12_months")
     steps: tuple[Fraction, ...] = ()
     if isinstance(spec, ReductionTarget):
         r = to_fraction(spec.percent) / PERCENT
@@ -148,7 +156,7 @@ def resolve(spec: AnyTarget | None, levels: Levels, kind: MeasureKind, polarity:
             target = level_target(b, b + to_fraction(spec.amount))
         else:
             target = level_target(b, to_fraction(spec.to or 0))
-    elif isinstance(spec, RateTarget) and spec.unit != "percent":
+    elif isinstance(spec, RateTarget) and spec.unit != "percent" and spec.unit != unit:
         if population is None or population <= 0:
             return dataclasses.replace(base, reason=NotAssessedReason.NO_POPULATION)
         level = to_fraction(spec.value) * to_fraction(population) / PER_UNIT[spec.unit]
@@ -165,10 +173,11 @@ def resolve(spec: AnyTarget | None, levels: Levels, kind: MeasureKind, polarity:
         sign = 1 if polarity is Polarity.HIGHER_IS_BETTER else -1
         target = level_target(b, max(Fraction(0), b + sign * better))
     resolved = dataclasses.replace(base, target=target, steps=steps)
-    return dataclasses.replace(resolved, text=_target_text(spec, resolved, kind, count))
+    return dataclasses.replace(resolved, text=_target_text(spec, resolved, kind, count, unit))
 
 
-def _target_text(spec: SetTarget, r: Resolved, kind: MeasureKind, count: bool) -> str:
+def _target_text(spec: SetTarget, r: Resolved, kind: MeasureKind, count: bool,
+                 unit: str = "count") -> str:
     """"a reduction of 5.0% (46) by March 2027": the target as the bulletin states it."""
     assert r.target is not None
     by = f"by {spec.strategy.last.label}"
@@ -188,6 +197,8 @@ def _target_text(spec: SetTarget, r: Resolved, kind: MeasureKind, count: bool) -
         if spec.amount is not None:
             return f"an increase of {level(-t.drop)} (to {level(t.target)}) {by}"
         return f"an increase to {level(t.target)} {by}"
+    if isinstance(spec, RateTarget) and spec.unit == unit and spec.unit in PER_UNIT:
+        return f"{fmt_number(spec.value, 1)} {unit_words(unit)} {by}"
     if isinstance(spec, RateTarget) and spec.unit != "percent":
         per = fmt_number(PER_UNIT[spec.unit])
         return f"a rate of {fmt_number(spec.value, 1)} per {per} residents " \

@@ -23,6 +23,7 @@ from cdrp_lib.params.files import MEASURES_FILE, PARTNERSHIPS_DIR
 from cdrp_lib.params.lookup import read_lsoa_lookup
 from cdrp_lib.params.models import Measure, Partnership, ThemeParams
 from cdrp_lib.params.targets import (
+    CeilingTarget,
     IncreaseTarget,
     MilestonesTarget,
     MonitorTarget,
@@ -130,7 +131,7 @@ def settings_problems(file: Path, settings: Mapping[str, Any],
     return []
 
 
-def check_target(parsed: Parsed, t: SetTarget | MonitorTarget, i: int,
+def check_target(parsed: Parsed, t: SetTarget | CeilingTarget | MonitorTarget, i: int,
                   measures: Mapping[str, Measure], seen: set[str]) -> None:
     if t.id in seen:
         parsed.add(("targets", i, "id"), f"`id` {t.id!r} is used by another target",
@@ -162,7 +163,7 @@ def check_target(parsed: Parsed, t: SetTarget | MonitorTarget, i: int,
         _check_milestones(parsed, t, i)
 
 
-def _check_kind_fits_measure(parsed: Parsed, t: SetTarget | MonitorTarget, i: int,
+def _check_kind_fits_measure(parsed: Parsed, t: SetTarget | CeilingTarget | MonitorTarget, i: int,
                              measure: Measure) -> None:
     wanted = {"reduction": Polarity.LOWER_IS_BETTER, "increase": Polarity.HIGHER_IS_BETTER}
     if t.kind in wanted and t.polarity is not wanted[t.kind]:
@@ -179,6 +180,12 @@ def _check_kind_fits_measure(parsed: Parsed, t: SetTarget | MonitorTarget, i: in
         if t.unit == "percent" and t.value > MAX_PERCENT:
             parsed.add(("targets", i, "value"), f"`value` must be a percentage up to 100, "
                        f"got {t.value}", "0 to 100", str(t.value))
+    if isinstance(t, CeilingTarget) != (measure.value_unit == "cohort_offences") and \
+            t.kind != "monitor":
+        parsed.add(("targets", i, "kind"), "a cohort ceiling (`kind: ceiling`) needs a measure "
+                   f"with `unit: cohort_offences` and such a measure a ceiling, got {t.kind!r} "
+                   f"on {measure.id!r} (unit {measure.value_unit})",
+                   "kind: ceiling on a cohort_offences measure", f"{t.kind} on {measure.id}")
     if isinstance(t, SurveyTarget):
         if measure.source != "survey":
             parsed.add(("targets", i, "measure"), f"`measure` must be a survey measure for a "

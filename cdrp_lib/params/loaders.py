@@ -41,6 +41,7 @@ from cdrp_lib.params.targets import (
     TARGET_ADAPTER,
     TARGET_DEFAULT_KEYS,
     TARGET_KINDS,
+    CeilingTarget,
     MonitorTarget,
     SetTarget,
 )
@@ -206,7 +207,7 @@ def _parse_partnership(path: Path, measures: Mapping[str, Measure],
     outcomes = header.outcomes if header else {}
     themes = _theme_ids(header, data, bulletin)
     context = {THEMES_CONTEXT: themes} if themes is not None else None
-    targets: list[SetTarget | MonitorTarget] = []
+    targets: list[SetTarget | CeilingTarget | MonitorTarget] = []
     seen: set[str] = set()
     for i, raw in enumerate(raw_targets):
         merged = _target_input(raw, defaults, outcomes, measures)

@@ -28,7 +28,7 @@ from cdrp_lib.params.fields import (
     Theme,
     ThemeId,
 )
-from cdrp_lib.params.targets import MonitorTarget, SetTarget, Target
+from cdrp_lib.params.targets import AnyTarget, CeilingTarget, MonitorTarget, SetTarget, Target
 from cdrp_lib.periods import Month
 from cdrp_lib.stats.enums import Polarity
 from cdrp_lib.validation import fail, show
@@ -58,6 +58,9 @@ class Measure(Frozen):
     frequency: Frequency = "monthly"
     # This measure's usual lag in months when it differs from its source's (bulletin.yaml).
     lag_months: int | None = Field(None, ge=0, le=MAX_SOURCE_LAG_MONTHS)
+    # What one counted thing is called in sentences ("primary fires", "offences"); the
+    # default is "crimes", "incidents" or "referrals" by the measure's id.
+    noun: str | None = None
 
     @property
     def value_unit(self) -> MeasureUnit:
@@ -248,18 +251,18 @@ class Partnership(Frozen):
     def is_sub_area(self) -> bool:
         return self.area.parent is not None
 
-    def target(self, target_id: str) -> SetTarget | MonitorTarget:
+    def target(self, target_id: str) -> SetTarget | CeilingTarget | MonitorTarget:
         for t in self.targets:
             if t.id == target_id:
                 return t
         raise NotFoundError(f"partnership {self.id!r} has no target {target_id!r} "
                             f"(has {', '.join(t.id for t in self.targets) or 'none'})")
 
-    def targets_in_force(self, month: str | Month) -> tuple[SetTarget | MonitorTarget, ...]:
+    def targets_in_force(self, month: str | Month) -> tuple[AnyTarget, ...]:
         """Targets whose strategy period contains ``month`` (monitor-only ones with none too)."""
         return tuple(t for t in self.targets if t.in_force(month))
 
-    def targets_for_measure(self, measure: str) -> tuple[SetTarget | MonitorTarget, ...]:
+    def targets_for_measure(self, measure: str) -> tuple[AnyTarget, ...]:
         return tuple(t for t in self.targets if t.measure == measure)
 
 

@@ -247,6 +247,45 @@ class SurveyTarget(_SetTarget):
     unit: SurveyUnit = "percent"
 
 
+class CeilingTarget(_TargetBase):
+    """A cohort's ceiling over a period: "the cohort of 371 young offenders should not
+    commit more than 603 offences over 2009/10" (issue 11).
+
+    ``limit`` is the most the cohort may reach over ``period`` (a financial year or
+    months); ``cohort`` the cohort's size as the plan states it (the data carry their
+    own, in the series' denominator).  It is tracked as the offences to date against a
+    pro-rata allowance (:func:`cdrp_lib.stats.units.pro_rata_allowance`); the measure's
+    unit is ``cohort_offences``.  Lower is better: a ceiling is never a floor.
+    """
+
+    kind: Literal["ceiling"]
+    measure: Slug
+    limit: float = Field(gt=0)
+    cohort: int | None = Field(None, gt=0)
+    cohort_noun: Text = "offenders"  # who the cohort are: "young offenders"
+    period: Period
+
+    @model_validator(mode="after")
+    def _lower_is_better(self) -> CeilingTarget:
+        if self.polarity is not Polarity.LOWER_IS_BETTER:
+            raise ValueError("`polarity` must be lower_is_better for a ceiling (the most a "
+                             f"cohort may reach), got {self.polarity.value}")
+        return self
+
+    @property
+    def strategy(self) -> Period:
+        """The period the ceiling covers (what other targets call their strategy)."""
+        return self.period
+
+    @property
+    def baseline(self) -> None:
+        """A ceiling has no baseline: it starts from none used."""
+        return None
+
+    def in_force(self, month: str | Month) -> bool:
+        return self.period.contains(month)
+
+
 class MonitorTarget(_TargetBase):
     """No target, monitored only: always with the reason (data unreliable, no public data...).
 
@@ -267,12 +306,14 @@ class MonitorTarget(_TargetBase):
 
 SetTarget = (ReductionTarget | LevelTarget | RateTarget | IncreaseTarget | ImprovementTarget
              | MaintenanceTarget | MilestonesTarget | SurveyTarget)
-Target = Annotated[SetTarget | MonitorTarget, Field(discriminator="kind")]
+#: Every target kind as a type (what ``Target`` validates to).
+AnyTarget = SetTarget | CeilingTarget | MonitorTarget
+Target = Annotated[AnyTarget, Field(discriminator="kind")]
 TARGET_KINDS: tuple[str, ...] = (
     "reduction", "level", "rate", "increase", "improvement", "maintenance", "milestones",
-    "survey", "monitor",
+    "survey", "ceiling", "monitor",
 )
-TARGET_ADAPTER: TypeAdapter[SetTarget | MonitorTarget] = TypeAdapter(Target)
+TARGET_ADAPTER: TypeAdapter[SetTarget | CeilingTarget | MonitorTarget] = TypeAdapter(Target)
 # Keys a partnership's `target_defaults` may set for all its targets.
 TARGET_DEFAULT_KEYS = frozenset({
     "baseline", "strategy", "lead", "rounding", "data_source", "lag_months", "outcome", "theme",

@@ -298,6 +298,12 @@ class NotAssessedReason(Enum):
     MONITOR_ONLY = "monitor_only"
     TARGET_TOO_SMALL = "target_too_small"
     NOT_APPLICABLE = "not_applicable"
+    # issue 11: a measure published by quarter or year has no month to test (§2); one
+    # whose expected counts are too small for a chart, trend or trajectory to mean
+    # anything (stats.units.SMALL_NUMBER_COUNT) says so rather than draw them
+    QUARTERLY_DATA = "quarterly_data"
+    ANNUAL_DATA = "annual_data"
+    SMALL_NUMBERS = "small_numbers"
 
     @property
     def sentence(self) -> str:
@@ -332,6 +338,13 @@ _SENTENCES: dict[NotAssessedReason, str] = {
         "not reliable enough to set one.",
     NotAssessedReason.TARGET_TOO_SMALL:
         "Performance cannot be assessed because the target is too small to monitor.",
+    NotAssessedReason.QUARTERLY_DATA:
+        "There is no test of the latest month because the data are published quarterly.",
+    NotAssessedReason.ANNUAL_DATA:
+        "There is no test of the latest month because the data are published once a year.",
+    NotAssessedReason.SMALL_NUMBERS:
+        "The numbers are too small for a control chart, a trend or a trajectory to mean "
+        "anything, so none is shown.",
     # Recorded so that every missing figure has a reason, but never printed in
     # narrative: a part that does not apply to a measure is simply not mentioned.
     NotAssessedReason.NOT_APPLICABLE:

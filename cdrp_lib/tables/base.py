@@ -68,6 +68,9 @@ REASON_SHORT: dict[NotAssessedReason, str] = {
     NotAssessedReason.MONITOR_ONLY: "monitored only",
     NotAssessedReason.TARGET_TOO_SMALL: "target too small to monitor",
     NotAssessedReason.NOT_APPLICABLE: "not applicable",
+    NotAssessedReason.QUARTERLY_DATA: "quarterly data: no month to test",
+    NotAssessedReason.ANNUAL_DATA: "yearly data: no month to test",
+    NotAssessedReason.SMALL_NUMBERS: "numbers too small to chart",
 }
 
 def short_reason(reason: NotAssessedReason) -> str:
