@@ -11,6 +11,7 @@ directly, as the partner-agency ingest writes them (issue 11's contract).
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,7 @@ def test_a_pro_rata_allowance_rises_evenly_from_nothing_to_the_limit(
         limit: int, months: int) -> None:
     allowances = [pro_rata_allowance(limit, m, months) for m in range(-1, months + 2)]
     assert allowances[0] == allowances[1] == 0
-    assert all(a <= b for a, b in zip(allowances, allowances[1:], strict=False))
+    assert all(a <= b for a, b in itertools.pairwise(allowances))
     assert allowances[months + 1] == allowances[months + 2] == limit
     assert pro_rata_allowance(limit, months // 2, months) <= Fraction(limit, 2)
 
@@ -316,7 +317,10 @@ def test_offences_to_date_are_the_running_total(quarters: list[int]) -> None:
 QUARTERLY = measure("quarterly-thing", "Quarterly thing", frequency="quarterly")
 
 
-def quarterly_series(last: Month = Month(2009, 9), n: int = 20) -> dict[str, float]:
+LAST_QUARTER = Month(2009, 9)
+
+
+def quarterly_series(last: Month = LAST_QUARTER, n: int = 20) -> dict[str, float]:
     return {str(last - 3 * (n - 1 - i)): 100.0 - i for i in range(n)}
 
 

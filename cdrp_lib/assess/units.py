@@ -97,9 +97,10 @@ def mean_levels(levels: Levels, span_months: int) -> Levels:
             continue
         # a quarterly or yearly value is that period's total, so the span's total is the
         # sum of its periods' values whatever the frequency
-        total = math.fsum(v for v in part if v is not None)
-        months = [total / span_months] * span_months if levels.step != 1 else list(part)
-        out.append(float(twelve_month_mean(months, span_months)))  # type: ignore[arg-type]
+        values = [v for v in part if v is not None]
+        total = math.fsum(values)
+        months = [total / span_months] * span_months if levels.step != 1 else values
+        out.append(float(twelve_month_mean(months, span_months)))
     return dataclasses.replace(levels, rolling=tuple(out), window=window)
 
 

@@ -25,6 +25,7 @@ tables and charts, so all three write a figure in its unit the same way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Literal
 
@@ -84,7 +85,7 @@ def rate(count: Number, population: Number, unit: str) -> Fraction:
     return to_fraction(count) * PER_POPULATION[unit] / pop
 
 
-def twelve_month_mean(monthly: list[Number], span_months: int) -> Fraction:
+def twelve_month_mean(monthly: Sequence[Number], span_months: int) -> Fraction:
     """The mean 12-month total over the last ``span_months`` months (whole years).
 
     ``monthly`` holds exactly those months.  "A twelve month mean for 2007 to 2009" is
