@@ -42,7 +42,7 @@ from cdrp_lib.stats.enums import (
 )
 from cdrp_lib.stats.rag import RagResult, outcome_rag, survey_target_position
 from cdrp_lib.stats.rounding import Number, fmt_number, fmt_pct, round_half_up
-from cdrp_lib.stats.units import is_rate
+from cdrp_lib.stats.units import fmt_level, is_rate
 from cdrp_lib.unit_sentences import (
     ceiling_position,
     data_sentence,
@@ -99,11 +99,7 @@ OUTCOME_ORDER: tuple[tuple[Fact, ...], ...] = (
 
 def _count(a: PublicAssessment, x: Number) -> str:
     """``1,650 crimes`` / ``1 crime``: a count with its noun, singular when it shows 1."""
-    shown = fmt_number(x)
-    noun = a.count_noun
-    if shown == "1" and noun.endswith("s"):
-        noun = noun[:-1]
-    return f"{shown} {noun}"
+    return fmt_level("count", x, a.count_noun)
 
 
 def _level(a: PublicAssessment, x: Number) -> str:

@@ -49,6 +49,13 @@ from cdrp_lib.public import PublicAssessment
 from cdrp_lib.stats.disclosure import SECONDARY_MARK
 from cdrp_lib.stats.enums import NotAssessedReason, TrajectoryStatus
 from cdrp_lib.stats.rounding import fmt_number, fmt_pct, fmt_signed
+from cdrp_lib.stats.units import (
+    MONTHS_PER_PERIOD,
+    fmt_level,
+    is_rate,
+    period_short,
+    unit_words,
+)
 from cdrp_lib.tables import download_link, safe_csv_cell
 
 if TYPE_CHECKING:
@@ -91,6 +98,7 @@ MAX_SURVEY_LABELS = 8
 
 DECIMALS_COUNT = 0
 DECIMALS_RATE = 1
+MONTHS_PER_YEAR = 12
 DECIMALS_SPC = 1
 
 STATUS_MARKERS: dict[TrajectoryStatus, str] = {
@@ -178,14 +186,41 @@ def _is_rate(a: PublicAssessment) -> bool:
 
 
 def _level(a: PublicAssessment, x: float | None) -> str:
-    """A level as the tables print it: a whole count, or a percentage with one decimal."""
+    """A level as the tables print it: a whole count, or a percentage with one decimal;
+    a rate per population in its unit (``249.4 per 100,000 population``)."""
+    if is_rate(a.unit):
+        return fmt_level(a.unit, x)
     if _is_rate(a):
         return fmt_pct(x, DECIMALS_RATE)
     return fmt_number(x, DECIMALS_COUNT)
 
 
 def _level_with_noun(a: PublicAssessment, x: float | None) -> str:
+    if is_rate(a.unit):
+        return fmt_level(a.unit, x, a.count_noun)
     return _level(a, x) if _is_rate(a) else f"{_level(a, x)} {a.count_noun}"
+
+
+def _position_words(a: PublicAssessment) -> str:
+    """What the chart's line is: ``rolling 12-month`` figure, a twelve-month mean over its
+    span, or a cohort's total to date."""
+    if a.unit == "mean_12_months":
+        years = (a.mean_span_months or MONTHS_PER_YEAR) // MONTHS_PER_YEAR
+        return f"twelve-month mean over {years} years" if years > 1 else "twelve-month mean"
+    if a.unit == "cohort_offences":
+        return f"total to date in {a.ceiling_period}" if a.ceiling_period else "total to date"
+    return "rolling 12-month"
+
+
+def _value_label(a: PublicAssessment, noun: str) -> str:
+    """The y axis of a position chart, with the unit."""
+    if is_rate(a.unit):
+        return f"{_sentence(a.count_noun)} {unit_words(a.unit)}, rolling 12 months"
+    if a.unit == "mean_12_months":
+        return f"{_sentence(noun)}, {_position_words(a)}"
+    if a.unit == "cohort_offences":
+        return f"{_sentence(noun)} {_position_words(a)}"
+    return "Rate (%), rolling 12 months" if _is_rate(a) else f"{_sentence(noun)}, rolling 12 months"
 
 
 def _spc_level(a: PublicAssessment, x: float | None) -> str:
@@ -196,9 +231,9 @@ def _label(month: str) -> str:
     return Month.parse(month).label
 
 
-def _short(month: str) -> str:
-    m = Month.parse(month)
-    return f"{m.label[:3]} {m.year}"
+def _short(month: str, frequency: str = "monthly") -> str:
+    """``Mar 2025``; a quarter ``2025 Q1``, a financial year ``2024/25``."""
+    return period_short(month, frequency)
 
 
 def _csv_number(x: float | None) -> str:
@@ -447,15 +482,18 @@ def _chart(fig: Figure, title: str, alt: str, table: str,
     return Chart(title, alt, svg, table, width, height, markers, drawn, badges)
 
 
-def _month_axis(ax: Axes, months: Sequence[str]) -> None:
-    """Integer x positions labelled ``Mar 2025``, a tick every 3, 6 or 12 months."""
+def _month_axis(ax: Axes, months: Sequence[str], frequency: str = "monthly") -> None:
+    """Integer x positions labelled ``Mar 2025``, a tick every 3, 6 or 12 months; one per
+    period (quarters labelled ``2025 Q1``, years ``2024/25``), thinned the same way."""
     if not months:
         ax.set_xticks([])
         return
-    step = next((s for s in TICK_EVERY if len(months) / s <= MAX_TICKS), TICK_EVERY[-1])
+    per = MONTHS_PER_PERIOD.get(frequency, 1)
+    every = tuple(dict.fromkeys(max(1, s // per) for s in TICK_EVERY))
+    step = next((s for s in every if len(months) / s <= MAX_TICKS), every[-1])
     last = len(months) - 1
     ticks = [i for i in range(len(months)) if (last - i) % step == 0]
-    ax.set_xticks(ticks, [_short(months[i]) for i in ticks])
+    ax.set_xticks(ticks, [_short(months[i], frequency) for i in ticks])
     ax.set_xlim(-0.5, last + 0.5)
 
 

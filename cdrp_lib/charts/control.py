@@ -122,7 +122,8 @@ def _control_alt(a: PublicAssessment, shown: Sequence[tuple[str, float | None]],
         reason = _why(a, AssessmentPart.SPC)
         tail = f" {reason.sentence}" if reason is not None else ""
         return f"No control chart can be drawn for {name} for {_label(a.month)}.{tail}"
-    what = "monthly rate" if _is_rate(a) else f"monthly {a.count_noun}"
+    per = {"quarterly": "quarterly", "annual": "yearly"}.get(a.frequency, "monthly")
+    what = f"{per} rate" if _is_rate(a) else f"{per} {a.count_noun}"
     head = (f"{_sentence(name)}, {what} from {_label(points[0].month)} to "
             f"{_label(points[-1].month)}: mean {_spc_level(a, a.spc_mean)}")
     if a.spc_lower is not None and a.spc_upper is not None:
@@ -155,7 +156,8 @@ def control_chart(a: PublicAssessment) -> Chart:
     grey circle; the variation and assurance icons are printed as labelled text
     badges above the plot, so they read without colour.
     """
-    title = f"{a.measure_name}: monthly values with process limits (statistical process control)"
+    per = {"quarterly": "quarterly", "annual": "yearly"}.get(a.frequency, "monthly")
+    title = f"{a.measure_name}: {per} values with process limits (statistical process control)"
     a = public_view(a)
     shown = [(p.month, p.value) for p in a.spc_points]
     hidden = sum(1 for p in a.spc_points if p.withheld)
@@ -176,11 +178,13 @@ def control_chart(a: PublicAssessment) -> Chart:
     with _style():
         fig = _figure(WIDE_SIZE)
         ax = fig.add_subplot()
-        if not a.spc_points or a.spc_mean is None:
+        if a.is_small_numbers:  # said in a sentence rather than drawn (stats.units)
+            _no_data(ax, "No control chart: too few events for one to mean anything.")
+        elif not a.spc_points or a.spc_mean is None:
             _no_data(ax, "No control chart: not enough monthly values.")
         else:
             _draw_control(ax, a, shown)
-            _month_axis(ax, months)
+            _month_axis(ax, months, a.frequency)
             _value_axis(ax, a)
             for i, (text, colour) in enumerate(badges):
                 ax.text(BADGE_STEP * i, BADGE_HEIGHT, text, transform=ax.transAxes,

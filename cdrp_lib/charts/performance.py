@@ -34,6 +34,7 @@ from cdrp_lib.charts.base import (
     _month_axis,
     _nan,
     _no_data,
+    _position_words,
     _rolling_csv,
     _sentence,
     _short,
@@ -41,6 +42,7 @@ from cdrp_lib.charts.base import (
     _target_hidden,
     _until,
     _value_axis,
+    _value_label,
     _why,
 )
 from cdrp_lib.periods import Month
@@ -49,6 +51,7 @@ from cdrp_lib.stats.enums import (
     Polarity,
     TrajectoryStatus,
 )
+from cdrp_lib.stats.units import MONTHS_PER_PERIOD, is_rate
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -111,9 +114,14 @@ def _performance_alt(a: PublicAssessment, points: Sequence[HistoryPoint], hidden
         parts.append(f"No rolling 12-month figure for {a.measure_name} is available for "
                      f"{_label(a.month)}.")
     else:
-        what = "rate" if _is_rate(a) else "total"
-        text = f"{a.measure_name}: the rolling 12-month {what} was " \
-               f"{_level_with_noun(a, a.rolling_12)} in {_label(a.month)}"
+        what = "rate" if _is_rate(a) or is_rate(a.unit) else "total"
+        if a.unit in ("mean_12_months", "cohort_offences"):
+            what = _position_words(a)
+        else:
+            what = f"rolling 12-month {what}"
+        when = a.month if a.frequency == "monthly" else (a.data_to or a.month)
+        text = f"{a.measure_name}: the {what} was " \
+               f"{_level_with_noun(a, a.rolling_12)} in {_label(when)}"
         if status is not None and (a.trajectory_target is not None
                                    or a.is_withheld("trajectory_target")):
             text += f", {_POSITION_WORDS[status]}"
@@ -130,13 +138,17 @@ def _performance_alt(a: PublicAssessment, points: Sequence[HistoryPoint], hidden
             same = sum(1 for st in recent if st is status)
             lead = "; " if parts[-1][-1] != "." else " "
             verb = "was" if same == 1 else "were"
-            sentence = f"{same} of the last {len(recent)} months {verb} {status.words}."
+            periods = _PERIOD_WORDS.get(a.frequency, "months")
+            sentence = f"{same} of the last {len(recent)} {periods} {verb} {status.words}."
             parts[-1] += lead + (sentence if lead == "; " else _sentence(sentence))
     if parts and not parts[-1].endswith("."):
         parts[-1] += "."
     if a.target_achieved:
         parts.append("The target is currently met.")
-    if a.target_value is not None and not _target_hidden(a):
+    if a.target_value is not None and not _target_hidden(a) and a.unit == "cohort_offences":
+        parts.append(f"The ceiling is {_level_with_noun(a, a.target_value)} over "
+                     f"{a.ceiling_period}.")
+    elif a.target_value is not None and not _target_hidden(a):
         by = f" by {_label(a.target_by)}" if a.target_by else ""
         target = f"The target is {_level_with_noun(a, a.target_value)}{by}"
         if a.baseline_value is not None:
@@ -167,9 +179,7 @@ def performance_chart(a: PublicAssessment) -> Chart:
     hidden = sum(1 for p in points if p.suppressed)
     totals_only = sum(1 for p in points if p.rolling_suppressed and not p.suppressed)
     months = [p.month for p in points]
-    title = (f"{a.measure_name}: rolling 12-month position against the target trajectory"
-             if a.target_id is not None else f"{a.measure_name}: rolling 12-month figure "
-             "and its trend")
+    title = _title(a)
     alt = _performance_alt(a, points, hidden, totals_only)
     mark = a.mark
     show_target = not _target_hidden(a)
@@ -196,7 +206,7 @@ def performance_chart(a: PublicAssessment) -> Chart:
             _no_data(ax, "No rolling 12-month figures can be shown.")
         else:
             _draw_performance(ax, a, points, show_target)
-            _month_axis(ax, months)
+            _month_axis(ax, months, a.frequency)
             _draw_trend(ax, a, months)
             _value_axis(ax, a)
             _floor_at_zero(ax)
@@ -204,8 +214,26 @@ def performance_chart(a: PublicAssessment) -> Chart:
         return _chart(fig, title, alt, table, months)
 
 
-def _trend_x(months: Sequence[str], month: str) -> int:
-    return Month.parse(month).minus(Month.parse(months[0]))
+def _title(a: PublicAssessment) -> str:
+    """The chart's title in the measure's unit (a ceiling's is its allowance)."""
+    if a.unit == "cohort_offences":
+        return f"{a.measure_name}: {a.count_noun} to date against the pro-rata allowance"
+    what = "twelve-month mean" if a.unit == "mean_12_months" else _position_words(a)
+    if a.target_id is not None:
+        return f"{a.measure_name}: {what} position against the target trajectory"
+    return f"{a.measure_name}: {what} figure and its trend"
+
+
+def _trend_x(months: Sequence[str], month: str, step: int = 1) -> int:
+    """The x position of ``month`` on an axis of periods ``step`` months apart."""
+    return Month.parse(month).minus(Month.parse(months[0])) // step
+
+
+_PERIOD_WORDS = {"quarterly": "quarters", "annual": "years"}
+
+
+def _step(a: PublicAssessment) -> int:
+    return MONTHS_PER_PERIOD.get(a.frequency, 1)
 
 
 def _draw_trend(ax: Axes, a: PublicAssessment, months: Sequence[str]) -> None:
@@ -214,11 +242,11 @@ def _draw_trend(ax: Axes, a: PublicAssessment, months: Sequence[str]) -> None:
     if len(a.trend_line or ()) != len(("start", "end", "projection")) or not months:
         return
     (m0, v0), (m1, v1), (m2, v2) = (a.trend_line or ())
-    x0, x1, x2 = (_trend_x(months, m) for m in (m0, m1, m2))
+    x0, x1, x2 = (_trend_x(months, m, _step(a)) for m in (m0, m1, m2))
     method = a.trend_method.value.upper() if a.trend_method is not None else "fitted"
     ax.plot([max(x0, 0), x1], [v0 + (v1 - v0) * (max(x0, 0) - x0) / max(x1 - x0, 1), v1],
             color=palette.MUTED, linestyle="--", linewidth=1.4,
-            label=f"Trend ({method}, {x1 - x0 + 1} months)")
+            label=f"Trend ({method}, {x1 - x0 + 1} {_PERIOD_WORDS.get(a.frequency, 'months')})")
     ax.plot([x1, x2], [v1, v2], color=palette.MUTED, linestyle=":", linewidth=1.4,
             marker="", label=f"Projection to {_label(m2)}: {_level(a, v2)}")
     ax.plot([x2], [v2], linestyle="none", marker="s", markersize=5, color=palette.MUTED,
@@ -227,7 +255,7 @@ def _draw_trend(ax: Axes, a: PublicAssessment, months: Sequence[str]) -> None:
     if x2 + 0.5 > high:
         ax.set_xlim(low, x2 + 0.5)
         ticks = [*ax.get_xticks(), x2]
-        labels = [t.get_text() for t in ax.get_xticklabels()] + [_short(m2)]
+        labels = [t.get_text() for t in ax.get_xticklabels()] + [_short(m2, a.frequency)]
         ax.set_xticks(ticks, labels)
 
 
@@ -251,11 +279,18 @@ def _draw_performance(ax: Axes, a: PublicAssessment, points: Sequence[HistoryPoi
                 color=palette.TARGET, linestyle="--", linewidth=1.4, label="Target trajectory")
     if a.target_value is not None and show_target:
         by = f" ({_label(a.target_by)})" if a.target_by else ""
+        if a.unit == "cohort_offences":
+            by = f" ({a.ceiling_period})" if a.ceiling_period else by
         ax.axhline(a.target_value, color=palette.TARGET, linestyle="-.", linewidth=1.2,
                    label=f"Target{by}: {_level(a, a.target_value)}")
-    noun = "rate" if _is_rate(a) else a.count_noun
+    noun = "rate" if _is_rate(a) or is_rate(a.unit) else a.count_noun
+    line = f"Rolling 12-month {noun}"
+    if a.unit == "mean_12_months":
+        line = _sentence(f"{noun}, {_position_words(a)}")
+    elif a.unit == "cohort_offences":
+        line = _sentence(f"{noun} {_position_words(a)}")
     ax.plot(xs, [_nan(p.rolling_12) for p in points], color=palette.INK,
-            linewidth=LINE_WIDTH, label=f"Rolling 12-month {noun}")
+            linewidth=LINE_WIDTH, label=line)
     months = [p.month for p in points]
     baseline_at = _baseline_month(a) if a.baseline_value is not None and show_target else None
     for status, marker in STATUS_MARKERS.items() if a.target_id is not None else ():
@@ -278,5 +313,4 @@ def _draw_performance(ax: Axes, a: PublicAssessment, points: Sequence[HistoryPoi
         else:
             ax.axhline(a.baseline_value, color=palette.BASELINE, linestyle=(0, (1, 3)),
                        linewidth=1.2, label=label)
-    ax.set_ylabel("Rate (%), rolling 12 months" if _is_rate(a)
-                  else f"{_sentence(noun)}, rolling 12 months")
+    ax.set_ylabel(_value_label(a, noun))

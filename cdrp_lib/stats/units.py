@@ -44,6 +44,7 @@ __all__ = [
     "period_short",
     "pro_rata_allowance",
     "rate",
+    "singular",
     "small_numbers",
     "twelve_month_mean",
     "unit_words",
@@ -154,9 +155,15 @@ def fmt_level(unit: str, x: Number | None, noun: str = "") -> str:
     shown = fmt_number(x)
     if not noun:
         return shown
-    if shown == "1" and noun.endswith("s"):
-        noun = noun[:-1]
-    return f"{shown} {noun}"
+    return f"{shown} {singular(noun) if shown == '1' else noun}"
+
+
+def singular(noun: str) -> str:
+    """``crimes`` -> ``crime``, ``fatalities`` -> ``fatality``, ``primary fires`` ->
+    ``primary fire``: what one of a counted thing is called."""
+    if noun.endswith("ies"):
+        return noun[:-3] + "y"
+    return noun[:-1] if noun.endswith("s") else noun
 
 
 def period_label(month: str | Month, frequency: str) -> str:

@@ -37,6 +37,7 @@ from cdrp_lib.stats.rounding import (
     fmt_number,
     fmt_pct,
 )
+from cdrp_lib.stats.units import fmt_level, is_rate
 
 #: What the reference bulletin prints for "reduction required" once the target is met.
 NOT_APPLICABLE = "N/A"
@@ -226,18 +227,21 @@ def _first(a: PublicAssessment, *parts: AssessmentPart) -> NotAssessedReason | N
 
 
 def _level(a: PublicAssessment, x: float) -> str:
-    """A level as the narrative prints it: a whole count or a percentage with one decimal."""
+    """A level as the narrative prints it: a whole count or a percentage with one decimal;
+    a rate per population in its unit."""
+    if is_rate(a.unit):
+        return fmt_level(a.unit, x)
     return fmt_pct(x, DECIMALS_PERCENT) if a.is_proportion else fmt_number(x, DECIMALS_COUNT)
 
 
 def _level_noun(a: PublicAssessment, x: float) -> str:
-    """``60 crimes``, ``1 crime`` or ``32.4%``, as the narrative writes a level."""
+    """``60 crimes``, ``1 crime``, ``32.4%`` or ``249.4 primary fires per 100,000
+    population``, as the narrative writes a level."""
+    if is_rate(a.unit):
+        return fmt_level(a.unit, x, a.count_noun)
     if a.is_proportion:
         return _level(a, x)
-    shown, noun = fmt_number(x, DECIMALS_COUNT), a.count_noun
-    if shown == "1" and noun.endswith("s"):
-        noun = noun[:-1]
-    return f"{shown} {noun}"
+    return fmt_level("count", x, a.count_noun)
 
 
 def _label(month: str | None) -> str:

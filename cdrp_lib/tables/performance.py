@@ -15,6 +15,7 @@ from cdrp_lib.stats.rounding import (
     fmt_signed_pct,
     round_half_up_int,
 )
+from cdrp_lib.stats.units import fmt_level, is_rate
 from cdrp_lib.tables.base import (
     DECIMALS_PEER_RATE,
     DECIMALS_PERCENT,
@@ -74,7 +75,10 @@ def _past_month_cell(a: PublicAssessment) -> Cell:
     note = ""
     if a.month_value is not None:
         when = f" in {_label(a.data_to)}" if a.data_to else ""
-        note = f"{_level_noun(a, a.month_value)}{when}"
+        # a rate's month is a count (the Poisson test is on counts)
+        shown = (fmt_level("count", a.month_value, a.count_noun) if is_rate(a.unit)
+                 else _level_noun(a, a.month_value))
+        note = f"{shown}{when}"
         if a.expected_low is not None and a.expected_high is not None:
             note += f"; expected {fmt_number(a.expected_low)} to {fmt_number(a.expected_high)}"
     return Cell(a.past_month.words, note, _judgement(_position_good(a.past_month, a.polarity)))
@@ -91,6 +95,13 @@ def _comparison_cell(a: PublicAssessment) -> Cell:
                              _significance_note(a)))
     if a.change_12m is None:
         return _not_assessed(_first(a, AssessmentPart.COMPARISON))
+    if a.unit not in COUNTED_UNITS:  # a rate or a mean: the two positions, in the unit
+        previous = a.previous_rolling_12
+        note = "" if a.rolling_12 is None or previous is None else (
+            f"{_level_noun(a, a.rolling_12)} against {_level_noun(a, previous)}")
+        if a.change_12m_pct is None:
+            return _numeric(Cell("n/a", note))
+        return _numeric(Cell(fmt_signed_pct(a.change_12m_pct, DECIMALS_PERCENT), note))
     size = fmt_number(abs(a.change_12m))
     word = "fewer" if a.change_12m < 0 else "more"
     if a.change_12m_pct is None:
@@ -130,16 +141,54 @@ def _peer_position_cell(a: PublicAssessment) -> Cell:
                 _judgement(_position_good(a.peer_position, a.polarity)))
 
 
+#: Units whose 12-month change is a number of things (crimes, offences), not of a rate.
+COUNTED_UNITS = frozenset({"count", "percent", "cohort_offences"})
+ROW_CEILING = "Offences to date against the pro-rata allowance"
+
+
+def _position_row(a: PublicAssessment) -> tuple[Cell, Cell] | None:
+    """The current position in its unit, first, for a measure not counted in plain
+    crimes: a rate, a twelve-month mean (its span) or a cohort's offences to date."""
+    if a.unit in ("count", "percent"):
+        return None
+    if a.unit == "cohort_offences":
+        if a.is_withheld("rolling_12"):
+            return Cell(ROW_CEILING), _withheld()
+        if a.rolling_12 is None:
+            return Cell(ROW_CEILING), _not_assessed(_first(a, AssessmentPart.ROLLING))
+        note = "" if a.trajectory_target is None else \
+            f"allowance {fmt_number(a.trajectory_target, 1)} of {fmt_number(a.ceiling_limit)}"
+        return Cell(ROW_CEILING), _numeric(Cell(_level_noun(a, a.rolling_12), note))
+    label = (f"Twelve-month mean over the last {(a.mean_span_months or 12) // 12} years"
+             if a.unit == "mean_12_months" else "Current rate, rolling 12 months")
+    if a.is_withheld("rolling_12"):
+        return Cell(label), _withheld()
+    if a.rolling_12 is None:
+        return Cell(label), _not_assessed(_first(a, AssessmentPart.ROLLING))
+    when = f"to {_label(a.data_to)}" if a.data_to else ""
+    return Cell(label), _numeric(Cell(_level_noun(a, a.rolling_12), when))
+
+
 def performance_table(a: PublicAssessment) -> Table:
     """The reference bulletin's six-row performance table for one measure.
 
     Reduction (or increase) required, long-term trend sufficient, performance
     over the past month with the expected range, the 12-month comparison, and
-    the distance from and position against the most similar group average.
+    the distance from and position against the most similar group average.  A
+    measure in a unit other than crimes or a percentage starts with its position
+    in that unit (a rate, a twelve-month mean, a cohort's offences to date).
     """
     a = public_view(a)
     first = ROW_INCREASE if a.polarity is Polarity.HIGHER_IS_BETTER else ROW_REDUCTION
+    position = _position_row(a)
+    if a.unit == "cohort_offences":  # as the model bulletin's NI19: the allowance, the pace
+        rows = [r for r in (position, (Cell(ROW_TREND), _trend_cell(a)),
+                            (Cell(ROW_PAST_MONTH), _past_month_cell(a))) if r is not None]
+        return _make_table(f"{a.measure_name}: performance summary, "
+                           f"{_label(a.data_to or a.month)}", ("Measure", "Assessment"), rows,
+                           "performance-table")
     rows = [
+        *([position] if position is not None else []),
         (Cell(first), _reduction_cell(a)),
         (Cell(ROW_TREND), _trend_cell(a)),
         (Cell(ROW_PAST_MONTH), _past_month_cell(a)),
