@@ -400,3 +400,62 @@ def test_assess_partnership_reads_rates_with_the_population_of_each_year(
     base = sum(v for m, v in series.items() if "2008-04" <= m <= "2009-03")
     assert a.baseline_value == pytest.approx(base * 100_000 / POPULATIONS[2008])
     assert a.rate_population_year == 2009
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def _texts(svg: str) -> list[str]:
+    import re
+
+    return re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+
+
+def test_a_quarterly_chart_is_labelled_in_quarters() -> None:
+    from cdrp_lib.charts import control_chart, performance_chart
+
+    spec = target("quarterly-thing", kind="reduction", percent=5, baseline="2007/08",
+                  strategy={"start": "2008-04", "end": "2011-03"})
+    a = public_view(assess(quarterly_series(), spec, BULLETIN, measure=QUARTERLY,
+                           max_lag_months=3))
+    texts = _texts(performance_chart(a).svg)
+    quarters = [t for t in texts if " Q" in t]
+    assert quarters and all(t.split(" Q")[1] in "1234" for t in quarters)
+    assert not any(t.startswith(("Mar ", "Jun ", "Sep ", "Dec ")) for t in texts)
+    assert any("quarters" in t for t in texts)  # the trend's window, in quarters
+    assert "quarterly values" in control_chart(a).title
+
+
+def test_a_rate_chart_shows_its_unit() -> None:
+    from cdrp_lib.charts import performance_chart
+
+    series = monthly("2006-04", "2009-12", lambda i: 18 + i % 3)
+    a = public_view(assess(series, fires_target(), BULLETIN, measure=FIRES,
+                           population_by_year=POPULATIONS))
+    chart = performance_chart(a)
+    assert "Primary fires per 100,000 population, rolling 12 months" in _texts(chart.svg)
+    assert "249.4" in chart.alt and "per 100,000 population" in chart.alt
+
+
+def test_small_numbers_are_said_not_drawn() -> None:
+    from cdrp_lib.charts import control_chart, performance_chart
+
+    series = monthly("2006-04", "2009-12", lambda i: 1 if i % 24 == 5 else 0)
+    spec = target("fire-fatalities", kind="rate", unit="per_100000", value=0.6,
+                  baseline="2008/09", strategy="2009/10")
+    a = public_view(assess(series, spec, BULLETIN, measure=FATALITIES,
+                           population_by_year=POPULATIONS))
+    control = control_chart(a)
+    assert any("too few events" in t for t in _texts(control.svg))
+    assert NotAssessedReason.SMALL_NUMBERS.sentence in control.alt
+    texts = _texts(performance_chart(a).svg)
+    assert "Target trajectory" not in texts and not any(t.startswith("Trend") for t in texts)
+
+
+def test_a_cohorts_table_is_its_allowance_and_pace() -> None:
+    series = {"2009-06": 140.0, "2009-09": 150.0}
+    a = public_view(assess(series, ceiling(), BULLETIN, measure=COHORT, max_lag_months=4))
+    html = performance_table(a).html
+    assert "Offences to date against the pro-rata allowance" in html
+    assert "290 offences" in html and "allowance 301.5 of 603" in html
+    assert "Reduction required" not in html
