@@ -423,19 +423,16 @@ def _not_assessed_reasons(a: PublicAssessment) -> list[NotAssessedReason]:
     peer = a.reason(AssessmentPart.PEERS)
     if peer in _PEER_REASONS:
         found.append(peer)
+    if a.is_small_numbers:  # said even when the target is met (no chart, trend, trajectory)
+        found.append(NotAssessedReason.SMALL_NUMBERS)
     if a.suppressed:
         found.append(NotAssessedReason.SUPPRESSED)
     return [r for r in dict.fromkeys(found) if r is not NotAssessedReason.NOT_APPLICABLE]
 
 
 def _not_assessed(a: PublicAssessment) -> Iterable[Sentence]:
-    small = small_numbers_sentence(a)
     for reason in _not_assessed_reasons(a):
-        if reason is NotAssessedReason.SMALL_NUMBERS and small is not None:
-            continue  # said in its own words below
         yield Sentence(Fact.NOT_ASSESSED, reason.sentence)
-    if small is not None:
-        yield Sentence(Fact.NOT_ASSESSED, small)
 
 
 def _units(a: PublicAssessment) -> Iterable[Sentence]:
@@ -446,6 +443,9 @@ def _units(a: PublicAssessment) -> Iterable[Sentence]:
     data = data_sentence(a)
     if data is not None:
         yield Sentence(Fact.DATA, data)
+    small = small_numbers_sentence(a)
+    if small is not None:
+        yield Sentence(Fact.DATA, small)
 
 
 def _own_words(text: str) -> str:

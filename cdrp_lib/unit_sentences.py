@@ -16,7 +16,13 @@ from __future__ import annotations
 from cdrp_lib.periods import Month
 from cdrp_lib.public import PublicAssessment
 from cdrp_lib.stats.rounding import Number, fmt_number, fmt_pct
-from cdrp_lib.stats.units import fmt_level, is_rate, period_label, pro_rata_allowance
+from cdrp_lib.stats.units import (
+    SMALL_NUMBER_COUNT,
+    fmt_level,
+    is_rate,
+    period_label,
+    pro_rata_allowance,
+)
 
 __all__ = [
     "ceiling_position",
@@ -160,12 +166,11 @@ def unit_comparison(a: PublicAssessment) -> str | None:
 
 
 def small_numbers_sentence(a: PublicAssessment) -> str | None:
-    """Why there is no control chart, trend or trajectory: too few events a year."""
-    if not a.is_small_numbers:
+    """How few events the small-number rule judged: "NI49 (2) ... counts about 0.5
+    fatalities in 12 months, fewer than 10."  (The reason's own sentence says what is not
+    shown.)  None when the rule did not apply, the estimate is unknown, or §9 withholds
+    figures of the measure (an estimate of a hidden count is not printed)."""
+    if not a.is_small_numbers or a.expected_12_months is None or a.suppressed:
         return None
-    about = ""
-    if a.expected_12_months is not None and not a.suppressed:  # §9: no estimate of a hidden count
-        about = f" (about {fmt_number(a.expected_12_months, 1)} {a.count_noun} in 12 months)"
-    return (f"{a.measure_name} counts too few events{about} for a control chart, a trend "
-            "or a trajectory to mean anything, so none is shown; the figures are given as "
-            "they are.")
+    return (f"{a.measure_name} counts about {fmt_number(a.expected_12_months, 1)} "
+            f"{a.count_noun} in 12 months, fewer than {SMALL_NUMBER_COUNT}.")
