@@ -52,6 +52,15 @@ _FIELDS = frozenset(f.name for f in dataclasses.fields(Assessment))
 _VIEW_FIELDS = ("withheld",)
 
 
+def _counted_levels(a: Assessment) -> tuple[str, ...]:
+    """The levels that are counts: all of them for a count or a cohort's offences; only
+    the month's value for a rate or a twelve-month mean (their levels are not counts, and
+    their hidden months are withheld through the rolling totals assess flags)."""
+    if a.unit in ("count", "cohort_offences"):
+        return _COUNT_LEVELS
+    return ("month_value",)
+
+
 def _no_marks() -> Mapping[str, str]:
     return MappingProxyType({})
 
@@ -146,8 +155,9 @@ def public_view(a: Assessment) -> PublicAssessment:
     k = a.settings.suppression_threshold
     guard = a.kind == "count" and a.suppressed  # counts under §9: no small count shown
     names = set(a.suppressed_fields) & _FIELDS - {"history", "spc_points"}
+    counts = _counted_levels(a)
     if guard:
-        names |= {n for n in _COUNT_LEVELS if _small(getattr(a, n), k)}
+        names |= {n for n in counts if _small(getattr(a, n), k)}
     # withheld means a figure was there and is not shown: a figure that could not be
     # computed stays "not computed", with its reason
     names = {n for n in withheld_closure(names) & _FIELDS if getattr(a, n) is not None}
@@ -159,7 +169,8 @@ def public_view(a: Assessment) -> PublicAssessment:
     history: list[HistoryPoint] = []
     for p in a.history:
         hidden = (p.suppressed or p.month in hidden_at
-                  or (guard and (_small(p.value, k) or _small(p.rolling_12, k))))
+                  or (guard and (_small(p.value, k)
+                                 or ("rolling_12" in counts and _small(p.rolling_12, k)))))
         # a rolling total is marked withheld only where there is one to withhold
         total = p.rolling_12 is not None and (
             hidden or p.rolling_suppressed or p.month in total_at)
@@ -181,7 +192,7 @@ def public_view(a: Assessment) -> PublicAssessment:
         for p in a.spc_points)
 
     def mark(name: str) -> str:  # "<5" only for a count of 1-4 itself
-        counted = (a.kind == "count" and name in _COUNT_LEVELS) or name in _RATE_COUNTS
+        counted = (a.kind == "count" and name in counts) or name in _RATE_COUNTS
         return primary_mark(k) if counted and _small(getattr(a, name), k) else SECONDARY_MARK
 
     values = {f.name: getattr(a, f.name) for f in dataclasses.fields(Assessment)}

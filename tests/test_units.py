@@ -460,3 +460,21 @@ def test_a_cohorts_table_is_its_allowance_and_pace() -> None:
     assert "Offences to date against the pro-rata allowance" in html
     assert "290 offences" in html and "allowance 301.5 of 603" in html
     assert "Reduction required" not in html
+
+
+# --------------------------------------------------------------------------- disclosure (§9)
+
+
+def test_a_rate_under_disclosure_control_hides_counts_not_small_rates() -> None:
+    """A rate of 3 per 100,000 is not a count of 3: only months of 1-4 and the totals
+    that add them up are withheld, through public_view as for counts."""
+    sensitive = Measure(id="da-rate", name="Domestic abuse rate", theme="violence",
+                        source="domestic_abuse", polarity="lower_is_better", unit="per_100000")
+    big = {y: 4_000_000.0 for y in range(2004, 2011)}
+    series = monthly("2007-01", "2009-12", 10)
+    a = public_view(assess(series, None, BULLETIN, measure=sensitive, population_by_year=big))
+    assert a.rolling_12 == pytest.approx(3.0) and not a.is_withheld("rolling_12")
+    series["2009-06"] = 2.0
+    b = public_view(assess(series, None, BULLETIN, measure=sensitive, population_by_year=big))
+    assert b.rolling_12 is None and b.withheld["rolling_12"] == "[c]"
+    assert any(p.suppressed for p in b.history if p.month == "2009-06")

@@ -429,6 +429,7 @@ def _suppress(a: Assessment, levels: Levels, t: Month | None, baseline_end: Mont
     None when the data is late: then only the history is flagged.
     """
     k, min_den = s.suppression_threshold, s.min_denominator
+    counted = a.unit in ("count", "cohort_offences")
     hidden: set[str] = set()
     rolling_hidden: frozenset[str] = frozenset()
     if a.kind == "count":
@@ -442,10 +443,11 @@ def _suppress(a: Assessment, levels: Levels, t: Month | None, baseline_end: Mont
             if i is not None:
                 totals[name] = window_months(i, levels.window)
         rolling_hidden = hidden_totals(small, totals)
+        # a rate's or a mean's levels are not counts: only its month is (issue 11)
         for name in ("month_value", "rolling_12", "previous_rolling_12", "baseline_value",
                      "target_value"):
-            if getattr(a, name) is not None and (name in rolling_hidden
-                                                 or _small(getattr(a, name), k)):
+            tiny = _small(getattr(a, name), k) and (counted or name == "month_value")
+            if getattr(a, name) is not None and (name in rolling_hidden or tiny):
                 hidden.add(name)
     elif t is not None:
         prev = t - MONTHS_IN_YEAR
@@ -463,7 +465,7 @@ def _suppress(a: Assessment, levels: Levels, t: Month | None, baseline_end: Mont
     for p in a.history:
         m = Month.parse(p.month)
         if a.kind == "count":
-            small_month = _small(p.value, k) or _small(p.rolling_12, k)
+            small_month = _small(p.value, k) or (counted and _small(p.rolling_12, k))
             rolling = small_month or (p.month in rolling_hidden and p.rolling_12 is not None)
         else:
             den, rden = levels.at(levels.den, m), levels.at(levels.rolling_den, m)
