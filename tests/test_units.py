@@ -478,3 +478,45 @@ def test_a_rate_under_disclosure_control_hides_counts_not_small_rates() -> None:
     b = public_view(assess(series, None, BULLETIN, measure=sensitive, population_by_year=big))
     assert b.rolling_12 is None and b.withheld["rolling_12"] == "[c]"
     assert any(p.suppressed for p in b.history if p.month == "2009-06")
+
+
+# --------------------------------------------------------------------------- params
+
+
+def _params(tmp_path: Path, unit: str, kind: str) -> Path:
+    params = tmp_path / "params"
+    (params / "partnerships").mkdir(parents=True)
+    (params / "measures.yaml").write_text(
+        "measures:\n"
+        "  - {id: young-offenders, name: Young offenders, theme: violence, source: police,\n"
+        f"     kind: count, polarity: lower_is_better, unit: {unit}, frequency: quarterly}}\n",
+        encoding="utf-8")
+    extra = ("limit: 603, cohort: 371, period: 2009/10" if kind == "ceiling"
+             else "percent: 5, baseline: 2008/09, strategy: 2009/10")
+    (params / "partnerships" / "kettering.yaml").write_text(
+        "id: kettering\nname: Kettering\narea:\n  districts: [Kettering]\n"
+        "targets:\n"
+        f"  - {{id: yo, measure: young-offenders, kind: {kind}, {extra},\n"
+        "     outcome: V1b, outcome_title: Offending, title: Young offenders,\n"
+        "     theme: violence, lead: YOS, polarity: lower_is_better}\n", encoding="utf-8")
+    return params
+
+
+def test_a_ceiling_in_a_partnership_file_loads(tmp_path: Path) -> None:
+    from cdrp_lib.params import load_partnerships
+
+    found = load_partnerships(_params(tmp_path, "cohort_offences", "ceiling"))
+    spec = found["kettering"].targets[0]
+    assert isinstance(spec, CeilingTarget) and spec.limit == 603 and spec.cohort == 371
+
+
+@pytest.mark.parametrize(("unit", "kind"), [("count", "ceiling"),
+                                            ("cohort_offences", "reduction")])
+def test_a_ceiling_and_a_cohort_measure_go_together(tmp_path: Path, unit: str,
+                                                    kind: str) -> None:
+    from cdrp_lib.errors import ParamsError
+    from cdrp_lib.params import load_partnerships
+
+    with pytest.raises(ParamsError, match="cohort_offences") as err:
+        load_partnerships(_params(tmp_path, unit, kind))
+    assert "kettering.yaml" in str(err.value)
