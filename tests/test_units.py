@@ -520,3 +520,46 @@ def test_a_ceiling_and_a_cohort_measure_go_together(tmp_path: Path, unit: str,
     with pytest.raises(ParamsError, match="cohort_offences") as err:
         load_partnerships(_params(tmp_path, unit, kind))
     assert "kettering.yaml" in str(err.value)
+
+
+# --------------------------------------------------------------------------- any series
+
+
+UNITS_AND_TARGETS = {
+    "per_100000": lambda: fires_target(),
+    "mean_12_months": lambda: target("m", kind="level", value=430,
+                                     baseline={"start": "2004-01", "end": "2006-12"},
+                                     strategy={"start": "2007-01", "end": "2009-12"}),
+    "cohort_offences": lambda: ceiling(),
+    "count": lambda: target("m", kind="reduction", percent=5, baseline="2007/08",
+                            strategy={"start": "2008-04", "end": "2011-03"}),
+}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(unit=st.sampled_from(sorted(UNITS_AND_TARGETS)),
+       frequency=st.sampled_from(["monthly", "quarterly", "annual"]),
+       values=st.lists(st.one_of(st.none(), st.integers(0, 60)), min_size=0, max_size=70),
+       lag=st.one_of(st.none(), st.integers(0, 6)))
+def test_any_series_in_any_unit_is_assessed_never_raising(
+        unit: str, frequency: str, values: list[int | None], lag: int | None) -> None:
+    from cdrp_lib.charts import control_chart, performance_chart
+
+    step = {"monthly": 1, "quarterly": 3, "annual": 12}[frequency]
+    last = Month(2009, 9) if step == 3 else Month(2010, 3) if step == 12 else Month(2009, 12)
+    series = {str(last - step * (len(values) - 1 - i)): (None if v is None else float(v))
+              for i, v in enumerate(values)}
+    m = measure("m", "A measure", unit=unit, frequency=frequency, noun="events")
+    a = assess(series, UNITS_AND_TARGETS[unit](), "2010-03", measure=m, max_lag_months=lag,
+               population_by_year=POPULATIONS)
+    assert (a.rag is None) == (a.not_assessed_reason is not None)
+    assert a.unit == unit and a.frequency == frequency
+    for part in (AssessmentPart.ROLLING, AssessmentPart.TRAJECTORY, AssessmentPart.TREND):
+        figure = {AssessmentPart.ROLLING: a.rolling_12,
+                  AssessmentPart.TRAJECTORY: a.trajectory_status,
+                  AssessmentPart.TREND: a.trend_projection}[part]
+        assert figure is not None or a.reason(part) is not None, part
+    view = public_view(a)
+    performance_chart(view)
+    control_chart(view)
+    performance_table(view)
