@@ -492,9 +492,11 @@ def _params(tmp_path: Path, unit: str, kind: str) -> Path:
         f"     kind: count, polarity: lower_is_better, unit: {unit}, frequency: quarterly}}\n",
         encoding="utf-8")
     extra = ("limit: 603, cohort: 371, period: 2009/10" if kind == "ceiling"
-             else "percent: 5, baseline: 2008/09, strategy: 2009/10")
+             else "percent: 5")
     (params / "partnerships" / "kettering.yaml").write_text(
         "id: kettering\nname: Kettering\narea:\n  districts: [Kettering]\n"
+        # defaults for the other targets: a ceiling keeps its own period, no baseline
+        "target_defaults: {baseline: 2008/09, strategy: 2009/10}\n"
         "targets:\n"
         f"  - {{id: yo, measure: young-offenders, kind: {kind}, {extra},\n"
         "     outcome: V1b, outcome_title: Offending, title: Young offenders,\n"

@@ -154,6 +154,9 @@ def _target_input(raw: Any, defaults: Mapping[str, Any], outcomes: Mapping[str, 
     if not isinstance(raw, dict):
         return raw
     merged: dict[str, Any] = {**defaults, **raw}
+    if raw.get("kind") == "ceiling":  # a ceiling has its own `period` and no baseline
+        merged = {k: v for k, v in merged.items()
+                  if k not in ("baseline", "strategy") or k in raw}
     measure = measures.get(str(merged.get("measure")))
     if measure is not None:
         merged.setdefault("theme", measure.theme)
