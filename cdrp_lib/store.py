@@ -188,6 +188,12 @@ class Store:
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._con: duckdb.DuckDBPyConnection | None = open_store(self.path, read_only)
+        self.read_only = read_only
+        # Read-only, the population tables cannot change under us: each year's table and
+        # each partnership's districts are read once (a bulletin asks for them hundreds
+        # of times, for every peer of every measure).
+        self._populations: dict[int, dict[str, float]] = {}
+        self._districts: dict[str, list[str]] = {}
         if not read_only:
             create_schema(self._con)
 
@@ -303,14 +309,22 @@ class Store:
         punctuation-insensitively, as partnership ids are made from them.
         """
         key = slugify(district_or_partnership)
-        rows = self.con.execute("SELECT district, population FROM population WHERE year = ?",
-                                [year]).fetchall()
-        by_slug = {slugify(str(d)): float(p) for d, p in rows}
+        by_slug = self._populations.get(year)
+        if by_slug is None:
+            rows = self.con.execute("SELECT district, population FROM population "
+                                    "WHERE year = ?", [year]).fetchall()
+            by_slug = {slugify(str(d)): float(p) for d, p in rows}
+            if self.read_only:
+                self._populations[year] = by_slug
         if key in by_slug:
             return by_slug[key]
-        districts = [str(r[0]) for r in self.con.execute(
-            "SELECT district FROM partnership_districts WHERE partnership = ?",
-            [district_or_partnership]).fetchall()]
+        districts = self._districts.get(district_or_partnership)
+        if districts is None:
+            districts = [str(r[0]) for r in self.con.execute(
+                "SELECT district FROM partnership_districts WHERE partnership = ?",
+                [district_or_partnership]).fetchall()]
+            if self.read_only:
+                self._districts[district_or_partnership] = districts
         if not districts:
             return None
         values = [by_slug.get(slugify(d)) for d in districts]

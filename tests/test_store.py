@@ -323,6 +323,39 @@ def test_population_of_districts_and_partnerships(tmp_path: Path, kent: Path,
         assert st.population("ashford-centre", 2025) is None  # a sub-area states its own
 
 
+def test_population_tables_are_read_once_only_by_a_read_only_store(
+        tmp_path: Path, kent: Path, params: Path) -> None:
+    """A bulletin asks for populations hundreds of times: a read-only store reads each
+    year's table once; a writable one reads it afresh, so it sees its own writes."""
+    ref = tmp_path / "reference"
+    ref.mkdir()
+    (ref / "population.csv").write_text("district,year,population\nAshford,2025,130000\n"
+                                        "Canterbury,2025,157000\n")
+    store = tmp_path / "store.duckdb"
+    ingest([kent, ref], store, params)
+    with Store(store, read_only=False) as st:
+        assert st.population("east-kent", 2025) == 287_000
+        st.con.execute("UPDATE population SET population = 140000 WHERE district = 'Ashford'")
+        assert st.population("east-kent", 2025) == 297_000
+        assert st.population("Ashford", 2025) == 140_000
+    with Store(store) as st:
+        queries = 0
+        real = st.con
+
+        class Counting:
+            def execute(self, *args: object) -> object:
+                nonlocal queries
+                queries += 1
+                return real.execute(*args)
+
+        st._con = Counting()  # type: ignore[assignment]
+        for _ in range(3):
+            assert st.population("east-kent", 2025) == 297_000
+            assert st.population("Canterbury", 2025) == 157_000
+        assert queries == 2  # the 2025 table and east-kent's districts, once each
+        st._con = real
+
+
 def test_quality_report_and_input_files_are_frames(tmp_path: Path, kent: Path,
                                                    params: Path) -> None:
     store = tmp_path / "store.duckdb"

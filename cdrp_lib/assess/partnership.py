@@ -249,6 +249,7 @@ class _StoreContext:
         self._loaded: set[str] = set()
         #: The population year each rate used (the latest held when its own is not).
         self.population_year_used: dict[str, int] = {}
+        self._years: dict[int, list[int]] = {}
 
     def series(self, partnership: str, measure: str
                ) -> tuple[dict[str, float | None], dict[str, float | None]]:
@@ -277,7 +278,9 @@ class _StoreContext:
             return None if found is None else float(found)
         from cdrp_lib.coverage import population_years
 
-        for held in population_years(self.store.con, year):
+        if year not in self._years:  # asked for every peer of every measure: read once
+            self._years[year] = population_years(self.store.con, year)
+        for held in self._years[year]:
             value = self.store.population(partnership, held)
             if value is not None:
                 self.population_year_used[partnership] = held
