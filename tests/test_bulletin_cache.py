@@ -2,8 +2,8 @@
 
 Each page is a notebook in a fresh kernel that calls ``open_bulletin``; with
 ``CDRP_BULLETIN_CACHE`` set (the batch sets it to a folder of its own for each
-job) the first call keeps the config and public Assessments and the later ones
-load them.  Outside the batch nothing is kept.
+job) the first call keeps the config, the public Assessments and every target's
+rating last month, and the later ones load them.  Outside the batch nothing is kept.
 """
 
 from __future__ import annotations
@@ -26,15 +26,21 @@ def _open(demo: Demo, tmp_path: Path, month: str = DEMO_MONTH) -> cdrp_lib.Bulle
                                   output_dir=tmp_path / "out", produced_on=PRODUCED_ON)
 
 
+PREVIOUS = "2025-11"  # the month before DEMO_MONTH: last month's ratings
+LAST_MONTH = f"{PREVIOUS} targets"
+
+
 def _count_assessments(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record every month ``assess_partnership`` is called for."""
+    """Record every month ``assess_partnership`` is called for (``"<month> targets"`` for
+    a call assessing only the targets, as last month's ratings do)."""
     import cdrp_lib.assess as assess
 
     calls: list[str] = []
     real = assess.assess_partnership
 
     def counted(*args: object, **kwargs: object) -> object:
-        calls.append(str(args[3] if len(args) > 3 else kwargs["month"]))
+        month = str(args[3] if len(args) > 3 else kwargs["month"])
+        calls.append(f"{month} targets" if kwargs.get("targets_only") else month)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(assess, "assess_partnership", counted)
@@ -48,12 +54,34 @@ def test_the_second_page_loads_the_first_pages_assessments(
     calls = _count_assessments(monkeypatch)
     first = _open(demo, tmp_path)
     second = _open(demo, tmp_path)
-    assert calls == [DEMO_MONTH]  # assessed once for both
+    assert calls == [DEMO_MONTH, LAST_MONTH]  # assessed once for both, last month too
     assert len(list(cache.glob("*.pickle"))) == 1
     assert second.assessments == first.assessments and second.config == first.config
+    assert second.ratings_last_month() == first.ratings_last_month()
     # What the pages make of them is the same, whether made or loaded.
     assert second.theme("violence").at_a_glance().html == \
         first.theme("violence").at_a_glance().html
+
+
+def test_last_months_ratings_are_read_once_for_every_page_of_a_bulletin(
+        demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each page's figures file and the front page's movements need last month's ratings;
+    under the batch they come with the bulletin's opening, never again per page."""
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    calls = _count_assessments(monkeypatch)
+    for theme in ("violence", "asb", "summary"):  # each page a kernel of its own
+        bulletin = _open(demo, tmp_path)
+        page = bulletin.summary() if theme == "summary" else bulletin.theme(theme)
+        page.write()
+        if theme == "summary":
+            page.movements()
+    assert calls == [DEMO_MONTH, LAST_MONTH]
+    # a theme's ratings are its own targets' only, as read for that theme alone
+    bulletin = _open(demo, tmp_path)
+    violence = {a.target_id for a in bulletin.assessments
+                if a.theme == "violence" and a.target_id is not None}
+    assert violence and set(bulletin.ratings_last_month("violence")) == violence
+    assert set(bulletin.ratings_last_month()) > violence
 
 
 def test_outside_the_batch_nothing_is_kept(
@@ -62,7 +90,7 @@ def test_outside_the_batch_nothing_is_kept(
     calls = _count_assessments(monkeypatch)
     _open(demo, tmp_path)
     _open(demo, tmp_path)
-    assert calls == [DEMO_MONTH, DEMO_MONTH]
+    assert calls == [DEMO_MONTH, LAST_MONTH] * 2
 
 
 def test_another_month_or_a_changed_store_is_assessed_again(
@@ -71,14 +99,15 @@ def test_another_month_or_a_changed_store_is_assessed_again(
     monkeypatch.setenv(CACHE_ENV, str(cache))
     calls = _count_assessments(monkeypatch)
     _open(demo, tmp_path)
-    _open(demo, tmp_path, "2025-11")
+    _open(demo, tmp_path, PREVIOUS)
     stat = demo.store.stat()
     try:
         os.utime(demo.store, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # as an ingest would
         _open(demo, tmp_path)
     finally:
         os.utime(demo.store, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    assert calls == [DEMO_MONTH, "2025-11", DEMO_MONTH]
+    assert calls == [DEMO_MONTH, LAST_MONTH, PREVIOUS, "2025-10 targets", DEMO_MONTH,
+                     LAST_MONTH]
     assert len(list(cache.glob("*.pickle"))) == 3
 
 
@@ -91,7 +120,7 @@ def test_a_damaged_cache_file_is_made_again(
     kept.write_bytes(b"not a pickle")
     calls = _count_assessments(monkeypatch)
     again = _open(demo, tmp_path)
-    assert calls == [DEMO_MONTH] and again.assessments == first.assessments
+    assert calls == [DEMO_MONTH, LAST_MONTH] and again.assessments == first.assessments
     assert kept.read_bytes() != b"not a pickle"
 
 

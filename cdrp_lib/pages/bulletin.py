@@ -16,9 +16,11 @@ project folder, so the same call works in JupyterLab (working folder
 
 A bulletin's pages are separate notebooks, each in a fresh kernel, and every one
 opens the same bulletin.  Under the batch (:data:`CACHE_ENV` set to a folder that
-lives for one job) the first page to open it saves the config and the public
-Assessments there and the others load them (:func:`cached_bulletin`), so a
-bulletin is assessed once rather than once per page.  The file is keyed on the
+lives for one job) the first page to open it saves the config, the public
+Assessments and every target's rating last month there and the others load them
+(:func:`cached_bulletin`), so a bulletin is assessed once rather than once per
+page, and last month once rather than once per page (every page's figures file
+records each of its targets' rating last month).  The file is keyed on the
 store file (path, size, modification time), the params folder, the partnership,
 the month, the production date and the library version; outside the batch nothing
 is cached.
@@ -190,13 +192,16 @@ class Bulletin:
     """
 
     def __init__(self, config: BulletinConfig, assessments: Sequence[PublicAssessment],
-                 store: Store | Path | str, output_dir: Path) -> None:
+                 store: Store | Path | str, output_dir: Path,
+                 last_month: Mapping[str, Rag | None] | None = None) -> None:
         self.config = config
         self.assessments = tuple(assessments)
         self.output_dir = output_dir
         self._store = store
         self._pages: dict[str, ThemePage | SummaryPage] = {}
-        self._last_month: dict[str | None, Mapping[str, Rag | None]] = {}
+        #: Every target's rating last month (read from the store when first asked for,
+        #: unless :func:`open_bulletin` read it with the bulletin).
+        self._last_month = None if last_month is None else MappingProxyType(dict(last_month))
 
     def _waves(self, latest: Sequence[PublicAssessment]) -> dict[str, list[PublicAssessment]]:
         """Earlier survey waves, read only for a page that draws a survey chart."""
@@ -224,15 +229,22 @@ class Bulletin:
                 f"{len(self.assessments)} assessments; themes {', '.join(self.themes)}>")
 
     def ratings_last_month(self, theme: str | None = None) -> Mapping[str, Rag | None]:
-        """Each target's rating in the month before (one theme's targets, or all), read from
-        the store once per theme and kept (:mod:`cdrp_lib.pages.movements`)."""
+        """Each target's rating in the month before (one theme's targets, or all).
+
+        Every target's is read from the store once per bulletin
+        (:mod:`cdrp_lib.pages.movements`), with the bulletin under the batch, and a
+        theme's are those of its targets.
+        """
         from cdrp_lib.pages.movements import ratings_last_month
 
-        if theme not in self._last_month:
+        if self._last_month is None:
             with opened_store(self._store) as st:
-                self._last_month[theme] = ratings_last_month(
-                    st, self.config.params_dir, self.partnership, self.month, theme=theme)
-        return self._last_month[theme]
+                self._last_month = MappingProxyType(ratings_last_month(
+                    st, self.config.params_dir, self.partnership, self.month))
+        if theme is None:
+            return self._last_month
+        ids = {a.target_id for a in self.assessments if a.theme == theme}
+        return MappingProxyType({k: v for k, v in self._last_month.items() if k in ids})
 
     def theme(self, theme: str) -> ThemePage:
         """The page of one theme (its targets, then its monitoring indicators)."""
@@ -278,7 +290,9 @@ def _cache_file(store: Path, params: Path, partnership: str, month: str, day: st
     return Path(folder) / f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}.pickle"
 
 
-Opened = tuple[BulletinConfig, list["PublicAssessment"]]
+#: What a bulletin's opening reads: its config, its public Assessments and every
+#: target's rating last month.
+Opened = tuple[BulletinConfig, list["PublicAssessment"], dict[str, "Rag | None"]]
 
 
 def cached_bulletin(file: Path | None, make: Callable[[], Opened]) -> Opened:
@@ -290,8 +304,8 @@ def cached_bulletin(file: Path | None, make: Callable[[], Opened]) -> Opened:
     """
     if file is not None and file.is_file():
         with suppress(Exception):
-            config, assessments = pickle.loads(file.read_bytes())  # our own file, this job's
-            return config, assessments
+            config, assessments, last_month = pickle.loads(file.read_bytes())  # this job's
+            return config, assessments, last_month
     opened = make()
     if file is not None:
         # Caching is only a saving: what cannot be pickled or written is made by each page.
@@ -345,16 +359,19 @@ def open_bulletin(partnership: str, month: str, *, store: Store | Path | str = D
 
     def make() -> Opened:
         from cdrp_lib.assess import assess_partnership
+        from cdrp_lib.pages.movements import ratings_last_month
         from cdrp_lib.public import public_view
 
         with opened_store(store) as st:
             config = read_config(st, params, partnership, month, day)
             # Disclosure control is applied here, once: every part reads the public view.
-            return config, [public_view(a) for a in assess_partnership(st, params, partnership,
-                                                                      month)]
+            assessments = [public_view(a) for a in assess_partnership(st, params, partnership,
+                                                                     month)]
+            # Every page's figures file records its targets' ratings last month: read once.
+            return config, assessments, ratings_last_month(st, params, partnership, month)
 
     file = (_cache_file(resolve_path(store), params, partnership, month, day)
             if isinstance(store, (str, Path)) else None)
-    config, assessments = cached_bulletin(file, make)
+    config, assessments, last_month = cached_bulletin(file, make)
     kept = resolve_path(store) if isinstance(store, (str, Path)) else store
-    return Bulletin(config, assessments, kept, resolve_path(output_dir))
+    return Bulletin(config, assessments, kept, resolve_path(output_dir), last_month)
