@@ -919,11 +919,38 @@ def test_forked_kernel_handle_sees_its_end() -> None:
     assert handle.poll() == 0 and handle.wait(timeout=1) == 0
 
 
+def test_a_killed_kernel_is_seen_ended_before_the_zygote_reaps_it() -> None:
+    """Killed, a kernel is a zombie until the zygote reaps it: that is its end already, so
+    the page does not wait out jupyter_client's polling for it."""
+    import subprocess
+    import sys
+    import time
+
+    from cdrp_lib.batch.kernels import _ForkedKernel
+
+    if not Path("/proc/self/stat").is_file():
+        pytest.skip("no /proc here (not Linux): a kernel's end is seen once it is reaped")
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    handle = _ForkedKernel(child.pid)
+    try:
+        assert handle.poll() is None
+        handle.kill()
+        deadline = time.monotonic() + 10
+        while handle.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert handle.poll() == 0
+        assert Path(f"/proc/{child.pid}").exists()  # not reaped yet: a zombie
+    finally:
+        child.kill()
+        child.wait()
+
+
 @pytest.mark.slow
 def test_a_forked_kernel_is_fresh_with_its_own_cwd_and_env(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import papermill
 
+    from cdrp_lib.batch.execute import KERNEL_ARGUMENTS
     from cdrp_lib.batch.kernels import (
         current_zygote,
         forking_kernel_manager_class,
@@ -938,7 +965,8 @@ def test_a_forked_kernel_is_fresh_with_its_own_cwd_and_env(
         "    'cwd': os.getcwd(), 'ppid': os.getppid(), 'pid': os.getpid(),\n"
         "    'env': os.environ.get('PROBE_VALUE'),\n"
         "    'state_left_by_an_earlier_notebook': 'probe_defined_here' in globals(),\n"
-        "    'pandas_loaded': 'pandas' in sys.modules}))\n"
+        "    'pandas_loaded': 'pandas' in sys.modules,\n"
+        "    'history_file': get_ipython().history_manager.hist_file}))\n"
         "probe_defined_here = 1\n")])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
@@ -956,12 +984,14 @@ def test_a_forked_kernel_is_fresh_with_its_own_cwd_and_env(
             papermill.execute_notebook(
                 str(source), str(tmp_path / f"{value}.ipynb"), kernel_name="python3",
                 progress_bar=False, resources={"metadata": {"path": str(tmp_path)}},
-                kernel_manager_class=forking_kernel_manager_class())
+                kernel_manager_class=forking_kernel_manager_class(),
+                extra_arguments=list(KERNEL_ARGUMENTS), shutdown_kernel="immediate")
             probe = json.loads(out.read_text(encoding="utf-8"))
             assert probe["cwd"] == str(tmp_path)
             assert probe["env"] == value
             assert probe["pandas_loaded"]  # preloaded by the zygote
             assert not probe["state_left_by_an_earlier_notebook"]
+            assert probe["history_file"] == ":memory:"  # no shared SQLite history written
             assert current_zygote() is zygote
             pids.append((probe["pid"], probe["ppid"]))
         (pid1, ppid1), (pid2, ppid2) = pids

@@ -65,8 +65,12 @@ WORKER_ENV = "CDRP_BATCH_WORKER_PID"
 ASSESSMENT_KEYS = ("partnership", "measure", "rag", "not_assessed_reason")
 RAG_NONE = "none"
 RAG_VALUES = {"G": "G", "A": "A", "R": "R", None: RAG_NONE}
-# Loaded into every kernel: a matplotlib figure's title becomes its alt text.
-KERNEL_ARGUMENTS = ("--IPKernelApp.extra_extensions=cdrp_lib.analyst",)
+# Given to every kernel: the extension that makes a matplotlib figure's title its alt
+# text; and no IPython history database (each kernel would otherwise open, write and
+# commit to the one SQLite file every kernel of every worker shares, and start a thread
+# to save to it, for a history no batch page ever reads: in memory it works the same).
+KERNEL_ARGUMENTS = ("--IPKernelApp.extra_extensions=cdrp_lib.analyst",
+                    "--HistoryManager.enabled=False")
 # What jupyter_client raises for a kernel that died or hung while starting, before the
 # notebook ran: the machinery's failure, retried like a kernel dying mid-page.
 KERNEL_START_FAILURES = ("Kernel died before replying to kernel_info", "Kernel didn't respond in")
