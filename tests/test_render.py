@@ -585,3 +585,18 @@ def test_demo_charts_are_vector_at_four_times_device_scale(demo_site: Any) -> No
             assert drawn["raster"] == 0, f"{name}: {drawn}"
             assert drawn["figures"] == drawn["svg"] == drawn["labelled"] == drawn["withText"] \
                 == drawn["shown"], f"{name}: {drawn}"
+
+
+def test_warm_up_compiles_the_template_a_worker_renders_with(tmp_path: Path) -> None:
+    """A batch worker warms up once: the template is then loaded and compiled, so its first
+    page renders like every later one, and the same."""
+    render._exporter.cache_clear()
+    try:
+        assert getattr(render._exporter(), "_template_cached", None) is None
+        render.warm_up()
+        assert getattr(render._exporter(), "_template_cached", None) is not None
+        nb = new_notebook(cells=[new_markdown_cell("# Title\n\nText.")])
+        warm = render.notebook_to_html(nb, title="T")
+    finally:
+        render._exporter.cache_clear()
+    assert warm == render.notebook_to_html(nb, title="T")  # made afresh: the same page

@@ -141,7 +141,7 @@ def _warm_up(fork_kernels: bool) -> None:
     from cdrp_lib import render, site  # noqa: F401
 
     with contextlib.suppress(Exception):  # a broken template shows up in the first page
-        render._exporter()
+        render.warm_up()
 
 
 def die_with_parent(parent_pid: int) -> None:
