@@ -71,6 +71,22 @@ PRELOAD_MODULES: tuple[str, ...] = (
     "IPython.extensions.storemagic",
     "sqlite3",
     "cdrp_lib.analyst",
+    # What the pages import as they run, measured the same way after a theme page and the
+    # front page (issue 13): commentary's Markdown, the SVG backend, the analyst's table.
+    "IPython.core.logger",
+    "cdrp_lib.commentary",
+    "cdrp_lib.pages.monitoring",
+    "cdrp_lib.pages.peers",
+    "matplotlib.backends.backend_svg",
+    "mistune",
+    "mistune.plugins.footnotes",
+    "mistune.plugins.formatting",
+    "mistune.plugins.table",
+    "pandas.io.formats.html",
+    "pandas.io.formats.string",
+    "pandas.core.methods.to_dict",
+    "cdrp_lib.coverage",
+    "encodings.utf_8_sig",
 )
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 # Must be imported inside the kernel, once its shell exists (see the module docstring).
