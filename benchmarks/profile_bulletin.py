@@ -1,19 +1,27 @@
 """Where one bulletin's time goes, in one batch worker (issue 13).
 
 The machine is shared, so wall clocks mostly measure the other users: each
-part is measured as CPU seconds of the process doing it, except kernel start
-and stop, which is waiting as much as working (best wall of five).  Rows:
+part is measured as CPU seconds of the process doing it.  A kernel's CPU is
+read from its zygote's count of its reaped children's CPU (``/proc``, Linux),
+so it holds everything the kernel process did.  Rows:
 
-* kernel start and stop: papermill running an empty notebook in a fresh kernel
-  forked from a zygote, as the batch does (best of five, wall);
+* kernel start and stop: the kernel's and the worker's CPU for papermill
+  running an empty notebook in a fresh kernel forked from a zygote, as the
+  batch does (mean of five; the best wall of the five is printed above the
+  table: on a loaded machine it is mostly waiting for a core);
 * papermill and nbclient: the worker's own CPU while a page's notebook runs
-  (parameters, messages, writing the executed notebook);
-* in a child forked from a process that has imported what the zygote imports
-  (so each page starts as cold as a kernel does), each page's notebook cells
-  with timers around ``open_bulletin`` (params, store, assessing), the charts
-  (``cdrp_lib.charts``) and ``page.write()`` (CSVs, figures file); the rest of
-  the cells' CPU is "other parts" (tables, sentences);
-* render: nbconvert on the executed notebook, in the worker.
+  (parameters, messages, writing the executed notebook), less the worker's
+  share of kernel start and stop;
+* in a child forked from a process that has imported what the zygote imports,
+  as the zygote does (so each page starts as cold as a kernel does), each
+  page's notebook cells with timers around ``open_bulletin`` (params, store,
+  assessing), the charts (``cdrp_lib.charts``) and ``page.write()`` (CSVs,
+  figures file); the rest of the cells' CPU is "other parts" (tables, sentences);
+* kernel, the rest: the page's kernel CPU in the batch less its start and stop
+  and its cells as timed above (displaying outputs, messages; noise can make
+  it a little negative, shown as 0);
+* render: nbconvert on the executed notebook, in the worker (whose exporter and
+  template are made once beforehand, as each batch worker does when it starts).
 
 The pages run in the batch's order (theme pages, then the front page) and share
 the bulletin cache as under the batch.  ``cdrp run --workers 1`` on the same
@@ -172,9 +180,14 @@ def cells_in_process(store: Path, pid: str, work: Path) -> dict[str, dict[str, f
         CACHE_ENV = "CDRP_BULLETIN_CACHE"
     os.environ[CACHE_ENV] = str(work / "bulletin-cache")
     os.chdir(REPO)
-    for name in PRELOAD_MODULES:
-        if name not in NOT_PRELOADED:
-            importlib.import_module(name)
+    try:  # what the zygote does before it forks (imports, then freezing them for the GC)
+        from cdrp_lib.batch.kernels import preload_modules
+    except ImportError:  # the library before issue 13
+        for name in PRELOAD_MODULES:
+            if name not in NOT_PRELOADED:
+                importlib.import_module(name)
+    else:
+        preload_modules()
     out: dict[str, dict[str, float]] = {}
     for theme in (*THEMES[1:], THEMES[0]):  # the batch's order: the front page last
         read, write = os.pipe()
@@ -212,9 +225,20 @@ def _papermill(source: Path, executed: Path, parameters: dict[str, str]) -> None
         request_save_on_cell_execute=not once)
 
 
-def worker_side(store: Path, pid: str, work: Path) -> tuple[float, dict[str, tuple[float, float]]]:
-    """Kernel start and stop (an empty notebook: best wall of 5), and per page the CPU this
-    worker process spends in papermill and nbclient and in rendering the executed notebook."""
+def _reaped_cpu(pid: int) -> float:
+    """CPU seconds of the reaped children of process ``pid`` (cutime + cstime, Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
+REAP_SECONDS = 0.3  # time for the zygote to reap a killed kernel before its CPU is read
+
+
+def worker_side(store: Path, pid: str, work: Path
+                ) -> tuple[tuple[float, float, float], dict[str, tuple[float, float, float]]]:
+    """Kernel start and stop (an empty notebook, 5 times: best wall, mean kernel CPU, mean
+    worker CPU), and per page the CPU this worker process spends in papermill and nbclient,
+    in rendering the executed notebook, and the page's kernel's CPU."""
     import os
 
     import nbformat
@@ -237,13 +261,25 @@ def worker_side(store: Path, pid: str, work: Path) -> tuple[float, dict[str, tup
     zygote = start_zygote()
     if zygote is not None:
         zygote.wait_ready()
+    from cdrp_lib import render
+
+    # as each batch worker does once when it starts (executors._warm_up)
+    getattr(render, "warm_up", render._exporter)()
+    zygote_pid = zygote._process.pid if zygote is not None else None
+
+    def kernels_cpu() -> float:
+        time.sleep(REAP_SECONDS)
+        return _reaped_cpu(zygote_pid) if zygote_pid is not None else 0.0
+
     try:
         starts = []
+        k0, c0 = kernels_cpu(), time.process_time()
         for _ in range(5):
             t0 = time.perf_counter()
             _papermill(empty, work / "empty-out.ipynb", {})
             starts.append(time.perf_counter() - t0)
-        pages: dict[str, tuple[float, float]] = {}
+        start = (min(starts), (kernels_cpu() - k0) / 5, (time.process_time() - c0) / 5)
+        pages: dict[str, tuple[float, float, float]] = {}
         out = work / "worker"
         (out / "site").mkdir(parents=True, exist_ok=True)
         for theme in (*THEMES[1:], THEMES[0]):
@@ -251,14 +287,15 @@ def worker_side(store: Path, pid: str, work: Path) -> tuple[float, dict[str, tup
                       "params_dir": str(REPO / "params"), "output_dir": str(out / "site"),
                       "produced_on": PRODUCED_ON}
             executed = out / f"{theme}.ipynb"
-            c0 = time.process_time()
+            k0, c0 = kernels_cpu(), time.process_time()
             _papermill(REPO / "notebooks" / f"{theme}.ipynb", executed, params)
             c1 = time.process_time()
             render_page(executed, out / "site" / f"{theme}.html", title=theme)
-            pages[theme] = (c1 - c0, time.process_time() - c1)
+            c2 = time.process_time()
+            pages[theme] = (c1 - c0, c2 - c1, kernels_cpu() - k0)
     finally:
         stop_zygote()
-    return min(starts), pages
+    return start, pages
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -272,29 +309,37 @@ def main(argv: list[str] | None = None) -> int:
         wall, _ = batch_pages(work, store, pid)
         start, worker = worker_side(store, pid, work)
         cells = cells_in_process(store, pid, work)
+        import gc
+
+        gc.unfreeze()  # frozen by the zygote's preloading: let this process end tidily
         imports = import_seconds()
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
 
-    rows = ("kernel start+stop (wall, best of 5)", "papermill+nbclient (worker CPU)",
+    rows = ("kernel start+stop (CPU)", "papermill+nbclient (worker CPU)",
             "open_bulletin (assess, CPU)", "charts (CPU)", "other parts (CPU)",
-            "page.write() (CPU)", "render nbconvert (CPU)", "page total")
+            "page.write() (CPU)", "kernel, the rest (CPU)", "render nbconvert (CPU)",
+            "page total")
+    best_wall, start_kernel, start_worker = start
     table: dict[str, dict[str, float]] = {r: {} for r in rows}
     for theme in THEMES:
         c = cells[theme]
         parts = c.get("open_bulletin", 0.0) + c.get("charts", 0.0) + c.get("write", 0.0)
-        table[rows[0]][theme] = start
-        table[rows[1]][theme] = worker[theme][0]
+        papermill, render, kernel = worker[theme]
+        table[rows[0]][theme] = start_kernel + start_worker
+        table[rows[1]][theme] = max(papermill - start_worker, 0.0)
         table[rows[2]][theme] = c.get("open_bulletin", 0.0)
         table[rows[3]][theme] = c.get("charts", 0.0)
         table[rows[4]][theme] = max(c["cells"] - parts, 0.0)
         table[rows[5]][theme] = c.get("write", 0.0)
-        table[rows[6]][theme] = worker[theme][1]
-        table[rows[7]][theme] = sum(table[r][theme] for r in rows[:-1])
+        table[rows[6]][theme] = max(kernel - start_kernel - c["cells"], 0.0)
+        table[rows[7]][theme] = render
+        table[rows[8]][theme] = sum(table[r][theme] for r in rows[:-1])
     short = {"acquisitive_crime": "acquis", "domestic_abuse": "dom_ab", "perception": "percep"}
     print(f"one bulletin, one worker: cdrp run --workers 1 took {wall:.2f} s wall; "
           f"the zygote's imports (once per worker, no page pays them): {imports:.2f} s; "
+          f"an empty notebook's kernel start and stop: {best_wall:.2f} s wall at best; "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"{'seconds':36}" + "".join(f"{short.get(t, t):>8}" for t in THEMES)
           + f"{'bulletin':>9}{'share':>6}")
