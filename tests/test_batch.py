@@ -959,14 +959,15 @@ def test_a_forked_kernel_is_fresh_with_its_own_cwd_and_env(
     )
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "import json, os, sys\n"
+        "import gc, json, os, sys\n"
         "from pathlib import Path\n"
         "Path(os.environ['PROBE_OUT']).write_text(json.dumps({\n"
         "    'cwd': os.getcwd(), 'ppid': os.getppid(), 'pid': os.getpid(),\n"
         "    'env': os.environ.get('PROBE_VALUE'),\n"
         "    'state_left_by_an_earlier_notebook': 'probe_defined_here' in globals(),\n"
         "    'pandas_loaded': 'pandas' in sys.modules,\n"
-        "    'history_file': get_ipython().history_manager.hist_file}))\n"
+        "    'history_file': get_ipython().history_manager.hist_file,\n"
+        "    'frozen_for_the_collector': gc.get_freeze_count()}))\n"
         "probe_defined_here = 1\n")])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
@@ -992,6 +993,8 @@ def test_a_forked_kernel_is_fresh_with_its_own_cwd_and_env(
             assert probe["pandas_loaded"]  # preloaded by the zygote
             assert not probe["state_left_by_an_earlier_notebook"]
             assert probe["history_file"] == ":memory:"  # no shared SQLite history written
+            # the zygote's imports are frozen: no collection in the kernel walks them
+            assert probe["frozen_for_the_collector"] > 100_000
             assert current_zygote() is zygote
             pids.append((probe["pid"], probe["ppid"]))
         (pid1, ppid1), (pid2, ppid2) = pids
