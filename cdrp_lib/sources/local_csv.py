@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cdrp_lib.errors import Problem, clip_found
@@ -268,6 +269,24 @@ def by_unique(text: pd.Series[str], convert: Callable[[pd.Series[str]], pd.Serie
     codes, uniques = pd.factorize(text)
     converted = convert(pd.Series(uniques, dtype=object)).to_numpy()
     return pd.Series(converted[codes], index=text.index)
+
+
+def parts_by_unique(cells: pd.Series[str], parts: Callable[[str], tuple[str, ...]], width: int
+                    ) -> tuple[pd.Series[str], ...]:
+    """``width`` text columns from one parse per distinct cell ('' columns where ``parts`` says).
+
+    Periods and survey waves repeat on every row of a file: each is parsed once.
+    """
+    codes, uniques = pd.factorize(cells)
+    table = np.array([parts(str(u)) for u in uniques] or [("",) * width], dtype=object)
+    return tuple(pd.Series(table[codes, i], index=cells.index, dtype=object)
+                 for i in range(width))
+
+
+def numbers(cells: pd.Series[str]) -> pd.Series[float]:
+    """Numbers, thousands separators allowed; NaN where not a finite number."""
+    values = pd.to_numeric(cells.str.replace(",", "", regex=False), errors="coerce")
+    return values.where(np.isfinite(values))
 
 
 def parse_days(text: pd.Series[str]) -> pd.Series[pd.Timestamp]:

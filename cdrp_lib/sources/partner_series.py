@@ -44,6 +44,8 @@ from cdrp_lib.sources.local_csv import (
     LINE,
     TextTable,
     by_unique,
+    numbers,
+    parts_by_unique,
     problems_where,
     read_text_table,
     shown,
@@ -173,7 +175,7 @@ def _checked(table: TextTable, area_kind: str, measures: Mapping[str, Measure],
         reject((wanted == period_kind) & (kind != period_kind), "period", RULE_PERIOD_KIND,
                f"{words} ({frequency} measure)")
 
-    value = _numbers(frame["value"])
+    value = numbers(frame["value"])
     reject(value.isna(), "value", RULE_VALUE, "a number")
     reject(value < 0, "value", RULE_NEGATIVE, "a number of at least 0")
 
@@ -268,23 +270,14 @@ def _periods(cells: pd.Series[str]) -> tuple[pd.Series[str], pd.Series[str], pd.
             return "", "", ""
         return str(period.first), str(period.last), period.kind
 
-    codes, uniques = pd.factorize(cells)
-    table = np.array([parts(str(u)) for u in uniques] or [("", "", "")], dtype=object)
-    first, last, kind = (pd.Series(table[codes, i], index=cells.index, dtype=object)
-                         for i in range(3))
+    first, last, kind = parts_by_unique(cells, parts, 3)
     return first, last, kind
-
-
-def _numbers(cells: pd.Series[str]) -> pd.Series[float]:
-    """Numbers, thousands separators allowed; NaN where not a finite number."""
-    values = pd.to_numeric(cells.str.replace(",", "", regex=False), errors="coerce")
-    return values.where(np.isfinite(values))
 
 
 def _optional(frame: pd.DataFrame, column: str) -> pd.Series[float]:
     if column not in frame:
         return pd.Series(np.nan, index=frame.index, dtype=float)
-    return _numbers(frame[column])
+    return numbers(frame[column])
 
 
 # --------------------------------------------------------------------------- the source kind

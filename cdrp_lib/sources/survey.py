@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from cdrp_lib.areas import slugify
@@ -47,7 +46,9 @@ from cdrp_lib.sources.local_csv import (
     TextTable,
     by_unique,
     first_lines,
+    numbers,
     parse_days,
+    parts_by_unique,
     problems_where,
     read_text_table,
     shown,
@@ -140,17 +141,8 @@ def _wave_parts(text: str) -> tuple[str, str, str]:
 
 def _waves(cells: pd.Series[str]) -> tuple[pd.Series[str], pd.Series[str], pd.Series[str]]:
     """Wave name, first and last month per cell ('' where the cell is not a wave)."""
-    codes, uniques = pd.factorize(cells)
-    table = np.array([_wave_parts(str(u)) for u in uniques] or [("", "", "")], dtype=object)
-    names, firsts, lasts = (pd.Series(table[codes, i], index=cells.index, dtype=object)
-                            for i in range(3))
+    names, firsts, lasts = parts_by_unique(cells, _wave_parts, 3)
     return names, firsts, lasts
-
-
-def _numbers(cells: pd.Series[str]) -> pd.Series[float]:
-    """Numbers with optional thousands separators; NaN where not a finite number."""
-    values = pd.to_numeric(cells.str.replace(",", "", regex=False), errors="coerce")
-    return values.where(np.isfinite(values))
 
 
 def _common_checks(table: TextTable, frame: pd.DataFrame,
@@ -212,7 +204,7 @@ def _from_responses(table: TextTable, problems: list[Problem]) -> pd.DataFrame:
                                "yes/no, 1/0, agree/disagree (or don't know, left out)")
     bad |= bad_answer
     if "weight" in frame:
-        weights = _numbers(frame["weight"])
+        weights = numbers(frame["weight"])
         bad_weight = ~(weights > 0)
         problems += problems_where(table, frame, bad_weight, "weight", "invalid weight",
                                    "a positive number")
@@ -257,9 +249,9 @@ def _from_counts(table: TextTable, problems: list[Problem]) -> pd.DataFrame:
         return empty_waves()
     bad, partnerships, questions = _common_checks(table, frame, problems)
     names, _, lasts = _waves(frame["wave"])
-    yes, n, respondents = (_numbers(frame[c]) for c in ("weighted_yes", "weighted_n",
+    yes, n, respondents = (numbers(frame[c]) for c in ("weighted_yes", "weighted_n",
                                                         "respondents"))
-    deff = _numbers(frame["deff"].replace("", "1")) if "deff" in frame else pd.Series(
+    deff = numbers(frame["deff"].replace("", "1")) if "deff" in frame else pd.Series(
         1.0, index=frame.index)
     checks: list[tuple[pd.Series[bool], str, str, str]] = [
         (names == "", "wave", "invalid wave", "a wave like 2024Q3, 2024/25 Q2 or 2024-09"),
