@@ -38,15 +38,10 @@ from cdrp_lib.batch import (
     run_batch,
     summary_table,
 )
-from cdrp_lib.batch.execute import (
-    KernelDied,
-    bulletin_record,
-    describe_failure,
-    merge_figures,
-    rag_counts,
-    run_job,
-)
+from cdrp_lib.batch.execute import KernelDied, run_job
 from cdrp_lib.batch.executors import Outcome, run_all
+from cdrp_lib.batch.failures import describe_failure
+from cdrp_lib.batch.figures import bulletin_record, merge_figures, rag_counts
 from cdrp_lib.batch.manifest import published_records, rebuild_index
 from cdrp_lib.batch.plan import (
     library_digest,

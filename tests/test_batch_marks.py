@@ -18,8 +18,9 @@ import pytest
 from test_batch import ASHCOMBE_PARAMS, FakeExecutor, _ok, _raised, make_project
 
 from cdrp_lib.batch import BatchInterrupted, BatchSettings, Job, JobResult, JobStatus, plan_jobs
-from cdrp_lib.batch.execute import BatchGone, bulletin_record, check_batch_alive
+from cdrp_lib.batch.execute import BatchGone, check_batch_alive
 from cdrp_lib.batch.executors import Outcome
+from cdrp_lib.batch.figures import bulletin_record
 from cdrp_lib.batch.manifest import failure_marks
 from cdrp_lib.batch.runner import BatchReport, run_batch, summary_table
 from cdrp_lib.errors import ParamsError

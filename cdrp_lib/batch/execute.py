@@ -34,13 +34,22 @@ import re
 import shutil
 import tempfile
 import time
-from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from cdrp_lib.batch.failures import describe_failure, one_line
+from cdrp_lib.batch.figures import (
+    assessment_fields,
+    bulletin_record,
+    merge_page_figures,
+    page_record,
+    rag_counts,
+    read_page_figures,
+    write_json,
+)
 from cdrp_lib.batch.jobs import (
     BULLETIN_FILE,
     FIGURES_FILE,
@@ -54,7 +63,6 @@ from cdrp_lib.batch.jobs import (
     page_file,
 )
 from cdrp_lib.errors import InputError, Problem
-from cdrp_lib.version import __version__
 
 # Set by every batch worker process (local or dask) and so inherited by its
 # kernels: the worker's pid.  A notebook can tell it runs under the batch, and
@@ -62,9 +70,6 @@ from cdrp_lib.version import __version__
 # run_job itself does not set it: run in the caller's process it is no worker.
 WORKER_ENV = "CDRP_BATCH_WORKER_PID"
 # Keys every Assessment in a figures file must carry (the notebook contract).
-ASSESSMENT_KEYS = ("partnership", "measure", "rag", "not_assessed_reason")
-RAG_NONE = "none"
-RAG_VALUES = {"G": "G", "A": "A", "R": "R", None: RAG_NONE}
 # Given to every kernel: the extension that makes a matplotlib figure's title its alt
 # text; and no IPython history database (each kernel would otherwise open, write and
 # commit to the one SQLite file every kernel of every worker shares, and start a thread
@@ -80,24 +85,6 @@ _NAV = re.compile(r'<header class="site-header">.*?</header>', re.DOTALL)
 
 class KernelDied(Exception):
     """The kernel (or something under it) died: not the notebook's fault, so run again."""
-
-
-def one_line(message: str) -> str:
-    """One line with no paths or user/host names, fit for the public index."""
-    from cdrp_lib.site import one_line_error
-
-    return one_line_error(message)
-
-
-def describe_failure(exc: BaseException) -> str:
-    """``ValueError: no series for x`` from papermill's error, or the exception's type and text."""
-    from papermill.exceptions import PapermillExecutionError
-
-    if isinstance(exc, PapermillExecutionError):
-        evalue = str(exc.evalue).strip().splitlines()
-        return one_line(f"{exc.ename}: {evalue[0]}" if evalue else str(exc.ename))
-    text = str(exc).strip().splitlines()
-    return one_line(f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__)
 
 
 def _execute_page(job: Job, theme: str) -> tuple[Path, str]:
@@ -150,14 +137,7 @@ def _execute_page(job: Job, theme: str) -> tuple[Path, str]:
 
 def bulletin_nav(job: Job, themes: Sequence[str]) -> list[tuple[str, str]]:
     """The navigation bar's links for a bulletin of ``job`` holding ``themes``, in page order."""
-    return [(job.page(t).title, page_file(t)) for t in _in_order(job, themes)]
-
-
-def _in_order(job: Job, themes: Iterable[str]) -> list[str]:
-    """``themes`` in the bulletin's page order (its theme list), any others after them."""
-    wanted = list(dict.fromkeys(themes))
-    return ([t for t in job.page_ids if t in wanted]
-            + [t for t in wanted if t not in job.page_ids])
+    return [(job.page(t).title, page_file(t)) for t in job.in_page_order(themes)]
 
 
 def _render_page(job: Job, theme: str, executed: Path,
@@ -198,144 +178,6 @@ def run_page(job: Job, theme: str, nav_themes: Sequence[str] | None = None) -> P
                           kernel=kernel, notebook=executed)
     return PageResult(theme, PageStatus.OK, t1 - t0, time.perf_counter() - t1,
                       renderer=renderer, kernel=kernel, notebook=executed, html=html)
-
-
-def read_page_figures(job: Job) -> dict[str, list[dict[str, Any]]]:
-    """Each page's Assessments from its ``<theme>.figures.json``, checked against the contract.
-
-    Raises :class:`InputError` naming each file and entry that breaks the contract.
-    """
-    found: dict[str, list[dict[str, Any]]] = {}
-    problems: list[Problem] = []
-    for theme in job.themes:
-        path = job.staging_dir / figures_file(theme)
-        name = f"{job.partnership}/{job.month}/{path.name}"
-        try:
-            entries = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            problems.append(Problem(name, "figures file missing",
-                                    f"the {theme} notebook to write it", "no such file"))
-            continue
-        except (OSError, ValueError) as exc:
-            problems.append(Problem(name, "figures file unreadable", "a JSON list",
-                                    describe_failure(exc)))
-            continue
-        if not isinstance(entries, list):
-            problems.append(Problem(name, "figures file is not a list",
-                                    "a JSON list of Assessments", type(entries).__name__))
-            continue
-        found[theme] = []
-        for i, entry in enumerate(entries):
-            where = f"[{i}]"
-            if not isinstance(entry, dict):
-                problems.append(Problem(name, "not an Assessment", "a JSON object",
-                                        type(entry).__name__, column=where))
-                continue
-            missing = [k for k in ASSESSMENT_KEYS if k not in entry]
-            if missing:
-                problems.append(Problem(name, "Assessment incomplete",
-                                        f"keys {', '.join(ASSESSMENT_KEYS)}",
-                                        f"no {', '.join(missing)}", column=where))
-                continue
-            if entry["partnership"] != job.partnership:
-                problems.append(Problem(name, "Assessment of another partnership",
-                                        repr(job.partnership), repr(entry["partnership"]),
-                                        column=f"{where}.partnership"))
-            if entry["rag"] not in RAG_VALUES:
-                problems.append(Problem(name, "unknown RAG", "'G', 'A', 'R' or null",
-                                        repr(entry["rag"]), column=f"{where}.rag"))
-            found[theme].append(entry)
-    if problems:
-        raise InputError(problems)
-    return found
-
-
-def merge_page_figures(
-    per_page: dict[str, list[dict[str, Any]]], order: Sequence[str],
-) -> tuple[list[dict[str, Any]], dict[str, list[int]]]:
-    """``figures.json`` in page order, exact repeats kept once; and each page's entries in it.
-
-    The second value maps each theme to the positions of its own entries in the
-    merged list (what ``bulletin.json`` records, so a later run that keeps the
-    page can take its figures back out).
-    """
-    merged: list[dict[str, Any]] = []
-    position: dict[str, int] = {}
-    refs: dict[str, list[int]] = {}
-    for theme in [*(t for t in order if t in per_page), *(t for t in per_page if t not in order)]:
-        refs[theme] = []
-        for entry in per_page[theme]:
-            canonical = json.dumps(entry, sort_keys=True)
-            if canonical not in position:
-                position[canonical] = len(merged)
-                merged.append(entry)
-            refs[theme].append(position[canonical])
-    return merged, refs
-
-
-def merge_figures(job: Job) -> list[dict[str, Any]]:
-    """Every page's Assessments, in page order, checked against the notebook contract.
-
-    Exact repeats (a summary page showing a theme's measure) are kept once.
-    Raises :class:`InputError` naming each file and entry that breaks the contract.
-    """
-    return merge_page_figures(read_page_figures(job), job.page_ids)[0]
-
-
-def rag_counts(assessments: list[dict[str, Any]]) -> dict[str, int]:
-    """``{"G": n, "A": n, "R": n, "none": n}`` over the bulletin's targets.
-
-    Monitoring indicators (no target, so never rated) are not counted, so the
-    index agrees with the front page's "Of the 11 targets, ... not assessed".
-    """
-    counts = Counter(RAG_VALUES[a["rag"]] for a in assessments
-                     if a["rag"] is not None or a.get("target_id") is not None)
-    return {code: counts.get(code, 0) for code in ("G", "A", "R", RAG_NONE)}
-
-
-def page_record(job: Job, theme: str, files: Sequence[str] = (),
-                figures: Sequence[int] = ()) -> dict[str, Any]:
-    """What ``bulletin.json`` records of a page this job made: key, inputs, files, figures."""
-    from cdrp_lib.batch.plan import page_inputs, page_key
-
-    return {
-        "key": page_key(job, theme),
-        "inputs": page_inputs(job, theme),
-        "produced_on": job.settings.produced_on,
-        "files": sorted(files),
-        "figures": list(figures),
-    }
-
-
-def bulletin_record(job: Job, counts: dict[str, int],
-                    pages: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
-    """``bulletin.json``: what the folder holds, and per page the key and inputs that made it.
-
-    ``pages`` defaults to a record of each page of the job.  The folder's
-    ``key`` is the digest of its pages' keys.  It carries the RAG counts so that
-    the site index is rebuilt from these small files alone, and no timings or
-    run ids, so that a re-run writes the same bytes.
-    """
-    from cdrp_lib.batch.plan import bulletin_key
-
-    pages = pages if pages is not None else {t: page_record(job, t) for t in job.themes}
-    return {
-        "rag_counts": counts,
-        "partnership": job.partnership,
-        "partnership_name": job.partnership_name,
-        "synthetic": job.synthetic,
-        "month": job.month,
-        "themes": _in_order(job, pages),
-        "produced_on": job.settings.produced_on,
-        "cdrp_lib_version": __version__,
-        "key": bulletin_key({t: str(p["key"]) for t, p in pages.items()}),
-        "pages": pages,
-    }
-
-
-def _write_json(path: Path, doc: object) -> None:
-    path.write_text(json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
 
 
 class BatchGone(Exception):
@@ -463,14 +305,14 @@ def _publish(job: Job, files: dict[str, list[str]] | None = None,
     per_page = {**read_page_figures(job), **kept.figures}
     assessments, refs = merge_page_figures(per_page, job.page_ids)
     counts = rag_counts(assessments)
-    themes = _in_order(job, per_page)
+    themes = job.in_page_order(per_page)
     _copy_kept(job, kept, themes)
     for theme in job.themes:  # merged into figures.json: one copy of each figure is published
         (job.staging_dir / figures_file(theme)).unlink(missing_ok=True)
     pages = {t: {**kept.pages[t], "figures": refs[t]} if t in kept.pages
              else page_record(job, t, files.get(t, ()), refs[t]) for t in themes}
-    _write_json(job.staging_dir / FIGURES_FILE, assessments)
-    _write_json(job.staging_dir / BULLETIN_FILE, bulletin_record(job, counts, pages))
+    write_json(job.staging_dir / FIGURES_FILE, assessments)
+    write_json(job.staging_dir / BULLETIN_FILE, bulletin_record(job, counts, pages))
     required = [page_file(t) for t in themes] + [FIGURES_FILE, BULLETIN_FILE]
     check_batch_alive(job)
     publish_folder(job.staging_dir, job.site_dir, required=required)
@@ -478,14 +320,6 @@ def _publish(job: Job, files: dict[str, list[str]] | None = None,
     expired = [d for d in assessments if d.get("rag_override_expired")]
     return counts, expired_overrides(assessment_from_json(assessment_fields(d))
                                      for d in expired)
-
-
-def assessment_fields(doc: dict[str, Any]) -> dict[str, Any]:
-    """A figures.json entry without what the page added beside the Assessment (commentary,
-    last month's rating), so it reads back as one."""
-    from cdrp_lib.pages.page import PAGE_KEYS
-
-    return {k: v for k, v in doc.items() if k not in PAGE_KEYS}
 
 
 def _execution_order(themes: tuple[str, ...]) -> list[str]:
@@ -567,7 +401,7 @@ def _run_job(job: Job, attempt: int, t0: float) -> JobResult:
     except KeepError as exc:
         return JobResult(job.partnership, job.month, JobStatus.FAILED, time.perf_counter() - t0,
                          error=one_line(f"not made: {exc}"), attempts=attempt)
-    themes = tuple(_in_order(job, [*job.themes, *kept.pages]))
+    themes = tuple(job.in_page_order([*job.themes, *kept.pages]))
     pages: list[PageResult] = []
     files: dict[str, list[str]] = {}
     try:

@@ -336,7 +336,7 @@ def run_job_on_worker(job: Job, attempt: int) -> JobResult:
 
 
 def _describe_remote_failure(exc: BaseException) -> str:
-    from cdrp_lib.batch.execute import describe_failure
+    from cdrp_lib.batch.failures import describe_failure
 
     return describe_failure(exc)
 

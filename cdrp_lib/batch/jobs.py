@@ -8,6 +8,7 @@ dask.distributed worker on another machine, and a result pickles back.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -145,6 +146,12 @@ class Job:
     def page_ids(self) -> tuple[str, ...]:
         """The theme ids of the bulletin's pages, summary first (page order)."""
         return tuple(p.id for p in self.pages)
+
+    def in_page_order(self, themes: Iterable[str]) -> list[str]:
+        """``themes`` in the bulletin's page order (its theme list), any others after them."""
+        wanted = list(dict.fromkeys(themes))
+        return ([t for t in self.page_ids if t in wanted]
+                + [t for t in wanted if t not in self.page_ids])
 
     def page(self, theme: str) -> PageSpec:
         """The planned page of ``theme``; a theme outside the list is its own notebook."""
