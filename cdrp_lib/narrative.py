@@ -151,8 +151,21 @@ def _target(a: PublicAssessment) -> Iterable[Sentence]:
     label = a.baseline_label or "baseline"
     text = f"The {label} baseline for {a.measure_name} was {level}."
     if a.target_text:
-        text += f" The target is {a.target_text}."
+        text += " " + _target_and_date(a.target_text, a.target_by)
     yield Sentence(Fact.TARGET, text)
+
+
+def _target_and_date(target_text: str, target_by: str | None) -> str:
+    """The target as the model bulletin words it, its date in a sentence of its own.
+
+    "The target is a reduction of 5.0% (46)." ends where the bulletin's does, so
+    its sentence can be read back whole; the date the summary table gives with
+    the target ("... (46) by March 2011") follows: "It is to be met by March 2011."
+    """
+    by = f" by {Month.parse(target_by).label}" if target_by else None
+    if by is None or not target_text.endswith(by):
+        return f"The target is {target_text}."
+    return f"The target is {target_text.removesuffix(by)}. It is to be met{by}."
 
 
 def _baseline_change(a: PublicAssessment) -> Iterable[Sentence]:

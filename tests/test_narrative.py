@@ -415,7 +415,7 @@ def test_methods_examples_read_as_in_the_specification() -> None:
                     "fewer than in the previous 12 months.",)
     assert narrate(FIGURE_CASES["target and fall from baseline"])[:2] == (
         "The 2023/24 baseline for Vehicle crime was 913 recorded crimes. The target is a "
-        "reduction of 5.0% (46) by March 2027.",
+        "reduction of 5.0% (46). It is to be met by March 2027.",
         "A 4.2% reduction in Vehicle crime has been recorded from the baseline.")
 
 
