@@ -210,7 +210,9 @@ def assess(
     reasons: dict[AssessmentPart, NotAssessedReason] = {}
     identity: dict[str, Any] = {
         "partnership": partnership, "partnership_name": partnership_name or partnership,
-        "measure": measure.id, "measure_name": measure.name,
+        "measure": measure.id,
+        "measure_name": (target.measure_name if target is not None and target.measure_name
+                         else measure.name),
         "theme": target.theme if target is not None else measure.theme,
         "kind": kind, "polarity": polarity, "month": str(bulletin_month),
         "data_to": None if t is None else str(t), "synthetic": synthetic,

@@ -160,6 +160,9 @@ class _TargetBase(Frozen):
     caveats: tuple[Text, ...] = ()
     data_source: Text | None = None
     lag_months: int | None = Field(None, ge=0, le=MAX_SOURCE_LAG_MONTHS)
+    # The measure as this plan names it in its sentences ("Vehicle Crime", "crimes committed
+    # against school aged children"), where it differs from measures.yaml's name.
+    measure_name: Text | None = None
 
 
 class _SetTarget(_TargetBase):
