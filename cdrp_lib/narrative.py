@@ -36,6 +36,7 @@ from cdrp_lib.stats.enums import (
     NotAssessedReason,
     PastMonth,
     PeerPosition,
+    Polarity,
     Rag,
     SurveyTargetPosition,
     TrajectoryStatus,
@@ -151,21 +152,32 @@ def _target(a: PublicAssessment) -> Iterable[Sentence]:
     label = a.baseline_label or "baseline"
     text = f"The {label} baseline for {a.measure_name} was {level}."
     if a.target_text:
-        text += " " + _target_and_date(a.target_text, a.target_by)
+        text += " " + _target_and_date(a)
     yield Sentence(Fact.TARGET, text)
 
 
-def _target_and_date(target_text: str, target_by: str | None) -> str:
+def _target_and_date(a: PublicAssessment) -> str:
     """The target as the model bulletin words it, its date in a sentence of its own.
 
     "The target is a reduction of 5.0% (46)." ends where the bulletin's does, so
     its sentence can be read back whole; the date the summary table gives with
     the target ("... (46) by March 2011") follows: "It is to be met by March 2011."
+    A rate to reach that lies the good way from the baseline is "a reduction to
+    18.0%" (or "an increase to"), as the bulletin says it; one that allows worse
+    than the baseline keeps "32.0% or lower".
     """
-    by = f" by {Month.parse(target_by).label}" if target_by else None
-    if by is None or not target_text.endswith(by):
-        return f"The target is {target_text}."
-    return f"The target is {target_text.removesuffix(by)}. It is to be met{by}."
+    text = a.target_text or ""
+    by = f" by {Month.parse(a.target_by).label}" if a.target_by else ""
+    if not by or not text.endswith(by):
+        return f"The target is {text}."
+    words = text.removesuffix(by)
+    t, b = a.target_value, a.baseline_value
+    if a.target_kind == "rate" and a.is_proportion and t is not None and b is not None:
+        lower = a.polarity is Polarity.LOWER_IS_BETTER
+        if (t < b) == lower and t != b:
+            words = f"{'a reduction' if lower else 'an increase'} to " \
+                    f"{fmt_pct(t, PERCENT_DECIMALS)}"
+    return f"The target is {words}. It is to be met{by}."
 
 
 def _baseline_change(a: PublicAssessment) -> Iterable[Sentence]:
