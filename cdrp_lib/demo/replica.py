@@ -44,6 +44,8 @@ from cdrp_lib.demo.common import (
 from cdrp_lib.demo.common import digest as digest_files
 from cdrp_lib.demo.replica_figures import (
     BULLETIN_MONTH,
+    COUNTY_DA_CRIMES,
+    COUNTY_DA_REPEATS,
     DISTRICT,
     FIRST_MONTH,
     FIRST_TIME_ENTRANTS,
@@ -67,12 +69,15 @@ DEFAULT_SEED = 20091231
 VIOLENCE = "Violence and sexual offences"
 #: Which partner agency's file each series measure is written to.
 SERIES_FILES: dict[str, tuple[str, ...]] = {
-    "local/series-fire.csv": ("refuse-fire-incidents", "primary-fires", "primary-fire-deaths",
+    "local/series-fire.csv": ("refuse-container-fires", "primary-fires", "primary-fire-deaths",
                               "primary-fire-injuries"),
     "local/series-road-safety.csv": ("road-casualties-ksi",),
     "local/series-probation.csv": ("ppo-convictions",),
-    "local/series-police-local.csv": ("crimes-against-children", "assault-with-injury"),
+    "local/series-police-local.csv": ("crimes-against-children", "assault-with-injury",
+                                      "repeat-domestic-burglary"),
+    "local/series-county.csv": ("county-serious-acquisitive-crime", "county-assault-with-injury"),
 }
+COUNTY_RATE_FILE = "local/series-county-repeats.csv"
 YOUTH_FILE = "local/series-youth-justice.csv"
 COHORT_FILE = "local/series-youth-justice-cohort.csv"
 
@@ -187,8 +192,14 @@ def write_series(out_dir: Path, rng: np.random.Generator) -> tuple[list[str], in
     cohort = ["partnership,measure,period,value,cohort"] + [
         f"{PARTNERSHIP},youth-reoffending,{q},{v},{size}"
         for q, (v, size) in YOUTH_COHORT.items()]
-    files += [_write(out_dir, YOUTH_FILE, fte), _write(out_dir, COHORT_FILE, cohort)]
-    return files, rows + len(fte) + len(cohort) - 2
+    repeats = series_counts(COUNTY_DA_REPEATS, rng)
+    crimes = series_counts(COUNTY_DA_CRIMES, rng)
+    rate = ["partnership,measure,period,value,denominator"] + [
+        f"{PARTNERSHIP},county-da-repeat-rate,{m},{repeats[m]},{crimes[m]}"
+        for m in sorted(crimes)]
+    files += [_write(out_dir, YOUTH_FILE, fte), _write(out_dir, COHORT_FILE, cohort),
+              _write(out_dir, COUNTY_RATE_FILE, rate)]
+    return files, rows + len(fte) + len(cohort) + len(rate) - 3
 
 
 def _write(out_dir: Path, relative: str, lines: list[str]) -> str:
