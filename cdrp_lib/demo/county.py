@@ -9,6 +9,8 @@ written in the formats the real readers take, so the demo exercises them:
   month with no file);
 * ``local/domestic_abuse.csv`` and ``local/survey_responses.csv``
   (:mod:`cdrp_lib.demo.partners`);
+* ``local/series-*.csv``: the fire service, road safety, youth justice and
+  probation figures, each ending at its source's lag (:mod:`cdrp_lib.demo.agencies`);
 * ``reference/population.csv``: mid-year population by district and year;
 * ``README.md`` saying that all of it is SYNTHETIC.
 
@@ -30,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cdrp_lib.demo.agencies import write_agencies
 from cdrp_lib.demo.common import (
     CENTRE_LSOAS,
     MIN_MONTHS,
@@ -92,6 +95,7 @@ class DemoManifest:
     police_rows: int
     da_events: int
     survey_rows: int
+    series_rows: int = 0
 
 
 def _districts(count: int, rng: np.random.Generator) -> list[District]:
@@ -131,6 +135,10 @@ Generated with: `cdrp demo-data --partnerships {partnerships} --months {months} 
 MARAC referrals | {manifest.da_events} |
 | `local/survey_responses.csv` | survey, one row per answer, quarterly waves, questions \
 {", ".join(SURVEY_QUESTIONS)} | {manifest.survey_rows} |
+| `local/series-*.csv` | partner agencies (docs/data.md): fire (primary fires per 100,000, \
+secondary fires; a month behind), road safety (killed or seriously injured; 3 months), youth \
+justice (first time entrants by quarter; 3 months), probation (a reoffending cohort by \
+financial quarter; 6 months) | {manifest.series_rows} |
 | `reference/population.csv` | `district,year,population` mid-year estimates | \
 {len(manifest.districts) * (int(manifest.last_month[:4]) - int(manifest.first_month[:4]) + 1)} |
 """
@@ -173,7 +181,11 @@ def write_demo(
     da_events = write_domestic_abuse(out_dir, districts, ids, month_list, monthly,
                                      police.weights, police.owner, da_rng)
     survey_rows = write_survey(out_dir, ids, month_list, survey_rng)
-    files = [*police.files, DOMESTIC_ABUSE_FILE, SURVEY_FILE,
+    # The partner agencies draw from a stream of their own, so the police, DA and survey
+    # files are the bytes they were before the agencies were added.
+    series_files, series_rows = write_agencies(out_dir, ids, month_list, monthly,
+                                               np.random.default_rng([seed, 4]))
+    files = [*police.files, DOMESTIC_ABUSE_FILE, SURVEY_FILE, *series_files,
              write_population(out_dir, districts, by_year), "README.md"]
     police_rows = police.rows
     manifest = DemoManifest(
@@ -182,7 +194,8 @@ def write_demo(
         partnership_ids=tuple(d.id for d in districts), first_month=str(first),
         last_month=str(last), gap_month=str(month_list[gap]),
         town_centre_lsoas=TOWN_CENTRE_LSOAS, files=tuple(sorted(files)),
-        police_rows=police_rows, da_events=da_events, survey_rows=survey_rows)
+        police_rows=police_rows, da_events=da_events, survey_rows=survey_rows,
+        series_rows=series_rows)
     (out_dir / "README.md").write_text(_readme(manifest, months, partnerships), encoding="utf-8")
     return manifest
 
