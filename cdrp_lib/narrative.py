@@ -502,7 +502,13 @@ _RULES = (_target, _units, _baseline_change, _position, _achieved, _projection, 
 def sentences(a: PublicAssessment) -> tuple[Sentence, ...]:
     """Every sentence of ``a`` with the fact it states, in bulletin order."""
     view = public_view(a)
-    return tuple(s for rule in _RULES for s in rule(view))
+    return tuple(Sentence(s.fact, _capitalised(s.text)) for rule in _RULES for s in rule(view))
+
+
+def _capitalised(text: str) -> str:
+    """A sentence starts with a capital, whatever it starts with: a plan may name its measure
+    in lower case ("crimes committed against school aged children has fallen ...")."""
+    return text[:1].upper() + text[1:]
 
 
 def narrate(assessment: PublicAssessment) -> tuple[str, ...]:
