@@ -1,43 +1,10 @@
 """The Kettering December 2009 bulletin rebuilt: replica data -> ingest -> run -> its sentences.
 
 The model bulletin is ../shared/seeds/kettering-performance-improvement-bulletin-2009-12.txt
-(ComPaSS, ref SCB 091204D). Its targets, as printed, and what params/partnerships/
-kettering-2009.yaml maps each to (themes: VUL Vulnerable Children and Young People, EN
-Environment, CC Community Cohesion, OM Offender Management and Repeat Victimisation, D&A
-Drugs and Alcohol, CT the bulletin's "County Targets"):
-
-| outcome | theme | target (bulletin) | measure | source | unit | frequency | baseline | value | target as printed |
-|---|---|---|---|---|---|---|---|---|---|
-| V1a | VUL | First time entrants (NI 111) | first-time-entrants | youth-justice | count | quarterly | - | - | "Unable to assess performance as target not yet set" |
-| V1b | VUL | NI19 proven reoffending by young offenders | youth-reoffending | youth-justice | cohort offences | quarterly, 4-month lag | - | - | "the cohort of 371 young offenders should not commit more than 603 offences over 2009/10" |
-| V1b | VUL | Offending in priority wards | - | - | - | - | - | - | "Priority wards have yet to be identified" |
-| V1c | VUL | Criminal Damage | criminal-damage-arson | police | count | monthly | 2007/08 | 1726 | "a reduction of 5.0% (87)" |
-| V1c | VUL | Police recorded ASB incidents | anti-social-behaviour | police | count | monthly | 2007/8 | 7806 | none (monitoring) |
-| V1c | VUL | NI17 perceived ASB | survey-asb-problem | survey | percent | quarterly waves | 2007/08 LGUSS | 23.0% | "Target - 2010/11 Place Survey 19.5%" |
-| V1e | VUL | Teenagers hanging around | survey-teenagers-hanging-around | survey | percent | quarterly waves | 2007/08 LGUSS | 59.8% | "55.7%" |
-| V2a | VUL | Crimes against school aged children | crimes-against-children | police-local | count | monthly | 2007/08 | 176 | "a reduction of 8.0% (15)" |
-| E2a | EN | Secondary fires in refuse containers | refuse-container-fires | fire | count | monthly | 2008/09 | 137 | "a reduction of 10.0% (14)" |
-| E3a, E3b | EN | Locally defined targets | - | - | - | - | - | - | "unable to report on performance" |
-| C1a | CC | Different backgrounds get on well | - | - | - | - | - | - | "data is not yet available" |
-| O1a | OM | NI32 MARAC repeat incidents | marac-repeat-rate | domestic_abuse | percent | monthly | - | - | "no more than 32.0% of cases over 2009/10" |
-| O1a | OM | Repeat Domestic Crime | da-repeat-rate | domestic_abuse | percent | monthly | 2007/08 | 20.7% | "a reduction to 18.0%" |
-| O1c | OM | Repeat Domestic Burglaries | repeat-domestic-burglary | police-local | count | monthly | 2008/09 | 10 | "A maintenance target has been adopted" |
-| O2a | OM | NI30 PPO reoffending | ppo-convictions | probation | count | monthly, 3-month lag | Oct 2007-Sep 2008 | not printed | "a reduction of 16.0% in convictions between October 2008 to September 2009" |
-| D1a | D&A | VAP in Kettering Town Centre | violent-crime (sub-area) | police | count | monthly | 2008/09 | 269 | "a reduction of 5.0% (13)" |
-| D1c | D&A | Violence Against the Person | violent-crime | police | count | monthly | 2007/08 | 1282 | "a reduction of 8.0% (103)" |
-| D1c | D&A | Assault with Injury | assault-with-injury | police-local | count | monthly | 2008/09 | 558 | "a reduction of 8.0% (40)" |
-| D3a | D&A | Serious Acquisitive Crime | serious-acquisitive-crime | police | count | monthly | 2007/08 | 1290 | "a reduction of 4.0% (52)" |
-| D3a | D&A | Vehicle Crime | vehicle-crime | police | count | monthly | 2007/08 | 913 | "a reduction of 5.0% (46)" |
-| D3a | D&A | Domestic Burglary | burglary | police | count | monthly | 2007/08 | 303 | "a reduction of 4.0% (13)" |
-| D3b | D&A | Commercial Burglary | - | - | - | - | - | - | "remains achieved" (no figures) |
-| CT | CT | NI16 Serious Acquisitive Crime (county) | county-serious-acquisitive-crime | county | count | monthly | 2007/08 | 12604 | "a reduction of 11.0% (1385)" |
-| CT | CT | NI20 Assault with Injury (county) | county-assault-with-injury | county | count | monthly | 2008/09 | 4220 | "a reduction of 7.1% (300)" |
-| CT | CT | NI47 killed or seriously injured | road-casualties-ksi | road-safety | twelve-month mean | monthly | 2004 to 2006 | 486 | "a twelve month mean for 2007 to 2009 of 430 incidents to be achieved by December 2009" |
-| CT | CT | NI49 (1) primary fires | primary-fires | fire | per 100,000 | monthly | - | - | "249.4 primary fires per 100,000 population" for 2009/10 |
-| CT | CT | NI49 (2) fire fatalities | primary-fire-deaths | fire | per 100,000 | monthly | 2008/09 | 0.59 | "A maintenance target ... of 0.6" |
-| CT | CT | NI49 (3) fire casualties | primary-fire-injuries | fire | per 100,000 | monthly | 2008/09 | 6.9 | "6.5 per 100,000" "by March 2009" |
-| CT | CT | Repeat Domestic Crime (county) | county-da-repeat-rate | county | percent | monthly | countywide 2007/08 | 23.0% | "a reduction to 18.0%" |
-| CT | CT | Police and local council dealing with crime/ASB | survey-deal-with-issues | survey | percent | quarterly waves | countywide | 40.0% | "by March 2011 ... 53.1%" |
+(ComPaSS, ref SCB 091204D), its targets in params/partnerships/kettering-2009.yaml.
+docs/kettering-2009.md tables every target: outcome code, theme, measure, source, unit,
+frequency, baseline period and value, and the target as printed, by params target id
+(:func:`test_the_docs_table_is_the_params`).
 
 **The bulletin's own inconsistencies**, kept as printed (``stated_change``) rather than
 bent into the method, which gives its own figure (methods §1, the ceiling rule):
@@ -73,7 +40,7 @@ import yaml
 
 from cdrp_lib.demo.allocate import share_out
 from cdrp_lib.demo.replica import DEFAULT_SEED, digest, write_replica
-from cdrp_lib.params import load_partnerships
+from cdrp_lib.params import load_measures, load_partnerships
 from cdrp_lib.stats.enums import RoundingRule
 from cdrp_lib.stats.repeats import crime_repeat_rate
 from cdrp_lib.stats.trajectory import count_target
@@ -100,18 +67,24 @@ BULLETIN_SENTENCES: dict[str, str] = {
     "refuse-container-fires": "The 2008/09 baseline for Secondary fires in refuse containers "
                               "was 137 recorded incidents. The target is a reduction of "
                               "10.0% (14).",
-    "serious-acquisitive-crime": "The 2007/08 baseline for Serious Acquisitive Crime was 1290 "
-                                 "recorded crimes. The target is a reduction of 4.0% (52).",
-    "violence-against-the-person": "The 2007/08 baseline for Violence Against the Person was "
-                                   "1282 recorded crimes. The target is a reduction of "
-                                   "8.0% (103).",
-    "criminal-damage": "The 2007/08 baseline for Criminal Damage was 1726 recorded crimes. "
-                       "The target is a reduction of 5.0% (87).",
     "repeat-domestic-crime": "The 2007/08 baseline for Repeat Domestic Crimes was 20.7%. "
                              "The target is a reduction to 18.0%.",
     "county-repeat-domestic-crime": "The countywide 2007/08 baseline for Repeat Domestic "
                                     "Crimes was 23.0%. The target is a reduction to 18.0%.",
 }
+#: The bulletin's sentences in our number style: we print thousands with a separator
+#: ("1,290"), where the bulletin prints "1290"; the words are the bulletin's.
+BULLETIN_SENTENCES.update({
+    "serious-acquisitive-crime": "The 2007/08 baseline for Serious Acquisitive Crime was 1,290 "
+                                 "recorded crimes. The target is a reduction of 4.0% (52).",
+    "violence-against-the-person": "The 2007/08 baseline for Violence Against the Person was "
+                                   "1,282 recorded crimes. The target is a reduction of "
+                                   "8.0% (103).",
+    "criminal-damage": "The 2007/08 baseline for Criminal Damage was 1,726 recorded crimes. "
+                       "The target is a reduction of 5.0% (87).",
+    "ni20-assault-with-injury": "The 2008/09 baseline for Assault with Injury was 4,220 "
+                                "recorded crimes. The target is a reduction of 7.1% (300).",
+})
 #: Figures the bulletin gives a target that our sentences word differently: each must be in
 #: the target's own sentences, and those sentences on its page.
 BULLETIN_FIGURES: dict[str, tuple[str, ...]] = {
@@ -198,7 +171,7 @@ def test_the_repeat_rate_and_survey_baselines_are_the_bulletins(replica: Path) -
         crimes = [r for r in csv.DictReader(f) if r["kind"] == "crime"]
     rate = crime_repeat_rate([r["victim_id"] for r in crimes], [r["date"] for r in crimes],
                              [r["event_id"] for r in crimes], date(2007, 4, 1),
-                             date(2008, 3, 31), history_start=date(2006, 4, 1))
+                             date(2008, 3, 31), history_start=date(2005, 4, 1))
     assert (rate.numerator, rate.denominator, rate.assessable) == (145, 700, True)
     yes: Counter[str] = Counter()
     asked: Counter[str] = Counter()
@@ -301,6 +274,35 @@ def test_the_bulletins_own_inconsistencies_are_kept_as_printed() -> None:
     assert nearest == {303: 12, 176: 14, 1726: 86, 269: 13}
     # NI49 (3): "a target to be achieved by March 2009 of 6.5 per 100,000", read as 2009/10.
     assert targets["ni49-fire-casualties"]["strategy"] == {"start": "2009-04", "end": "2010-03"}
+
+
+THEME_CODES = {"VUL": "vulnerable-children", "EN": "environment", "CC": "community-cohesion",
+               "OM": "offender-management", "D&A": "drugs-alcohol", "CT": "county"}
+
+
+def test_the_docs_table_is_the_params() -> None:
+    """docs/kettering-2009.md's table names every target once, with its params' outcome,
+    theme, measure, the measure's source and the baseline value as printed."""
+    lines = (PROJECT / "docs" / "kettering-2009.md").read_text(encoding="utf-8").splitlines()
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in lines
+            if line.startswith("| ") and not line.startswith("| outcome")]
+    targets = _printed_targets()
+    measures = {m.id: m for m in load_measures(PARAMS).values()}
+    seen: list[str] = []
+    for outcome, theme, _name, ids, measure, source, _u, _f, _b, value, _t in rows:
+        names, codes = ids.split(", "), outcome.split(", ")
+        for tid, code in zip(names, codes * len(names) if len(codes) == 1 else codes,
+                             strict=True):
+            t = targets[tid]
+            seen.append(tid)
+            assert (t["outcome"], t["theme"]) == (code, THEME_CODES[theme]), tid
+            assert t.get("measure", "-") == measure.replace(" (sub-area)", ""), tid
+            if measure != "-":
+                assert measures[t["measure"]].source == source, tid
+            printed = t.get("baseline", {}) if isinstance(t.get("baseline"), dict) else {}
+            if value not in ("-", "not printed"):
+                assert float(value.rstrip("%")) == printed.get("value"), (tid, value)
+    assert sorted(seen) == sorted(targets)
 
 
 def test_the_params_load_with_the_plans_own_themes() -> None:
