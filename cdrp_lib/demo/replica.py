@@ -9,7 +9,7 @@ bulletin (../shared/seeds/kettering-performance-improvement-bulletin-2009-12.txt
   December 2009, in Kettering's 2011 LSOAs (real codes from
   params/reference/northamptonshire-lsoa-2011-districts.csv; names, locations and
   every row SYNTHETIC, the coordinates in the North Sea as Demoshire's are);
-* ``local/domestic_abuse.csv`` (repeat victims, MARAC referrals),
+* ``local/domestic_abuse.csv`` from April 2005 (repeat victims, MARAC referrals),
   ``local/survey_responses.csv`` (quarterly waves);
 * ``local/series-*.csv``, one per partner agency (fire, road safety, youth
   justice, probation, the police's own extract with victim ages);

@@ -27,6 +27,9 @@ FORCE_NAME = "Northamptonshire Police"
 #: does, and the repeat rates' 12-month lookback is whole from April 2007.
 BULLETIN_MONTH = "2009-12"
 FIRST_MONTH = "2006-04"
+#: The DA extract starts a year earlier still, so the repeat rates (whose first 12 months
+#: are their lookback) have the two years of 12-month positions a trend needs.
+DA_FIRST_MONTH = "2005-04"
 
 
 @dataclass(frozen=True)
@@ -113,24 +116,29 @@ SERIES_MONTHLY: dict[str, Monthly] = {
         Span("2008-04", "2009-03", 11480), Span("2009-04", "2009-11", 7390)), 0.08, 12),
     # "The 2008/09 baseline for Assault with Injury was 4220 recorded crimes."
     "county-assault-with-injury": Monthly((
-        Span("2007-04", "2008-03", 4310), Span("2008-04", "2009-03", 4220),
+        Span("2006-04", "2007-03", 4260), Span("2007-04", "2008-03", 4310),
+        Span("2008-04", "2009-03", 4220),
         Span("2009-04", "2009-11", 2790)), 0.10, 7),
     # "The 2008/09 baseline for Secondary fires in refuse containers was 137 recorded
     #  incidents." (fire and rescue service, a month behind)
     "refuse-container-fires": Monthly((
-        Span("2007-04", "2008-03", 162), Span("2008-04", "2009-03", 137),
+        Span("2006-04", "2007-03", 171), Span("2007-04", "2008-03", 162),
+        Span("2008-04", "2009-03", 137),
         Span("2009-04", "2009-11", 52)), 0.30, 5),
     # NI49 (1): target 249.4 primary fires per 100,000 in 2009/10 (Kettering's own fires)
     "primary-fires": Monthly((
-        Span("2007-04", "2008-03", 246), Span("2008-04", "2009-03", 233),
+        Span("2006-04", "2007-03", 251), Span("2007-04", "2008-03", 246),
+        Span("2008-04", "2009-03", 233),
         Span("2009-04", "2009-11", 150)), 0.10, 7),
     # NI49 (2): "The baseline ... is 0.59 per 100,000": a death every two years or so
     "primary-fire-deaths": Monthly((
-        Span("2007-04", "2008-03", 1), Span("2008-04", "2009-03", 1),
+        Span("2006-04", "2007-03", 0), Span("2007-04", "2008-03", 1),
+        Span("2008-04", "2009-03", 1),
         Span("2009-04", "2009-11", 0)), 0.0, 1),
     # NI49 (3): "The baseline ... is 6.9 per 100,000"
     "primary-fire-injuries": Monthly((
-        Span("2007-04", "2008-03", 8), Span("2008-04", "2009-03", 6),
+        Span("2006-04", "2007-03", 7), Span("2007-04", "2008-03", 8),
+        Span("2008-04", "2009-03", 6),
         Span("2009-04", "2009-11", 3)), 0.0, 1),
     # NI47: "a twelve month mean taken from the number of incidents recorded over 2004 to
     #  2006 and is 486 recorded incidents" (1,458 over three years); three months behind
@@ -142,17 +150,19 @@ SERIES_MONTHLY: dict[str, Monthly] = {
     #  compared to the previous twelve months" and "a 15.2% reduction occurred ... The target
     #  was not achieved by 14 convictions": 1,750 then 1,484 (three months behind)
     "ppo-convictions": Monthly((
-        Span("2007-04", "2007-09", 880), Span("2007-10", "2008-09", 1750),
+        Span("2006-04", "2007-09", 2690), Span("2007-10", "2008-09", 1750),
         Span("2008-10", "2009-08", 1334), Span("2009-09", "2009-09", 150)), 0.05, 1),
 }
 
 #: "The countywide 2007/08 baseline for Repeat Domestic Crimes was 23.0%": 1,150 repeats
 #: of 5,000 domestic crimes in the county (numerator, denominator), a month behind.
 COUNTY_DA_REPEATS = Monthly((
-    Span("2007-04", "2008-03", 1150), Span("2008-04", "2009-03", 1190),
+    Span("2006-04", "2007-03", 1120), Span("2007-04", "2008-03", 1150),
+    Span("2008-04", "2009-03", 1190),
     Span("2009-04", "2009-11", 830)), 0.05, 7)
 COUNTY_DA_CRIMES = Monthly((
-    Span("2007-04", "2008-03", 5000), Span("2008-04", "2009-03", 5080),
+    Span("2006-04", "2007-03", 4950), Span("2007-04", "2008-03", 5000),
+    Span("2008-04", "2009-03", 5080),
     Span("2009-04", "2009-11", 3440)), 0.05, 7)
 
 #: Youth justice quarters (financial), four months behind: first time entrants (NI 111).
@@ -171,7 +181,8 @@ YOUTH_COHORT: dict[str, tuple[int, int]] = {
 #: Domestic abuse crimes and, of them, repeats (methods 8a), by span. "The 2007/08 baseline
 #: for Repeat Domestic Crimes was 20.7%": 145 of 700. The first year only fills the lookback.
 DA_CRIMES: tuple[tuple[Span, int], ...] = (
-    (Span("2006-04", "2007-03", 660), 96), (Span("2007-04", "2008-03", 700), 145),
+    (Span("2005-04", "2006-03", 640), 90), (Span("2006-04", "2007-03", 660), 138),
+    (Span("2007-04", "2008-03", 700), 145),
     (Span("2008-04", "2009-03", 720), 152), (Span("2009-04", "2009-12", 560), 121),
 )
 #: Non-crime domestic incidents a year, and MARAC referrals with their repeats (8b): a
@@ -179,7 +190,8 @@ DA_CRIMES: tuple[tuple[Span, int], ...] = (
 #: issues".
 DA_INCIDENTS_PER_YEAR = 960
 MARAC: tuple[tuple[Span, int], ...] = (
-    (Span("2006-04", "2007-03", 96), 18), (Span("2007-04", "2008-03", 104), 27),
+    (Span("2005-04", "2006-03", 90), 15), (Span("2006-04", "2007-03", 96), 24),
+    (Span("2007-04", "2008-03", 104), 27),
     (Span("2008-04", "2009-03", 110), 31), (Span("2009-04", "2009-12", 84), 5),
 )
 

@@ -20,8 +20,8 @@ import numpy as np
 from cdrp_lib.demo.allocate import monthly, share_out
 from cdrp_lib.demo.replica_figures import (
     DA_CRIMES,
+    DA_FIRST_MONTH,
     DA_INCIDENTS_PER_YEAR,
-    FIRST_MONTH,
     MARAC,
     SURVEY_RESPONDENTS,
     SURVEY_WAVES,
@@ -40,7 +40,7 @@ YES = {"deal_with_issues": ("Tend to agree", "Tend to disagree")}
 def _events(spans: Sequence[tuple[Span, int]], prefix: str, rng: np.random.Generator
             ) -> list[tuple[Month, str]]:
     """(month, victim) per event: each span's total and repeats exactly, repeats by pool."""
-    first = Month.parse(FIRST_MONTH)
+    first = Month.parse(DA_FIRST_MONTH)
     latest: dict[str, Month] = {}
     out: list[tuple[Month, str]] = []
     fresh = 0
@@ -69,7 +69,7 @@ def write_domestic_abuse(out_dir: Path, codes: Sequence[str], rng: np.random.Gen
     crimes = _events(DA_CRIMES, "VC", rng)
     referrals = _events(MARAC, "VM", rng)
     last = DA_CRIMES[-1][0].last
-    incident_months = Span(FIRST_MONTH, last, 0).months
+    incident_months = Span(DA_FIRST_MONTH, last, 0).months
     per_month = monthly(round(DA_INCIDENTS_PER_YEAR * len(incident_months) / 12),
                         incident_months, 0.1, 12, rng)
     incidents = [(m, f"VI{i:03d}{k:03d}") for i, (m, n) in enumerate(
