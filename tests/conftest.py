@@ -27,7 +27,8 @@ HOSTILE_PARTNERSHIP = "greyhaven"
 HOSTILE_NAME = "<script>alert(1)</script> & Greyhaven"
 #: Real partnerships in params/ that have no demo data; left out of the batch's params
 #: to keep the session short (tests/test_pages.py covers a partnership with no data).
-NOT_IN_DEMO = ("ashford", "corby", "kettering", "south-derbyshire")
+NOT_IN_DEMO = ("ashford", "corby", "kettering", "kettering-2009", "kettering-2009-town-centre",
+               "south-derbyshire")
 BATCH_TIMEOUT_S = 1800
 #: A child process that takes a cdrp lock, says so on stdout, and holds it until stdin closes.
 HOLD_LOCK = """
