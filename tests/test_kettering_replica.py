@@ -389,3 +389,16 @@ def test_the_bulletin_has_a_page_per_theme_of_the_plan(bulletin: Path) -> None:
                   "Offender Management and Repeat Victimisation", "Drugs and Alcohol"):
         assert title in summary, title
     assert "SYNTHETIC" in summary or "synthetic" in summary
+
+
+@pytest.mark.slow
+def test_sentences_start_with_a_capital_and_no_peer_group_is_made_up(bulletin: Path) -> None:
+    """The plan's lower-case names start sentences with a capital; the replica lists no most
+    similar group (the bulletin's came from iQuanta), so none is compared with."""
+    records = json.loads((bulletin / "figures.json").read_text(encoding="utf-8"))
+    said = [s for r in records for s in r["narrative"]]
+    assert any(s.startswith("Crimes committed against school aged children") for s in said)
+    assert all(s[:1].isupper() for s in said), [s for s in said if not s[:1].isupper()]
+    assert all(r["peer_average"] is None for r in records)
+    assert any("no most similar group has been set" in s for s in said)
+

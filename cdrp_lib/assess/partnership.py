@@ -125,8 +125,10 @@ def assess_partnership(
 
 def _peer_group(store: Store, p: Partnership | None, partnership: str) -> tuple[str, ...]:
     """The params' peers, or by default the other CSPs of the same force (none for a
-    sub-area, which is compared with its parent's group by its parent's bulletin)."""
-    if p is not None and (p.peers or p.is_sub_area):
+    sub-area, which is compared with its parent's group by its parent's bulletin, and
+    none for a synthetic partnership that lists none: the CSPs its made-up rows fall in
+    are built from those same rows, not a group it could be compared with)."""
+    if p is not None and (p.peers or p.is_sub_area or p.synthetic):
         return tuple(p.peers)
     from cdrp_lib.coverage import default_peers
 
