@@ -228,7 +228,8 @@ def targets_table(assessments: Sequence[PublicAssessment],
                   caption: str = "Targets and monitoring indicators") -> Table:
     """Every target: measure, target, baseline, current position, status and RAG."""
     rows = [
-        (Cell(a.measure_name, a.target_title or ""), _target_cell(a), _baseline_cell(a),
+        (Cell(a.measure_name, "" if a.target_title == a.measure_name else a.target_title or ""),
+         _target_cell(a), _baseline_cell(a),
          _current_cell(a), _status_cell(a),
          _rag(a.rag, a.not_assessed_reason, a.rag_override_reason))
         for a in map(public_view, assessments)
