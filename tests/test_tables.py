@@ -427,6 +427,14 @@ def test_targets_table_lists_target_baseline_current_status_rag(
     assert table.cell("Robbery", "RAG").plain == "– (Not assessed: no target set)"
 
 
+def test_a_target_titled_as_its_measure_is_named_once(vehicle: Assessment) -> None:
+    table = targets_table([vehicle])
+    assert vehicle.target_title and vehicle.target_title != vehicle.measure_name
+    assert table.rows[0][0].note == vehicle.target_title
+    same = dataclasses.replace(vehicle, target_title=vehicle.measure_name)
+    assert targets_table([same]).rows[0][0].note == ""
+
+
 def _survey_at(value: int, now: int) -> Assessment:
     m = _measure("Feeling safe after dark", id="feel-safe", theme="perception",
                  source="survey", kind="proportion", polarity="higher_is_better",
