@@ -403,7 +403,10 @@ def test_summary_page_reproduces_the_front_pages(summary: Published) -> None:
 def test_summary_sources_say_the_latest_month_each_covers(summary: Published) -> None:
     parsed = parse(summary.html)
     sources = table(parsed, "Data sources")
-    assert [r[1] for r in sources["rows"][1:]] == ["December 2025"] * 3
+    # police, DA and survey to the bulletin's month; then the partner agencies, each its
+    # lag behind: fire 1 month, road safety and youth justice 3 (a quarter), probation 6
+    assert [r[1] for r in sources["rows"][1:]] == ["December 2025"] * 3 + [
+        "November 2025", "September 2025", "September 2025", "June 2025"]
 
 
 def test_summary_metadata_block_and_caveats(summary: Published) -> None:

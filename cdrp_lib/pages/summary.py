@@ -52,8 +52,9 @@ def source_rows(bulletin: BulletinParams, latest: Mapping[str, str],
                 used: Collection[str] | None = None) -> tuple[SourceRow, ...]:
     """Each source of bulletin.yaml with the latest month the bulletin used and its lag.
 
-    ``used``: the sources some measure names; bulletin.yaml may list more (a partner
-    agency another partnership's measures read), which this bulletin does not show.
+    ``used``: the sources of this bulletin's measures (its targets', and those with data);
+    bulletin.yaml may list more (a partner agency another partnership's measures read),
+    which this bulletin does not show.
     """
     from cdrp_lib.tables import SourceRow
 
@@ -248,8 +249,10 @@ class SummaryPage(PageBase):
         """Each data source with the latest month this bulletin used and its usual lag."""
         from cdrp_lib import tables
 
+        measures = self.config.measures
         rows = source_rows(self.config.bulletin, self._latest,
-                           {m.source for m in self.config.measures.values()})
+                           {measures[a.measure].source for a in self._all
+                            if a.measure in measures})
         return self._figures("sources", "", lambda: [(tables.sources_table(rows), ("sources",))])
 
     def caveats_list(self) -> list[str]:
