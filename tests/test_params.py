@@ -652,6 +652,12 @@ sources:
   police: {name: data.police.uk, lag_months: 2}
   domestic_abuse: {name: DA extract, lag_months: 1}
   survey: {name: Residents' survey, lag_months: 3}
+  fire: {name: Fire and rescue service, lag_months: 1}
+  road-safety: {name: Road safety partnership, lag_months: 3}
+  youth-justice: {name: Youth Offending Service, lag_months: 3}
+  probation: {name: Probation, lag_months: 6}
+  police-local: {name: The force's own extract, lag_months: 1}
+  county: {name: County figures, lag_months: 1}
 """
 
 
