@@ -300,9 +300,17 @@ def test_demo_targets_mix_every_kind(shipped: dict[str, Partnership]) -> None:
         assert kinds["shoplifting"] == "improvement"
         assert kinds["criminal-damage-arson"] == "milestones"
         for t in p.targets:
+            if t.theme == "partners":  # Ashcombe's partner agencies: below
+                continue
             assert t.baseline is not None and t.baseline.label == "2023/24"
             assert t.strategy is not None
             assert (t.strategy.start, t.strategy.end) == ("2024-04", "2027-03")
+        if pid == "ashcombe":  # every unit of measure the partner agencies send
+            partners = {t.measure: t.kind for t in p.targets if t.theme == "partners"}
+            assert partners == {"primary-fires": "rate", "secondary-fires": "reduction",
+                                "road-casualties-ksi": "level",
+                                "first-time-entrants": "reduction",
+                                "probation-cohort-reoffending": "ceiling"}
         rate = p.targets_for_measure("da-repeat-rate")[0]
         assert isinstance(rate, RateTarget) and rate.value == 28
         survey = p.targets_for_measure("survey-deal-with-issues")[0]
