@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import csv
 import json
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from conftest import DEMO_MONTH, DemoSite
+from test_pages import _text as words
 
 from cdrp_lib.demo import write_demo
 from cdrp_lib.demo.agencies import LAGS
@@ -79,21 +79,6 @@ def test_partner_files_use_each_period_form_and_the_cohort(
     assert all(0 < int(r["value"]) < int(r["cohort"]) for r in probation)
 
 
-class _Words(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.out.append(data)
-
-
-def _text(path: Path) -> str:
-    words = _Words()
-    words.feed(path.read_text(encoding="utf-8"))
-    return " ".join(" ".join(words.out).split())
-
-
 @pytest.mark.slow
 def test_every_source_kind_and_unit_is_in_the_published_bulletin(demo_site: DemoSite) -> None:
     assert demo_site.returncode == 0, demo_site.stderr[-3000:]
@@ -109,6 +94,7 @@ def test_every_source_kind_and_unit_is_in_the_published_bulletin(demo_site: Demo
     pages: dict[str, str] = {}
     for r in targets:
         if r["source"] in SOURCES - {"police", "domestic_abuse", "survey"}:
-            page = pages.setdefault(r["theme"], _text(folder / f"{r['theme']}.html"))
+            html = (folder / f"{r['theme']}.html").read_text(encoding="utf-8")
+            page = pages.setdefault(r["theme"], words(html))
             assert r["narrative"] and r["narrative"][0] in page, (r["target_id"], r["theme"])
             assert r["rag"] is not None or r["not_assessed_reason"], r["target_id"]

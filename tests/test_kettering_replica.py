@@ -31,12 +31,12 @@ import sys
 from collections import Counter
 from datetime import date
 from fractions import Fraction
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from test_pages import _text as words
 
 from cdrp_lib.demo.allocate import share_out
 from cdrp_lib.demo.replica import DEFAULT_SEED, digest, write_replica
@@ -316,19 +316,9 @@ def test_the_params_load_with_the_plans_own_themes() -> None:
 # ----------------------------------------------------------------------------- the bulletin
 
 
-class _Words(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.out.append(data)
-
-
 def page_text(path: Path) -> str:
-    words = _Words()
-    words.feed(path.read_text(encoding="utf-8"))
-    return " ".join(" ".join(words.out).split())
+    """The words of a published page, in order (with its images' alt text)."""
+    return words(path.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
