@@ -22,7 +22,8 @@ from test_pages import parse, row, table
 from cdrp_lib.assess import assess_partnership
 from cdrp_lib.public import public_view
 from cdrp_lib.site import check_site
-from cdrp_lib.stats.rounding import fmt_number, fmt_pct, fmt_signed_pct
+from cdrp_lib.stats.rounding import fmt_signed_pct
+from cdrp_lib.stats.units import fmt_level
 from cdrp_lib.store import Store
 
 pytestmark = pytest.mark.slow
@@ -147,7 +148,12 @@ def test_figures_in_the_html_equal_the_library(site: DemoSite) -> None:
         if a.target_id is None or a.rolling_12 is None or a.baseline_value is None:
             continue
         cells = row(targets, f"{a.measure_name} {a.target_title}")
-        shown = fmt_pct if a.is_proportion else fmt_number
+        unit = a.unit
+
+        def shown(x: float, unit: str = unit) -> str:
+            """As the table prints a level in its unit (a rate with one decimal)."""
+            return fmt_level(unit, x).split()[0]
+
         assert cells[2].split()[0] == shown(a.baseline_value), a.target_id
         assert cells[3].split()[0] == shown(a.rolling_12), a.target_id
         assert cells[5].startswith(a.rag.label if a.rag else "–"), a.target_id
