@@ -26,11 +26,8 @@ from cdrp_lib.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 
+#: Added to the real measures.yaml, which already has primary-fires and secondary-fires.
 MEASURES = """
-  - {id: primary-fires, name: Primary fires, theme: summary, source: fire,
-     polarity: lower_is_better}
-  - {id: secondary-fires, name: Secondary fires, theme: summary, source: fire,
-     polarity: lower_is_better}
   - {id: ksi, name: People killed or seriously injured, theme: summary, source: road-safety,
      polarity: lower_is_better, unit: mean_12_months}
   - {id: fte, name: First-time entrants, theme: summary, source: youth-justice,
