@@ -229,9 +229,11 @@ def test_demo_data_ingests_and_exports(tmp_path: Path,
         assert not st.series("brackenford", "survey-deal-with-issues").empty
         synthetic = st.con.execute("SELECT id FROM partnerships WHERE synthetic "
                                    "ORDER BY id").fetchall()
+        # Demoshire's, and the Kettering 2009 replica's (params say synthetic; no data here)
         assert [r[0] for r in synthetic] == ["ashcombe", "ashcombe-town-centre", "brackenford",
                                              "calder-vale", "dunmore", "eastwick-and-fenby",
-                                             "greyhaven"]
+                                             "greyhaven", "kettering-2009",
+                                             "kettering-2009-town-centre"]
 
 
 # --------------------------------------------------------------------------- real data

@@ -42,6 +42,7 @@ from cdrp_lib.stats.enums import (
     flip_polarity,
 )
 from cdrp_lib.stats.rounding import fmt_number, fmt_pct, round_half_up
+from cdrp_lib.stats.units import is_rate
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "narrative_combinations.txt"
 
@@ -467,11 +468,18 @@ def check_recent_change(a: Assessment, t: str) -> None:
 
 def check_figures(a: Assessment) -> None:
     """Parse every figure back out of each sentence and compare with the Assessment."""
-    count_dp = 1 if a.is_proportion else 0
+    count_dp = 1 if a.is_proportion or is_rate(a.unit) else 0  # rates print one decimal
     for s in sentences(a):
         t = s.text
-        if s.fact is Fact.TARGET:
-            m = re.search(rf"baseline for .+ was ({NUM})%?", t)
+        if s.fact is Fact.TARGET and a.ceiling_limit is not None:
+            m = re.search(rf"the cohort of ({NUM}) .+ should not commit more than ({NUM}) ", t)
+            assert m and _d(m[1]) == _shown(a.cohort_size or 0), t
+            assert _d(m[2]) == _shown(a.ceiling_limit), t
+        elif s.fact is Fact.TARGET:
+            # "The 2023/24 baseline for X was 913 ..." or, in a rate's words, "The target for X
+            # for 2025/26 is 220.0 ... per 100,000 population. The 2024/25 baseline was 213.5 ..."
+            # ... or a mean's: "The baseline for X is based on a twelve month mean ... and is 61"
+            m = re.search(rf"baseline (?:for .+ )?(?:was|is based on .+ and is) ({NUM})%?", t)
             assert m and _d(m[1]) == _shown(a.baseline_value or 0, count_dp), t
         elif s.fact is Fact.BASELINE_CHANGE:
             m = re.search(rf"An? ({NUM})(?:%| percentage point) (reduction|increase)", t)
@@ -484,6 +492,9 @@ def check_figures(a: Assessment) -> None:
             else:
                 assert _d(m[1]) == _shown(abs(change), 1), t
                 assert (m[2] == "reduction") == (change < 0), t
+        elif s.fact is Fact.POSITION and a.ceiling_limit is not None and "committed" in t:
+            m = re.search(rf"(?:committed|cohort committed) ({NUM}) ", t)
+            assert m and _d(m[1]) == _shown(a.rolling_12 or 0), t
         elif s.fact is Fact.POSITION:
             words = {"below": TrajectoryStatus.BELOW, "in line with": TrajectoryStatus.ON,
                      "above": TrajectoryStatus.ABOVE}
@@ -520,6 +531,12 @@ def check_figures(a: Assessment) -> None:
         elif s.fact is Fact.COMPARISON:
             m = re.search(rf"(?:totalled|was) ({NUM})%?", t)
             assert m and _d(m[1]) == _shown(a.rolling_12 or 0, count_dp), t
+            if is_rate(a.unit) or a.unit == "mean_12_months":  # change as a percentage only
+                m = re.search(rf", ({NUM})% (lower|higher) than a year earlier", t)
+                pct = a.change_12m_pct or 0
+                assert ("the same as" in t and _shown(pct, 1) == 0) if m is None else (
+                    _d(m[1]) == _shown(abs(pct), 1) and (m[2] == "lower") == (pct < 0)), t
+                continue
             m = re.search(rf", ({NUM})(?: \(({NUM})%\))?(?: percentage points)? "
                           r"(fewer|more|lower|higher) than", t)
             change = a.change_12m or 0

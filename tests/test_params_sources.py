@@ -11,7 +11,7 @@ from cdrp_lib.errors import ParamsError
 from cdrp_lib.params import load_bulletin, load_measures
 
 REPO_PARAMS = Path(__file__).resolve().parents[1] / "params"
-FIRE = ("  - {id: primary-fires, name: Primary fires, theme: summary, source: fire,\n"
+FIRE = ("  - {id: test-fires, name: Primary fires, theme: summary, source: fire,\n"
         "     polarity: lower_is_better}\n")
 
 
@@ -36,7 +36,7 @@ def test_the_shipped_bulletin_lists_the_partner_sources() -> None:
 
 def test_a_measure_of_a_listed_partner_source_loads(params: Path) -> None:
     _add(params, FIRE)
-    assert load_measures(params)["primary-fires"].source == "fire"
+    assert load_measures(params)["test-fires"].source == "fire"
 
 
 def test_a_source_bulletin_yaml_does_not_list_is_an_error_naming_all(params: Path) -> None:
@@ -47,7 +47,7 @@ def test_a_source_bulletin_yaml_does_not_list_is_an_error_naming_all(params: Pat
     assert p.file.endswith("measures.yaml") and p.column == f"measures[{_count(params) - 1}].source"
     lines = (params / "measures.yaml").read_text(encoding="utf-8").splitlines()
     assert "source: fires" in lines[p.line - 1]  # type: ignore[operator]
-    assert "'primary-fires'" in p.rule and "'fires'" in p.rule
+    assert "'test-fires'" in p.rule and "'fires'" in p.rule
     assert "did you mean fire?" in p.rule
     for listed in ("police", "domestic_abuse", "survey", "fire", "road-safety", "probation"):
         assert listed in p.rule
@@ -62,7 +62,7 @@ def test_a_source_is_an_id(params: Path) -> None:
 def test_measures_alone_are_not_checked_against_a_bulletin(tmp_path: Path) -> None:
     shutil.copy(REPO_PARAMS / "measures.yaml", tmp_path / "measures.yaml")
     _add(tmp_path, FIRE.replace("source: fire", "source: council"))
-    assert load_measures(tmp_path)["primary-fires"].source == "council"
+    assert load_measures(tmp_path)["test-fires"].source == "council"
 
 
 def _count(params: Path) -> int:

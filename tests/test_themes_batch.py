@@ -42,9 +42,13 @@ def plan_site(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> BatchSett
     notebooks = root / "notebooks"
     shutil.copytree(PROJECT / "notebooks", notebooks)
     own = params / "partnerships" / "ashcombe.yaml"
-    _insert_after(own, "peers: [brackenford, calder-vale, dunmore, eastwick-and-fenby, "
-                  "greyhaven]\n", "themes:\n  - {id: community-safety, title: Community "
-                  "safety and the night-time economy, short_title: Community safety}\n")
+    # Ashcombe's own list (the demo's, with its partner agencies' page) becomes this plan's;
+    # the partner targets go to the targets' default theme.
+    body, n = re.subn(r"\nthemes:\n(?:  - .*\n)+", "\nthemes:\n  - {id: community-safety, "
+                      "title: Community safety and the night-time economy, short_title: "
+                      "Community safety}\n", own.read_text(encoding="utf-8"))
+    assert n == 1
+    own.write_text(body.replace("    theme: partners\n", ""), encoding="utf-8")
     _insert_after(own, "target_defaults:\n", "  theme: community-safety\n")
     _insert_after(own, "  V1: Reduce violence, including in the night-time economy\n",
                   "  V9: {title: Safer nights out, same_as: V1}\n")
