@@ -4,6 +4,7 @@ made here and, in chromium against `cdrp serve`, on the session's demo site."""
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -184,8 +185,11 @@ def test_every_chart_and_table_of_the_demo_links_to_its_reading_guide(
         demo_site: DemoSite) -> None:
     site = _demo(demo_site)
     guide = (site / links.GUIDE_FILE).read_text(encoding="utf-8")
-    pages = sorted((site / "ashcombe" / DEMO_MONTH).glob("*.html"))
-    assert len(pages) == 6
+    folder = site / "ashcombe" / DEMO_MONTH
+    pages = sorted(folder.glob("*.html"))
+    # every page of Ashcombe's own list (the default six and its partner agencies' page)
+    themes = json.loads((folder / "bulletin.json").read_text(encoding="utf-8"))["themes"]
+    assert len(pages) == len(themes) == 7
     for page in pages:
         text = page.read_text(encoding="utf-8")
         blocks = text.split('<p class="downloads">')[1:]  # every chart and table has its CSV
