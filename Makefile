@@ -27,15 +27,15 @@ $(VENV)/.test: $(VENV)/.runtime
 
 venv: $(VENV)/.runtime ## create .venv with the pinned runtime packages
 
-# The demo county's partnerships: the params marked synthetic (the real plans in params/
-# have no demo data). WORKERS local processes run the bulletins in parallel.
-DEMO_PARTNERSHIPS = $(basename $(notdir $(shell grep -l '^synthetic: true' params/partnerships/*.yaml)))
+# The demo bulletins: every partnership the demo store can report for its latest month
+# (the demo county's; the seed plans and the Kettering replica have no data in it).
+# WORKERS local processes run the bulletins in parallel.
 WORKERS ?= 2
 
 demo: $(VENV)/.runtime ## the main job: demo data -> ingest -> batch for the latest month -> site
 	$(CDRP) demo-data --out $(DEMO)
 	$(CDRP) ingest $(DEMO) --store $(STORE)
-	$(CDRP) run --month latest --partnership $(DEMO_PARTNERSHIPS) --store $(STORE) --workers $(WORKERS)
+	$(CDRP) run --month latest --all --store $(STORE) --workers $(WORKERS)
 	@echo "The demo bulletins: $(CURDIR)/outputs/site/index.html"
 
 test: $(VENV)/.test ## install the test extras and run ruff, mypy, the import layers and the whole test suite
