@@ -51,6 +51,7 @@ from cdrp_lib.stats.enums import NotAssessedReason, TrajectoryStatus
 from cdrp_lib.stats.rounding import fmt_number, fmt_pct, fmt_signed
 from cdrp_lib.stats.units import (
     MONTHS_PER_PERIOD,
+    RATE_DECIMALS,
     fmt_level,
     is_rate,
     period_short,
@@ -195,6 +196,12 @@ def _level(a: PublicAssessment, x: float | None) -> str:
     return fmt_number(x, DECIMALS_COUNT)
 
 
+def _legend_level(a: PublicAssessment, x: float | None) -> str:
+    """A level in a legend entry: a rate without its unit words (the y axis names the unit;
+    with them the legend runs past both sides of the chart)."""
+    return fmt_number(x, RATE_DECIMALS) if is_rate(a.unit) else _level(a, x)
+
+
 def _level_with_noun(a: PublicAssessment, x: float | None) -> str:
     if is_rate(a.unit):
         return fmt_level(a.unit, x, a.count_noun)
@@ -215,7 +222,8 @@ def _position_words(a: PublicAssessment) -> str:
 def _value_label(a: PublicAssessment, noun: str) -> str:
     """The y axis of a position chart, with the unit."""
     if is_rate(a.unit):
-        return f"{_sentence(a.count_noun)} {unit_words(a.unit)}, rolling 12 months"
+        # two lines: one would run past the top of the chart
+        return f"{_sentence(a.count_noun)} {unit_words(a.unit)},\nrolling 12 months"
     if a.unit == "mean_12_months":
         return f"{_sentence(noun)}, {_position_words(a)}"
     if a.unit == "cohort_offences":

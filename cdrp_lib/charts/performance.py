@@ -29,6 +29,7 @@ from cdrp_lib.charts.base import (
     _is_rate,
     _label,
     _legend,
+    _legend_level,
     _level,
     _level_with_noun,
     _month_axis,
@@ -248,7 +249,7 @@ def _draw_trend(ax: Axes, a: PublicAssessment, months: Sequence[str]) -> None:
             color=palette.MUTED, linestyle="--", linewidth=1.4,
             label=f"Trend ({method}, {x1 - x0 + 1} {_PERIOD_WORDS.get(a.frequency, 'months')})")
     ax.plot([x1, x2], [v1, v2], color=palette.MUTED, linestyle=":", linewidth=1.4,
-            marker="", label=f"Projection to {_label(m2)}: {_level(a, v2)}")
+            marker="", label=f"Projection to {_label(m2)}: {_legend_level(a, v2)}")
     ax.plot([x2], [v2], linestyle="none", marker="s", markersize=5, color=palette.MUTED,
             label="_projection")
     low, high = ax.get_xlim()
@@ -282,7 +283,7 @@ def _draw_performance(ax: Axes, a: PublicAssessment, points: Sequence[HistoryPoi
         if a.unit == "cohort_offences":
             by = f" ({a.ceiling_period})" if a.ceiling_period else by
         ax.axhline(a.target_value, color=palette.TARGET, linestyle="-.", linewidth=1.2,
-                   label=f"Target{by}: {_level(a, a.target_value)}")
+                   label=f"Target{by}: {_legend_level(a, a.target_value)}")
     noun = "rate" if _is_rate(a) or is_rate(a.unit) else a.count_noun
     line = f"Rolling 12-month {noun}"
     if a.unit == "mean_12_months":
@@ -304,7 +305,7 @@ def _draw_performance(ax: Axes, a: PublicAssessment, points: Sequence[HistoryPoi
                 markeredgewidth=0.6, label=_status_label(status, a.polarity))
     if a.baseline_value is not None and show_target:
         base = f"Baseline {a.baseline_label}" if a.baseline_label else "Baseline"
-        label = f"{base}: {_level(a, a.baseline_value)}"
+        label = f"{base}: {_legend_level(a, a.baseline_value)}"
         month = _baseline_month(a)
         if month in months:
             ax.plot([months.index(month)], [a.baseline_value], linestyle="none",
