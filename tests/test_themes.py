@@ -15,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from test_params import TARGET  # one valid target, written out in full
 
 from cdrp_lib.cli import main
 from cdrp_lib.cli.new_theme import add_theme
@@ -35,18 +36,6 @@ from cdrp_lib.stats.rag import RagResult, outcome_rag, split_outcome
 PROJECT = Path(__file__).resolve().parents[1]
 REPO_PARAMS = PROJECT / "params"
 
-TARGET = """\
-  - id: vehicle-crime
-    kind: reduction
-    measure: vehicle-crime
-    percent: 5
-    outcome: D3a
-    outcome_title: To reduce theft of and from motor vehicles
-    title: Reduce vehicle crime by 5% by March 2027
-    lead: Police
-    baseline: 2023/24
-    strategy: {start: 2024-04, end: 2027-03}
-"""
 # Kettering 2009's plan: five themes of its own, in the bulletin's order.
 PLAN_THEMES = """\
 themes:
