@@ -41,6 +41,7 @@ from cdrp_lib.params import Measure, Target
 from cdrp_lib.periods import month_range
 from cdrp_lib.stats.enums import SpcPointType, TrajectoryStatus
 from cdrp_lib.stats.rounding import fmt_number, fmt_pct
+from cdrp_lib.stats.units import period_short
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 CHARTS_DIR = Path(__file__).resolve().parents[1] / "cdrp_lib" / "charts"
@@ -426,6 +427,72 @@ def _visible_x_labels(fig: object) -> list[tuple[str, object]]:
     low, high = ax.get_xlim()
     return [(t.get_text(), t.get_window_extent(renderer)) for t in ax.get_xticklabels()
             if t.get_visible() and t.get_text() and low <= t.get_position()[0] <= high]
+
+
+def _svg_measure(fig: object) -> object:
+    """A renderer measuring text as the chart's SVG is drawn (the figure is at 72 dpi)."""
+    from cdrp_lib.charts import base
+
+    return base._svg_renderer(fig, io.StringIO())  # type: ignore[arg-type]
+
+
+def _past_the_edge(fig: object) -> list[str]:
+    """The sides of ``fig`` that what it draws (every label, tick, badge, legend entry:
+    its tight box) reaches past, by more than a pixel, as the SVG is drawn."""
+    renderer = _svg_measure(fig)
+    drawn, edge = fig.get_tightbbox(renderer), fig.bbox_inches  # type: ignore[attr-defined]
+    px = fig.dpi  # type: ignore[attr-defined]
+    sides = {"left": edge.x0 - drawn.x0, "bottom": edge.y0 - drawn.y0,
+             "right": drawn.x1 - edge.x1, "top": drawn.y1 - edge.y1}
+    return [f"{side} by {over * px:.1f} px" for side, over in sides.items() if over * px > 1]
+
+
+@pytest.mark.parametrize("draw", ["performance", "rising", "control", "small", "survey",
+                                  "repeat", "empty"])
+def test_every_chart_fits_its_figure_and_the_legend_clears_the_plot(
+        draw: str, vehicle: Assessment, rising: Assessment, survey_waves: list[Assessment],
+        repeats: Assessment, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No label, tick, badge or legend entry is cut off at the chart's edge, and the
+    legend under a one-plot chart sits below its tick labels and axis title."""
+    from cdrp_lib.charts import base
+
+    figures = _drawn_figure(monkeypatch)
+    {
+        "performance": lambda: performance_chart(vehicle),
+        "rising": lambda: performance_chart(rising),
+        "control": lambda: control_chart(vehicle),
+        "small": lambda: small_multiple([vehicle, rising, repeats]),
+        "survey": lambda: survey_chart(survey_waves),
+        "repeat": lambda: repeat_rate_chart(repeats),
+        "empty": lambda: performance_chart(dataclasses.replace(vehicle, history=())),
+    }[draw]()
+    fig = figures[-1]
+    assert _past_the_edge(fig) == []
+    axes = fig.axes  # type: ignore[attr-defined]
+    if len(axes) == 1 and fig.legends:  # type: ignore[attr-defined]
+        renderer = _svg_measure(fig)
+        plot = axes[0].get_tightbbox(renderer)
+        for legend in fig.legends:  # type: ignore[attr-defined]
+            assert legend.get_window_extent(renderer).y1 <= plot.y0 + 1
+    assert base.FIT_PAD_POINTS > 0
+
+
+def test_performance_month_labels_stay_apart_when_the_axis_reaches_the_projection(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The axis runs on to the projected month, two years past the data: the labels are
+    thinned over its whole length (spaced for the data alone, every three months, they
+    ran into each other), and the latest month and the projection's are both labelled."""
+    target = _target(baseline="2023/24", strategy={"start": "2024-04", "end": "2027-03"})
+    three_years = {m: x for m, x in VEHICLE.items() if m >= "2022-04"}
+    vehicle = assess(three_years, target, LAST_MONTH, measure=_measure())
+    figures = _drawn_figure(monkeypatch)
+    performance_chart(vehicle)
+    labels = _visible_x_labels(figures[-1])
+    texts = [t for t, _ in labels]
+    assert vehicle.trend_line and texts[-1] == period_short(vehicle.trend_line[-1][0], "monthly")
+    assert period_short(vehicle.month, "monthly") in texts
+    boxes = [box for _, box in labels]
+    assert not any(a.overlaps(b) for a, b in itertools.pairwise(boxes)), texts  # type: ignore[attr-defined]
 
 
 def test_survey_chart_labels_twenty_waves_sparsely_without_overlap(

@@ -32,6 +32,7 @@ Design choices (for every chart of :mod:`cdrp_lib.charts`):
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import html
 import io
@@ -40,7 +41,7 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from cdrp_lib import palette
 from cdrp_lib.assessment import AssessmentPart, HistoryPoint
@@ -61,10 +62,12 @@ from cdrp_lib.tables import download_link, safe_csv_cell
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.backends.backend_svg import RendererSVG
     from matplotlib.figure import Figure
 
 DPI = 100  # CSS pixels per inch: a 9-inch chart is shown 900 pixels wide, as the PNGs were
 POINTS_PER_INCH = 72  # the unit of matplotlib's SVG coordinates
+FIT_PAD_POINTS = 4.0  # space around a chart's parts and between them and its edge
 SVG_DECIMALS = 1  # coordinates in points: 0.1 pt is half a device pixel at 400% zoom
 WIDE_SIZE = (9.0, 5.0)  # inches: performance, control, survey and repeat charts
 PANEL_SIZE = (3.0, 2.4)  # inches per small-multiple panel
@@ -335,13 +338,94 @@ def _style() -> Iterator[None]:
         yield
 
 
-def _figure(size: tuple[float, float]) -> Figure:
+def _figure(size: tuple[float, float], *, grid: bool = False) -> Figure:
+    """A figure on the Agg canvas (used only to measure text; charts are printed as SVG).
+
+    A chart of one plot is laid out by :func:`_fit`, once, when it is finished.  A
+    ``grid`` of panels (small multiples) keeps matplotlib's constrained layout, which
+    solves the panels' shared margins and spacing together.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
+    # At 72 dots per inch a figure's pixel is the SVG's point, as when it is printed: the
+    # layout measured by _fit is the one drawn.
+    fig = Figure(figsize=size, dpi=POINTS_PER_INCH, layout="constrained" if grid else None)
     FigureCanvasAgg(fig)
     return fig
+
+
+_TEXT_METRICS: dict[tuple[Any, ...], tuple[float, float, float]] = {}
+_TEXT_METRICS_MAX = 20_000  # distinct texts kept: tick labels, legend entries, badges
+
+
+def _svg_renderer(fig: Figure, out: IO[str]) -> RendererSVG:
+    """An SVG renderer for ``fig`` whose text measurements are shared by every chart.
+
+    Matplotlib measures each text with FreeType once per renderer, and every chart
+    makes a new renderer (and ``_fit`` another), so a page measured the same month
+    labels, numbers and legend entries again for every chart: about a third of a
+    chart's CPU.  A measurement depends only on the text, its font and the dots per
+    inch, so it is kept for the process (what matplotlib itself computes, once).
+    """
+    w_in, h_in = fig.get_size_inches()
+    return _renderer_class()(w_in * POINTS_PER_INCH, h_in * POINTS_PER_INCH, out,
+                             image_dpi=DPI, metadata={"Date": None})
+
+
+@functools.cache
+def _renderer_class() -> type[RendererSVG]:
+    """Matplotlib's SVG renderer with :data:`_TEXT_METRICS` (made on first use, so that
+    importing the charts does not import matplotlib)."""
+    from matplotlib.backends.backend_svg import RendererSVG
+
+    class SharedMetricsRendererSVG(RendererSVG):
+        def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any
+                                          ) -> tuple[float, float, float]:
+            key = (s, ismath, self.points_to_pixels(POINTS_PER_INCH), tuple(prop.get_family()),
+                   prop.get_style(), prop.get_variant(), prop.get_weight(), prop.get_stretch(),
+                   prop.get_size_in_points(), prop.get_file(), prop.get_math_fontfamily())
+            found = _TEXT_METRICS.get(key)
+            if found is None:
+                if len(_TEXT_METRICS) >= _TEXT_METRICS_MAX:
+                    _TEXT_METRICS.clear()
+                w, h, d = super().get_text_width_height_descent(  # type: ignore[no-untyped-call]
+                    s, prop, ismath)
+                found = _TEXT_METRICS[key] = (float(w), float(h), float(d))
+            return found
+
+    return SharedMetricsRendererSVG
+
+
+def _fit(fig: Figure) -> None:
+    """Place a one-plot chart's plot so that everything around it fits in the figure.
+
+    The legend goes at the bottom, centred, ``FIT_PAD_POINTS`` above the edge (plus
+    the legend's own border pad); the plot takes the rest, inset on each side by what
+    its tick labels, axis labels and badges need (measured once with
+    :meth:`Axes.get_tightbbox`) plus the same pad.
+    This is the layout constrained layout found for these charts, in one
+    measurement: its iterative solve cost about half of each chart's CPU (issue 13).
+    A figure with its own layout engine (a grid of panels) is left to it.
+    """
+    if fig.get_layout_engine() is not None or len(fig.axes) != 1:
+        return
+    renderer = _svg_renderer(fig, io.StringIO())
+    width, height = fig.bbox.width, fig.bbox.height
+    pad = FIT_PAD_POINTS * fig.dpi / POINTS_PER_INCH
+    below = 0.0  # the top of the legend
+    for legend in fig.legends:
+        legend.set_bbox_to_anchor((0.5, pad / height), transform=fig.transFigure)
+        below = max(below, legend.get_window_extent(renderer).y1)
+    ax = fig.axes[0]
+    box, tight = ax.bbox, ax.get_tightbbox(renderer)
+    if tight is None:
+        return
+    left = (max(box.x0 - tight.x0, 0.0) + pad) / width
+    right = 1 - (max(tight.x1 - box.x1, 0.0) + pad) / width
+    bottom = (below + max(box.y0 - tight.y0, 0.0) + pad) / height
+    top = 1 - (max(tight.y1 - box.y1, 0.0) + pad) / height
+    ax.set_position((left, bottom, right - left, top - bottom))
 
 
 _SVG_ROOT = re.compile(r"<svg\b[^>]*>")
@@ -457,7 +541,11 @@ def _svg(fig: Figure, title: str, alt: str, table: str) -> str:
     salt = hashlib.sha256("\0".join((title, alt, table)).encode("utf-8")).hexdigest()[:16]
     out = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt}):
-        fig.savefig(out, format="svg", metadata={"Date": None})
+        # what fig.savefig(format="svg") does for these charts (white figure, 72 dpi,
+        # nothing rasterised), with the shared text measurements of _svg_renderer
+        renderer = _svg_renderer(fig, out)
+        fig.draw(renderer)
+        renderer.finalize()  # type: ignore[no-untyped-call]
     text = _SVG_METADATA.sub("", _SVG_PROLOGUE.sub("", out.getvalue(), count=1), count=1)
     referenced = set(_SVG_REFERENCE.findall(text))
     text = _SVG_ID.sub(lambda m: m.group(0) if m.group(1) in referenced else "", text)
@@ -484,10 +572,19 @@ def _chart(fig: Figure, title: str, alt: str, table: str,
     waves (``labels``), the markers its legend and points show.  Called inside
     :func:`_style`, which the SVG is drawn with.
     """
+    _fit(fig)
     markers, drawn = _drawn(fig, labels) if labels is not None else ((), ())
     svg = _svg(fig, title, alt, table)
     width, height = _pixels(fig)
     return Chart(title, alt, svg, table, width, height, markers, drawn, badges)
+
+
+def _tick_step(positions: int, frequency: str = "monthly") -> int:
+    """Periods between labelled ticks on an axis ``positions`` periods long: every 3, 6 or
+    12 months (in the frequency's periods), the first that keeps to ``MAX_TICKS`` labels."""
+    per = MONTHS_PER_PERIOD.get(frequency, 1)
+    every = tuple(dict.fromkeys(max(1, s // per) for s in TICK_EVERY))
+    return next((s for s in every if positions / s <= MAX_TICKS), every[-1])
 
 
 def _month_axis(ax: Axes, months: Sequence[str], frequency: str = "monthly") -> None:
@@ -496,9 +593,7 @@ def _month_axis(ax: Axes, months: Sequence[str], frequency: str = "monthly") -> 
     if not months:
         ax.set_xticks([])
         return
-    per = MONTHS_PER_PERIOD.get(frequency, 1)
-    every = tuple(dict.fromkeys(max(1, s // per) for s in TICK_EVERY))
-    step = next((s for s in every if len(months) / s <= MAX_TICKS), every[-1])
+    step = _tick_step(len(months), frequency)
     last = len(months) - 1
     ticks = [i for i in range(len(months)) if (last - i) % step == 0]
     ax.set_xticks(ticks, [_short(months[i], frequency) for i in ticks])
@@ -561,5 +656,8 @@ def _legend(fig: Figure, ncols: int = 3) -> None:
         handles.extend(h)
         labels.extend(lab)
     if handles:
-        fig.legend(handles, labels, loc="outside lower center", ncols=ncols)
+        if fig.get_layout_engine() is not None:
+            fig.legend(handles, labels, loc="outside lower center", ncols=ncols)
+        else:  # placed by _fit
+            fig.legend(handles, labels, loc="lower center", ncols=ncols)
 

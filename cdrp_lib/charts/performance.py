@@ -41,6 +41,7 @@ from cdrp_lib.charts.base import (
     _short,
     _style,
     _target_hidden,
+    _tick_step,
     _until,
     _value_axis,
     _value_label,
@@ -254,9 +255,17 @@ def _draw_trend(ax: Axes, a: PublicAssessment, months: Sequence[str]) -> None:
             label="_projection")
     low, high = ax.get_xlim()
     if x2 + 0.5 > high:
+        # The axis now reaches the projection: thin the month labels over its whole
+        # length (labels spaced for the data alone ran into each other), keep the latest
+        # month's, and label the projection's month unless it is the latest's neighbour.
         ax.set_xlim(low, x2 + 0.5)
-        ticks = [*ax.get_xticks(), x2]
-        labels = [t.get_text() for t in ax.get_xticklabels()] + [_short(m2, a.frequency)]
+        step = _tick_step(x2 + 1, a.frequency)
+        last = len(months) - 1
+        ticks = [i for i in range(len(months)) if (last - i) % step == 0]
+        if x2 - last < max(1, step // 2):
+            ticks.remove(last)
+        ticks.append(x2)
+        labels = [_short(months[i], a.frequency) for i in ticks[:-1]] + [_short(m2, a.frequency)]
         ax.set_xticks(ticks, labels)
 
 
