@@ -125,11 +125,10 @@ class RenderResult:
 @functools.lru_cache(maxsize=1)
 def _exporter() -> HTMLExporter:
     """One configured exporter per process: building its Jinja environment is the slow part."""
-    from nbconvert import HTMLExporter
     from traitlets.config import Config
 
     priority = {"display_data_priority": [*PUBLISHED_MIMETYPES, *DROPPED_MIMETYPES]}
-    return HTMLExporter(  # type: ignore[no-untyped-call]
+    return _exporter_class()(
         config=Config({"NbConvertBase": priority}),
         template_name=str(TEMPLATE_DIR),
         exclude_input=True,
@@ -140,6 +139,41 @@ def _exporter() -> HTMLExporter:
         embed_images=True,
         sanitize_html=False,
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _exporter_class() -> type[HTMLExporter]:
+    """nbconvert's HTMLExporter without the BeautifulSoup pass it ends with.
+
+    That pass parses the whole page and prints it again to give images without alt
+    text a placeholder and make JupyterLab's input and output areas focusable: about
+    60% of rendering a bulletin page (issue 13).  Neither applies here: this
+    template writes no JupyterLab areas, and a page whose chart lacks alt text is
+    refused by :func:`check_alt_text` before it is rendered, rather than published
+    with a placeholder.  The rest is HTMLExporter's own: the same filters, then the
+    template.
+    """
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class BulletinExporter(HTMLExporter):
+        def from_notebook_node(  # type: ignore[override]
+                self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
+        ) -> tuple[str, dict[str, Any]]:
+            info = nb.metadata.get("language_info", {})
+            lexer = info.get("pygments_lexer", info.get("name", None))
+            highlight = self.filters.get("highlight_code") or Highlight2HTML(  # type: ignore[no-untyped-call]
+                pygments_lexer=lexer, parent=self)
+            self.register_filter("highlight_code", highlight)  # type: ignore[no-untyped-call]
+            resources = self._init_resources(resources)  # type: ignore[no-untyped-call]
+            data_type = WidgetsDataTypeFilter(  # type: ignore[no-untyped-call]
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources)
+            self.register_filter("filter_data_type", data_type)  # type: ignore[no-untyped-call]
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return BulletinExporter
 
 
 def warm_up() -> None:

@@ -88,6 +88,15 @@ def test_page_has_language_title_skip_link_and_main(page: str) -> None:
     assert page.count("<main") == 1 and 'id="main"' in page
 
 
+def test_page_is_the_template_as_written_with_no_second_html_pass(page: str) -> None:
+    """nbconvert's HTMLExporter ends by parsing the page with BeautifulSoup and printing
+    it again (60% of rendering a page); the bulletin's exporter leaves that out, so the
+    page keeps the template's own markup: void tags unclosed, bare attributes bare."""
+    assert '<meta charset="utf-8">' in page and "<meta charset=\"utf-8\"/>" not in page
+    assert '<main id="main" tabindex="-1" data-pagefind-body>' in page
+    assert 'data-pagefind-body=""' not in page
+
+
 def test_code_and_prompts_are_hidden(page: str) -> None:
     assert "SECRET_SOURCE_LINE" not in page
     assert "In&nbsp;[" not in page and "Out[" not in page and "In [" not in page
