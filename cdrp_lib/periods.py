@@ -7,6 +7,7 @@ Financial years run April to March and are written ``2024/25``.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,11 +35,15 @@ class Month:
 
     @classmethod
     def parse(cls, text: str) -> Month:
-        """Parse ``YYYY-MM``; raises ValueError naming the bad text."""
-        m = _MONTH_RE.match(str(text).strip())
-        if not m or not 1 <= int(m.group(2)) <= 12:
-            raise ValueError(f"month must be YYYY-MM, got {text!r}")
-        return cls(int(m.group(1)), int(m.group(2)))
+        """Parse ``YYYY-MM``; raises ValueError naming the bad text.
+
+        Months are immutable, so each text is parsed once per process: one bulletin's
+        assessment parses the same few hundred month strings some 60,000 times.
+        """
+        try:
+            return _parse_month(text)
+        except TypeError:  # unhashable: parse it without the cache
+            return _parse_month.__wrapped__(text)
 
     @property
     def index(self) -> int:
@@ -47,7 +52,7 @@ class Month:
 
     @classmethod
     def from_index(cls, index: int) -> Month:
-        return cls(index // 12, index % 12 + 1)
+        return _month_at(index)
 
     def __add__(self, months: int) -> Month:
         return Month.from_index(self.index + months)
@@ -77,6 +82,19 @@ class Month:
         """The April-March year containing this month, e.g. ``2024/25``."""
         start = self.year if self.month >= 4 else self.year - 1
         return f"{start}/{(start + 1) % 100:02d}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_month(text: str) -> Month:
+    m = _MONTH_RE.match(str(text).strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ValueError(f"month must be YYYY-MM, got {text!r}")
+    return Month(int(m.group(1)), int(m.group(2)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _month_at(index: int) -> Month:
+    return Month(index // 12, index % 12 + 1)
 
 
 def month_range(first: Month | str, last: Month | str) -> Iterator[Month]:

@@ -61,8 +61,9 @@ def assess_partnership(
     no target ("no target has been set").  A partnership found only in the
     data (a district with no params file) has no targets and no peer group.
     A measure the store has no data for is assessed as "source late", never an error.
-    ``targets_only`` leaves out the measures without a target (last month's ratings
-    need only the targets, at a fraction of the cost).
+    ``targets_only`` leaves out the measures without a target and the comparison with
+    the peer group (last month's ratings need only the targets' ratings, at a fraction
+    of the cost).
     """
     from cdrp_lib.errors import NotFoundError
     from cdrp_lib.params import method_settings
@@ -83,7 +84,8 @@ def assess_partnership(
     synthetic = p.synthetic if p is not None else False
     context = _StoreContext(store, params, month,
                             bulletin.suppression if bulletin is not None else None)
-    group = _peer_group(store, p, partnership)
+    # a rating never rests on the peer comparison, so last month's ratings skip it
+    group = () if targets_only else _peer_group(store, p, partnership)
     _check_peers(root, partnership, group, [*names, *params])
     out: list[Assessment] = []
     targeted: set[str] = set()
