@@ -708,3 +708,25 @@ def test_performance_chart_hides_every_rolling_total_that_adds_up_a_hidden_month
     panel = _csv_rows(small_multiple([a]))
     assert {r["month"] for r in panel if r["rolling_12"] == "[c]"} == set(after) & {
         r["month"] for r in panel}
+
+
+@pytest.mark.parametrize("text", ["Mar 2025", "1,250", "Two lines\nof a legend", "Ågy"])
+@pytest.mark.parametrize("size", [8, 10])
+def test_shared_text_measurements_lay_out_text_as_matplotlib_does(text: str, size: int) -> None:
+    """The chart renderer keeps text and font measurements for the process: a text laid
+    out with them has matplotlib's own box, to the hundredth of a point."""
+    from matplotlib.backends.backend_svg import RendererSVG
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+
+    from cdrp_lib.charts import base
+
+    fig = Figure(figsize=(9, 5), dpi=72)
+    label = fig.text(0.1, 0.1, text, fontproperties=FontProperties(family=base.FONT_FAMILY,
+                                                                   size=size))
+    plain = RendererSVG(648, 360, io.StringIO())  # type: ignore[no-untyped-call]
+    for _ in range(2):  # measured, then from what was kept
+        shared = base._svg_renderer(fig, io.StringIO())
+        ours, theirs = (label._get_layout(r)[0] for r in (shared, plain))  # type: ignore[attr-defined]
+        assert (ours.width, ours.height) == pytest.approx((theirs.width, theirs.height),
+                                                          abs=0.01)

@@ -356,6 +356,7 @@ def _figure(size: tuple[float, float], *, grid: bool = False) -> Figure:
 
 
 _TEXT_METRICS: dict[tuple[Any, ...], tuple[float, float, float]] = {}
+_FONT_HEIGHTS: dict[tuple[Any, ...], tuple[float | None, ...]] = {}
 _TEXT_METRICS_MAX = 20_000  # distinct texts kept: tick labels, legend entries, badges
 
 
@@ -394,7 +395,40 @@ def _renderer_class() -> type[RendererSVG]:
                 found = _TEXT_METRICS[key] = (float(w), float(h), float(d))
             return found
 
+        def _get_font_height_metrics(self, prop: Any) -> tuple[float | None, ...]:
+            # Text._get_layout asks the renderer for this first (the hook is matplotlib's
+            # own, for its PDF and PS backends) and otherwise finds the font file and reads
+            # its tables again for every text it lays out: the same numbers, kept here.
+            dpi: float = self.points_to_pixels(POINTS_PER_INCH)  # type: ignore[assignment]
+            key = ("height", dpi, tuple(prop.get_family()), prop.get_style(),
+                   prop.get_variant(), prop.get_weight(), prop.get_stretch(),
+                   prop.get_size_in_points(), prop.get_file(), prop.get_math_fontfamily())
+            heights = _FONT_HEIGHTS.get(key)
+            if heights is None:
+                heights = _FONT_HEIGHTS[key] = _font_height_metrics(prop, dpi)
+            return heights
+
     return SharedMetricsRendererSVG
+
+
+def _font_height_metrics(prop: Any, dpi: float) -> tuple[float | None, ...]:
+    """A font's ascent, descent and line gap at ``dpi``, from its OS/2 or hhea table, as
+    matplotlib's ``Text._get_layout`` reads them (Nones when it has neither table:
+    matplotlib then measures the text ``lp`` instead)."""
+    from matplotlib.font_manager import fontManager, get_font
+
+    font = get_font(fontManager._find_fonts_by_props(prop))  # type: ignore[attr-defined]
+    head: Any = font.get_sfnt_table("head")
+    for table_name, gap, ascent, descent in (
+            ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+            ("hhea", "lineGap", "ascent", "descent")):
+        table: Any = font.get_sfnt_table(table_name)  # type: ignore[call-overload]
+        if table is None or head is None:
+            continue
+        scale = prop.get_size_in_points() * dpi / POINTS_PER_INCH / head["unitsPerEm"]
+        return (float(table[ascent] * scale), float(-table[descent] * scale),
+                float(table[gap] * scale))
+    return (None, None, None)
 
 
 def _fit(fig: Figure) -> None:
