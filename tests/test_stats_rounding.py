@@ -5,10 +5,14 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cdrp_lib.stats.rounding import (
+    _fmt_decimal,
     fmt_number,
     fmt_pct,
     fmt_proportion,
@@ -76,3 +80,26 @@ def test_to_fraction_reads_floats_as_decimals() -> None:
 def test_to_fraction_rejects_non_numbers(bad: float) -> None:
     with pytest.raises(ValueError):
         to_fraction(bad)
+
+
+@given(st.lists(st.one_of(st.integers(-10**9, 10**9),
+                          st.floats(-1e9, 1e9, allow_nan=False, allow_infinity=False),
+                          st.fractions(max_denominator=1000),
+                          st.decimals(-10**6, 10**6, allow_nan=False, allow_infinity=False,
+                                      places=4)),
+                min_size=1, max_size=20),
+       st.integers(0, 3))
+def test_fmt_number_kept_texts_are_the_exact_rounding(values: list[Any], decimals: int) -> None:
+    """fmt_number keeps its texts; each is still the exact half-up rounding of its own
+    number, whatever was formatted before it (equal numbers of other types included)."""
+    for x in values + [Fraction(x) for x in values if isinstance(x, float)]:
+        assert fmt_number(x, decimals) == _fmt_decimal(round_half_up(x, decimals), decimals)
+
+
+def test_fmt_number_rounds_a_float_and_the_fraction_equal_to_it_each_its_own_way() -> None:
+    exact = Fraction(2.675)  # the binary value, just below 2.675
+    assert exact == 2.675
+    assert (fmt_number(2.675, 2), fmt_number(exact, 2), fmt_number(2.675, 2)) == (
+        "2.68", "2.67", "2.68")
+    with pytest.raises(ValueError, match="boolean"):
+        fmt_number(True)

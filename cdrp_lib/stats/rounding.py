@@ -13,6 +13,7 @@ and its ceiling would be 51 crimes, not 50.
 
 from __future__ import annotations
 
+import functools
 import math
 from decimal import Decimal
 from fractions import Fraction
@@ -94,6 +95,18 @@ def fmt_number(x: Number | None, decimals: int = 0) -> str:
     """``1650 -> "1,650"``, ``14.9107 -> "14.9"`` (1 decimal); ``None -> "n/a"``."""
     if x is None:
         return NOT_AVAILABLE
+    try:
+        return _fmt_number(x, decimals)
+    except TypeError:  # unhashable
+        return _fmt_decimal(round_half_up(x, decimals), decimals)
+
+
+@functools.lru_cache(maxsize=8192, typed=True)
+def _fmt_number(x: Number, decimals: int) -> str:
+    """:func:`fmt_number` of a number, kept: exact rounding is slow, and a page prints the
+    same numbers again and again (every chart's tick labels: 12,000 calls a bulletin).
+    Kept per type as well as value: a float is rounded as the decimal it prints as, so
+    the float 2.675 and the Fraction equal to it round differently (and True is refused)."""
     return _fmt_decimal(round_half_up(x, decimals), decimals)
 
 
