@@ -447,13 +447,13 @@ def _past_the_edge(fig: object) -> list[str]:
     return [f"{side} by {over * px:.1f} px" for side, over in sides.items() if over * px > 1]
 
 
-@pytest.mark.parametrize("draw", ["performance", "rising", "control", "small", "survey",
-                                  "repeat", "empty"])
+@pytest.mark.parametrize("draw", ["performance", "rising", "control", "small", "grid",
+                                  "survey", "repeat", "empty"])
 def test_every_chart_fits_its_figure_and_the_legend_clears_the_plot(
         draw: str, vehicle: Assessment, rising: Assessment, survey_waves: list[Assessment],
         repeats: Assessment, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No label, tick, badge or legend entry is cut off at the chart's edge, and the
-    legend under a one-plot chart sits below its tick labels and axis title."""
+    """No label, tick, badge or legend entry is cut off at the chart's edge, the legend
+    sits below the plots' tick labels and axis titles, and no panel runs into another."""
     from cdrp_lib.charts import base
 
     figures = _drawn_figure(monkeypatch)
@@ -462,18 +462,21 @@ def test_every_chart_fits_its_figure_and_the_legend_clears_the_plot(
         "rising": lambda: performance_chart(rising),
         "control": lambda: control_chart(vehicle),
         "small": lambda: small_multiple([vehicle, rising, repeats]),
+        "grid": lambda: small_multiple([vehicle, rising, repeats, vehicle, rising]),
         "survey": lambda: survey_chart(survey_waves),
         "repeat": lambda: repeat_rate_chart(repeats),
         "empty": lambda: performance_chart(dataclasses.replace(vehicle, history=())),
     }[draw]()
     fig = figures[-1]
     assert _past_the_edge(fig) == []
-    axes = fig.axes  # type: ignore[attr-defined]
-    if len(axes) == 1 and fig.legends:  # type: ignore[attr-defined]
-        renderer = _svg_measure(fig)
-        plot = axes[0].get_tightbbox(renderer)
-        for legend in fig.legends:  # type: ignore[attr-defined]
-            assert legend.get_window_extent(renderer).y1 <= plot.y0 + 1
+    renderer = _svg_measure(fig)
+    plots = [ax.get_tightbbox(renderer) for ax in fig.axes if ax.axison]  # type: ignore[attr-defined]
+    for legend in fig.legends:  # type: ignore[attr-defined]
+        assert legend.get_window_extent(renderer).y1 <= min(p.y0 for p in plots) + 1
+    # panels of a grid, each with its title and labels, keep apart
+    for a, b in itertools.combinations(plots, 2):
+        overlap = min(a.x1, b.x1) - max(a.x0, b.x0), min(a.y1, b.y1) - max(a.y0, b.y0)
+        assert min(overlap) <= 1, (a, b)
     assert base.FIT_PAD_POINTS > 0
 
 

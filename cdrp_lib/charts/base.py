@@ -338,19 +338,16 @@ def _style() -> Iterator[None]:
         yield
 
 
-def _figure(size: tuple[float, float], *, grid: bool = False) -> Figure:
-    """A figure on the Agg canvas (used only to measure text; charts are printed as SVG).
+def _figure(size: tuple[float, float]) -> Figure:
+    """A figure on the Agg canvas, laid out by :func:`_fit` when it is finished.
 
-    A chart of one plot is laid out by :func:`_fit`, once, when it is finished.  A
-    ``grid`` of panels (small multiples) keeps matplotlib's constrained layout, which
-    solves the panels' shared margins and spacing together.
+    At 72 dots per inch a figure's pixel is the SVG's point, as when it is printed:
+    the layout measured by _fit is the one drawn.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    # At 72 dots per inch a figure's pixel is the SVG's point, as when it is printed: the
-    # layout measured by _fit is the one drawn.
-    fig = Figure(figsize=size, dpi=POINTS_PER_INCH, layout="constrained" if grid else None)
+    fig = Figure(figsize=size, dpi=POINTS_PER_INCH)
     FigureCanvasAgg(fig)
     return fig
 
@@ -432,17 +429,18 @@ def _font_height_metrics(prop: Any, dpi: float) -> tuple[float | None, ...]:
 
 
 def _fit(fig: Figure) -> None:
-    """Place a one-plot chart's plot so that everything around it fits in the figure.
+    """Place the chart's plot, or its grid of panels, so that everything fits the figure.
 
     The legend goes at the bottom, centred, ``FIT_PAD_POINTS`` above the edge (plus
-    the legend's own border pad); the plot takes the rest, inset on each side by what
-    its tick labels, axis labels and badges need (measured once with
-    :meth:`Axes.get_tightbbox`) plus the same pad.
-    This is the layout constrained layout found for these charts, in one
-    measurement: its iterative solve cost about half of each chart's CPU (issue 13).
-    A figure with its own layout engine (a grid of panels) is left to it.
+    the legend's own border pad).  The plots take the rest, inset on each side by what
+    their tick labels, axis labels, titles and badges need (measured once with
+    :meth:`Axes.get_tightbbox`, the most any panel of the grid needs) plus the same
+    pad, which also parts the panels.  This is the layout constrained layout found
+    for these charts, in one measurement: its iterative solve cost about half of each
+    chart's CPU (issue 13).
     """
-    if fig.get_layout_engine() is not None or len(fig.axes) != 1:
+    axes = [ax for ax in fig.axes if ax.axison]
+    if not axes:
         return
     renderer = _svg_renderer(fig, io.StringIO())
     width, height = fig.bbox.width, fig.bbox.height
@@ -451,15 +449,25 @@ def _fit(fig: Figure) -> None:
     for legend in fig.legends:
         legend.set_bbox_to_anchor((0.5, pad / height), transform=fig.transFigure)
         below = max(below, legend.get_window_extent(renderer).y1)
-    ax = fig.axes[0]
-    box, tight = ax.bbox, ax.get_tightbbox(renderer)
-    if tight is None:
-        return
-    left = (max(box.x0 - tight.x0, 0.0) + pad) / width
-    right = 1 - (max(tight.x1 - box.x1, 0.0) + pad) / width
-    bottom = (below + max(box.y0 - tight.y0, 0.0) + pad) / height
-    top = 1 - (max(tight.y1 - box.y1, 0.0) + pad) / height
-    ax.set_position((left, bottom, right - left, top - bottom))
+    need = {"left": 0.0, "right": 0.0, "bottom": 0.0, "top": 0.0}
+    for ax in axes:
+        box, tight = ax.bbox, ax.get_tightbbox(renderer)
+        if tight is None:
+            continue
+        for side, extra in (("left", box.x0 - tight.x0), ("right", tight.x1 - box.x1),
+                            ("bottom", box.y0 - tight.y0), ("top", tight.y1 - box.y1)):
+            need[side] = max(need[side], extra)
+    spec = axes[0].get_subplotspec()
+    rows, columns = spec.get_gridspec().get_geometry() if spec is not None else (1, 1)
+    panel_w = (width - 2 * pad - columns * (need["left"] + need["right"])
+               - (columns - 1) * pad) / columns
+    panel_h = (height - below - 2 * pad - rows * (need["top"] + need["bottom"])
+               - (rows - 1) * pad) / rows
+    fig.subplots_adjust(
+        left=(pad + need["left"]) / width, right=1 - (pad + need["right"]) / width,
+        bottom=(below + pad + need["bottom"]) / height, top=1 - (pad + need["top"]) / height,
+        wspace=(need["left"] + need["right"] + pad) / panel_w,
+        hspace=(need["top"] + need["bottom"] + pad) / panel_h)
 
 
 _SVG_ROOT = re.compile(r"<svg\b[^>]*>")
@@ -690,8 +698,5 @@ def _legend(fig: Figure, ncols: int = 3) -> None:
         handles.extend(h)
         labels.extend(lab)
     if handles:
-        if fig.get_layout_engine() is not None:
-            fig.legend(handles, labels, loc="outside lower center", ncols=ncols)
-        else:  # placed by _fit
-            fig.legend(handles, labels, loc="lower center", ncols=ncols)
+        fig.legend(handles, labels, loc="lower center", ncols=ncols)  # placed by _fit
 

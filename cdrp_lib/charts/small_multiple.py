@@ -90,7 +90,7 @@ def small_multiple(assessments: Sequence[PublicAssessment]) -> Chart:
         rows.extend([a.measure, p.month, _rolling_csv(a, p)] for p in window)
     table = _csv(["measure", "month", "rolling_12"], rows)
     with _style():
-        fig = _figure((PANEL_SIZE[0] * ncols, PANEL_SIZE[1] * nrows), grid=True)
+        fig = _figure((PANEL_SIZE[0] * ncols, PANEL_SIZE[1] * nrows))
         axes = fig.subplots(nrows, ncols, squeeze=False)
         for k, ax in enumerate(axes.flat):
             if k >= n:
