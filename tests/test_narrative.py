@@ -547,6 +547,13 @@ def check_figures(a: Assessment) -> None:
                 assert (m[3] in ("fewer", "lower")) == (change < 0), t
                 if m[2] is not None:
                     assert _d(m[2]) == _shown(abs(a.change_12m_pct or 0), 1), t
+        elif s.fact is Fact.PEERS and public_view(a).is_withheld("peer_rate", "peer_average"):
+            # disclosure control withholds the rates (§9): the position is said, no figure
+            m = re.search(r" rate is (significantly above|in line with|significantly below) "
+                          r"the most similar group average\.$", t)
+            assert m, t
+            assert m[1].endswith({PeerPosition.ABOVE: "above", PeerPosition.IN_LINE: "with",
+                                  PeerPosition.BELOW: "below"}[a.peer_position]), t  # type: ignore[index]
         elif s.fact is Fact.PEERS:
             m = re.search(rf"of ({NUM})%?(?: per 1,000 residents)? is (significantly above|"
                           rf"in line with|significantly below) the most similar group "
