@@ -1,7 +1,10 @@
 """``cdrp publish DEST``: copy the checked site into a share or web root atomically.
 
 The site is checked first (links, leaks, accessibility structure) and not
-published if any problem is found, unless ``--no-check``.  Readers of DEST see
+published if any problem is found, unless ``--no-check``.  What the check learnt
+of each file is kept beside the site (``.<site name>.check-cache.json``, never
+published), so publishing again parses only the files that changed; links
+between files are resolved afresh every time.  Readers of DEST see
 the old publication or the new one, never a half-copied site; the replaced one
 is kept beside DEST as ``<DEST>.previous``.  A second publication to the same
 DEST while one is under way fails at once, naming the first (exit 2); so does a
@@ -33,14 +36,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cdrp_lib.site import PREVIOUS_SUFFIX, check_site, publish_site
+    from cdrp_lib.site import PREVIOUS_SUFFIX, check_cache_file, check_site, publish_site
 
     def waiting(holder: str) -> None:
         print(f"cdrp publish: waiting for {holder} to finish with {args.site}",
               file=sys.stderr, flush=True)
 
     if not args.no_check:
-        problems = check_site(args.site)
+        problems = check_site(args.site, cache_file=check_cache_file(args.site))
         if problems:
             for line in problems[:SHOWN_PROBLEMS]:
                 print(line, file=sys.stderr)

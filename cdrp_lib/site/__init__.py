@@ -11,7 +11,9 @@ Everything here keeps three promises of the published site:
   index is one line with no paths, user or host names;
 * the site is self-contained: :func:`check_site` finds links that leave the
   site or do not resolve, leaked paths and identities, and the structural
-  accessibility rules (alt text, captions, header cells, heading order).
+  accessibility rules (alt text, captions, header cells, heading order);
+  ``cdrp publish`` keeps what it learnt of each file beside the site
+  (:func:`check_cache_file`), so a publication re-reads only what changed.
 
 Names starting with ``.`` inside the site are working files (staging folders,
 temporary files) and are never checked or published.
@@ -19,6 +21,7 @@ temporary files) and are never checked or published.
 
 from cdrp_lib.site.build import SitePages, build_site_pages
 from cdrp_lib.site.check import TEXT_SUFFIXES, check_site
+from cdrp_lib.site.check_cache import check_cache_file
 from cdrp_lib.site.index import (
     RAG_CODES,
     RAG_LABELS,
@@ -44,6 +47,7 @@ __all__ = [
     "BulletinEntry",
     "SitePages",
     "build_site_pages",
+    "check_cache_file",
     "check_site",
     "index_html",
     "make_server",
