@@ -14,6 +14,7 @@ import errno
 import os
 import secrets
 import shutil
+import stat
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -85,10 +86,42 @@ def _ignore_working_files(_dir: str, names: list[str]) -> list[str]:
     return [n for n in names if n.startswith(_WORKING_PREFIXES) or n.endswith(".tmp")]
 
 
-def _copy_then_swap(source: Path, final: Path, previous: Path | None) -> Path:
+def _reusing(staging: Path, current: Path) -> Callable[[str, str], object]:
+    """``shutil.copy2``, except that a file the current publication ``current`` holds as
+    it is in the source (same size, modification time and mode, which ``copy2`` keeps:
+    rsync's quick check) is hard-linked from there instead, so publishing again writes
+    only what changed.  Where links cannot be made (a share without them) it copies."""
+    linking = True
+
+    def copy(src: str, dst: str) -> object:
+        nonlocal linking
+        if linking:
+            old = current / Path(dst).relative_to(staging)
+            try:
+                new, was = os.stat(src), os.lstat(old)
+            except OSError:
+                was = None
+            if (was is not None and stat.S_ISREG(was.st_mode)
+                    and (new.st_size, new.st_mtime_ns, new.st_mode)
+                    == (was.st_size, was.st_mtime_ns, was.st_mode)):
+                try:
+                    os.link(old, dst)
+                    return dst
+                except OSError:
+                    linking = False
+        return shutil.copy2(src, dst)
+    return copy
+
+
+def _copy_then_swap(source: Path, final: Path, previous: Path | None,
+                    reuse: bool = False) -> Path:
     staging = final.with_name(f".{final.name}.staging-{_token()}")
     try:
-        shutil.copytree(source, staging, ignore=_ignore_working_files, symlinks=False)
+        if reuse and final.is_dir():
+            shutil.copytree(source, staging, ignore=_ignore_working_files, symlinks=False,
+                            copy_function=_reusing(staging, final))
+        else:
+            shutil.copytree(source, staging, ignore=_ignore_working_files, symlinks=False)
         _swap_in(staging, final, previous)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -132,6 +165,13 @@ def publish_site(site_dir: Path, dest: Path,
     it was.  ``dest`` must not be a mount point itself (a folder inside the
     share is fine): a mount point cannot be renamed.
 
+    A file unchanged since the publication it replaces (same size, modification
+    time and mode: the copy keeps them) is hard-linked from it rather than copied,
+    so publishing again writes only what changed; ``dest`` and ``<dest>.previous``
+    then share those files, which is safe because a publication is never written
+    in place, only replaced whole.  On a share without hard links every file is
+    copied.
+
     One publication to ``dest`` at a time: two would interleave their swaps
     (each moving the other's copy to ``.previous`` or deleting it), so a second
     raises :class:`~cdrp_lib.errors.InUseError` at once.  The lock file,
@@ -158,7 +198,7 @@ def publish_site(site_dir: Path, dest: Path,
         held.enter_context(_source_lock(site_dir, waiting))
         held.enter_context(exclusive(lock_file_beside(dest), what=folder_label(dest),
                                      activity="cdrp publish", hint="wait for it to finish"))
-        return _copy_then_swap(site_dir, dest, previous=previous)
+        return _copy_then_swap(site_dir, dest, previous=previous, reuse=True)
 
 
 def _source_lock(site_dir: Path, waiting: Callable[[str], None] | None
