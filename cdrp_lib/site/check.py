@@ -144,6 +144,9 @@ class _Page(HTMLParser):
             self.css.append((data, self.getpos()[0]))
 
 
+_TO_A_FOLDER = ("link to a folder", "a link to a file (folders show no page opened from disk)")
+
+
 @dataclass
 class _Links:
     """Where the links of one check lead: the site's tree and the ids of its pages.
@@ -176,8 +179,7 @@ class _Links:
         path = unquote(parts.path)
         rel = self.tree.lexical(page_folder, path)
         if rel is not None and rel in self.tree.folders:
-            return ("link to a folder",
-                    "a link to a file (folders show no page opened from disk)", url)
+            return (*_TO_A_FOLDER, url)
         if rel is None or rel not in self.tree.files:
             found = self._on_disk(page_folder, url, path)
             if found is not None:
@@ -202,8 +204,7 @@ class _Links:
         if not _contains(self.site, target):
             return ("link outside the site", "a target inside the site folder", url)
         if target.is_dir():
-            return ("link to a folder",
-                    "a link to a file (folders show no page opened from disk)", url)
+            return (*_TO_A_FOLDER, url)
         if not target.is_file():
             return ("broken link", "an existing file", url)
         return None
