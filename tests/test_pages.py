@@ -6,6 +6,7 @@ import dataclasses
 import datetime
 import itertools
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -525,3 +526,33 @@ def test_summary_shows_the_summary_themes_untargeted_measures_as_indicators(
     page = whole(demo, "summary", tmp_path, "ashcombe-town-centre")
     assert any(a.measure == "all-crime" and a.target_id is None for a in page.assessments)
     assert "Monitoring indicators" in [t for _, t in parse(page.whole().html).headings]
+
+
+def _funnels(html: str) -> set[str]:
+    return set(re.findall(r'aria-label="Funnel chart of ([^:"]+):', html))
+
+
+def test_funnels_are_drawn_for_targets_and_measures_outside_the_limits(
+        demo: Demo, tmp_path: Path) -> None:
+    """Each target's measure gets a funnel; an indicator in line with its group gets a row
+    of the table and a sentence saying why it has no funnel, and one outside the limits
+    gets its funnel back."""
+    import dataclasses as dc
+
+    from cdrp_lib.charts import Chart
+    from cdrp_lib.pages.peers import FUNNELS_DRAWN, _items
+    from cdrp_lib.stats.enums import PeerPosition
+
+    page = whole(demo, "acquisitive_crime", tmp_path)
+    compared = [a for a in page.assessments if a.peer_average is not None]
+    targets = {a.measure_name for a in compared if a.target_id is not None}
+    in_line = [a for a in compared if a.target_id is None
+               and a.peer_position is PeerPosition.IN_LINE]
+    assert targets and in_line, "the demo page compares targets and in-line indicators"
+    html = page.peers().html
+    assert _funnels(html) == targets
+    assert FUNNELS_DRAWN in _text(html)
+    outlier = dc.replace(in_line[0], peer_position=PeerPosition.ABOVE)
+    drawn = _items(page, [outlier if a is in_line[0] else a for a in compared])
+    titles = {item.title.split(":")[0] for item, _ in drawn if isinstance(item, Chart)}
+    assert titles == targets | {outlier.measure_name}

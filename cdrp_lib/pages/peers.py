@@ -5,6 +5,12 @@ who "similar areas" are and where each stands), a funnel chart shows every membe
 rate against its population with the limits of methods §5, and the figures are the
 Assessment's own, so nothing here can disagree with the performance tables above it.
 With no params peers the group is the other partnerships of the same police force.
+
+A funnel is drawn for each target's measure and for each other measure outside the
+inner limits (:func:`needs_funnel`): an indicator in line with its group is a row of
+the table and its members' rates a line of text, and a funnel of it would say nothing
+more.  A funnel for every indicator made half of a page's weight and a third of its
+CPU (issue 13: eight funnels, 74 kB, on the demo's acquisitive crime page).
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ INTRO = ("<p>Rates per 1,000 residents (percentages for a proportion) against th
          "of the partnership's comparison group. 'Significantly' above or below means "
          "outside the limits the group's own variation allows around that average.</p>")
 RATE_DECIMALS = 1
+FUNNELS_DRAWN = ("A funnel chart is drawn for each target, and for each other measure "
+                 "significantly above or below the group's average; the others are in line "
+                 "with it.")
 
 
 def _compared(assessments: Sequence[PublicAssessment]) -> list[PublicAssessment]:
@@ -84,6 +93,8 @@ def peers_part(page: PageBase, assessments: Sequence[PublicAssessment]) -> Part:
     caveat = population_caveat(compared)
     if caveat:
         said.append(caveat)
+    if any(not needs_funnel(a) for a in compared):
+        said.append(FUNNELS_DRAWN)
     top = "\n".join([HEADING, INTRO, f.paragraph(said)])
     return page._figures("peers", top, lambda: _items(page, compared))
 
@@ -98,6 +109,14 @@ def _items(page: PageBase, compared: Sequence[PublicAssessment]
     names = {i: _name(page, i) for a in compared for i in a.peer_members}
     for a in compared:
         rates = [r for _, r, _ in (a.peer_member_rates or ()) if r is not None]
-        if a.peer_average is not None and rates:
+        if a.peer_average is not None and rates and needs_funnel(a):
             items.append((funnel_chart(a, names), (a.measure, "funnel-chart")))
     return items
+
+
+def needs_funnel(a: PublicAssessment) -> bool:
+    """A target's measure, or a measure significantly above or below its group."""
+    from cdrp_lib.stats.enums import PeerPosition
+
+    return a.target_id is not None or a.peer_position in (PeerPosition.ABOVE,
+                                                          PeerPosition.BELOW)
