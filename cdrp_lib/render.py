@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cdrp_lib.errors import InputError, Problem
-from cdrp_lib.pages.part import STYLESHEET, bulletin_css, publishable_html
+from cdrp_lib.pages.part import STYLESHEET, inline_css, publishable_html
 from cdrp_lib.quarto import (
     PUBLISHED_FILE_MODE,
     RenderError,
@@ -328,7 +328,7 @@ def notebook_to_html(
         "metadata": {"name": "bulletin", "path": str(base_dir) if base_dir else ""},
         "cdrp": {
             "title": title,
-            "css": bulletin_css(),
+            "css": inline_css(),
             "nav": nav_html(nav, current_name),
         },
     }

@@ -190,8 +190,8 @@ def test_svg_carries_its_alt_text_and_every_reference_resolves(
              "survey": lambda _a: survey_chart(survey_waves)}[draw](vehicle)
     root = _svg_root(chart)
     assert root.get("role") == "img" and root.get("aria-label") == chart.alt
-    title = root.find(f"{SVG_NS}title")
-    assert title is not None and title.text == chart.alt
+    # the accessible name is aria-label's (role="img"); a <title> repeated it in every chart
+    assert root.find(f"{SVG_NS}title") is None
     ids = _ids(chart.svg)
     assert len(ids) == len(set(ids))
     referenced = set(re.findall(r'(?:url\(#|href="#)([^)"]+)', chart.svg))
@@ -733,3 +733,44 @@ def test_shared_text_measurements_lay_out_text_as_matplotlib_does(text: str, siz
         ours, theirs = (label._get_layout(r)[0] for r in (shared, plain))  # type: ignore[attr-defined]
         assert (ours.width, ours.height) == pytest.approx((theirs.width, theirs.height),
                                                           abs=0.01)
+
+
+def _absolute_points(d: str) -> list[tuple[float, float]]:
+    """The points of an SVG path of M/m/L/l/z commands (a small parser, for the test)."""
+    tokens = re.findall(r"[MmLlZz]|-?(?:\d+\.?\d*|\.\d+)", d)
+    points: list[tuple[float, float]] = []
+    x = y = sx = sy = 0.0
+    command, numbers = "", []
+    for token in [*tokens, ""]:
+        if token and token not in "MmLlZz":
+            numbers.append(float(token))
+            continue
+        for i in range(0, len(numbers), 2):
+            dx, dy = numbers[i], numbers[i + 1]
+            relative = command in "ml"
+            x, y = (x + dx, y + dy) if relative else (dx, dy)
+            if command in "Mm" and i == 0:
+                sx, sy = x, y
+            points.append((round(x, 6), round(y, 6)))
+        numbers = []
+        if token in ("Z", "z"):
+            x, y = sx, sy
+        command = token
+    return points
+
+
+@given(st.lists(st.tuples(st.integers(-99999, 99999), st.integers(-99999, 99999)),
+                min_size=1, max_size=40), st.booleans())
+def test_relative_paths_put_every_point_where_the_absolute_path_did(
+        tenths: list[tuple[int, int]], closed: bool) -> None:
+    from cdrp_lib.charts import base
+
+    def num(n: int) -> str:
+        return f"{n / 10:.1f}".rstrip("0").rstrip(".")
+
+    absolute = "M " + " L ".join(f"{num(a)} {num(b)}" for a, b in tenths) + (" z" if closed else "")
+    short = base._relative_polyline(absolute)
+    assert short is not None
+    assert _absolute_points(short) == _absolute_points(absolute)
+    assert len(short) <= len(absolute)
+    assert base._relative_polyline("M 0 0 C 1 2 3 4 5 6") is None  # curves keep their form

@@ -16,7 +16,8 @@ Design choices (for every chart of :mod:`cdrp_lib.charts`):
   from the chart's own content, no date, no metadata, no generated group ids)
   and small (no indentation, coordinates to 0.01 pt): about 8 kB for a wide
   chart, against 33 kB for the base64 PNG it replaces.  The ``<svg>`` carries
-  the alt text as ``role="img"``, ``aria-label`` and ``<title>``.
+  the alt text as ``role="img"`` and ``aria-label`` (its accessible name; a ``<title>``
+  repeating it added a few hundred bytes to every chart and nothing for a reader).
 * **Never colour alone** (WCAG 1.4.1).  Status is marked by marker shape as
   well as colour, the legend names every shape, and the SPC icons are printed
   as labelled text badges.  Colours come from :mod:`cdrp_lib.palette`.
@@ -518,7 +519,64 @@ def _short_style(match: re.Match[str]) -> str:
 
 
 def _short_path(match: re.Match[str]) -> str:
-    return ' d="' + _PATH_SPACE.sub(r"\1", match.group(1)).strip() + '"'
+    data = match.group(1)
+    return ' d="' + (_relative_polyline(data) or _PATH_SPACE.sub(r"\1", data).strip()) + '"'
+
+
+_POLYLINE_TOKEN = re.compile(r"[MLZz]|-?\d+(?:\.\d)?")
+_TENTHS = 10
+
+
+def _tenths(text: str) -> int:
+    whole, _, tenth = text.partition(".")
+    sign = -1 if whole.startswith("-") else 1
+    return sign * (abs(int(whole or "0")) * _TENTHS + int(tenth or "0"))
+
+
+def _tenths_text(n: int) -> str:
+    """Tenths as the shortest decimal: ``93`` -> ``9.3``, ``-3`` -> ``-.3``, ``40`` -> ``4``."""
+    whole, tenth = divmod(abs(n), _TENTHS)
+    text = (str(whole) if whole else "") + (f".{tenth}" if tenth else "")
+    return ("-" if n < 0 else "") + (text or "0")
+
+
+def _relative_polyline(data: str) -> str | None:
+    """A path of straight lines (``M``, ``L``, ``Z`` and numbers to a tenth) written with
+    relative moves: ``M64.7 69.6l9.2 3.3 9.1 3-.1.2``, about 40% shorter than absolute
+    coordinates, which were most of a chart's bytes.  Each move is the difference of the
+    rounded absolute points, so every point lands where it did.  None for any other path
+    (curves, other precision), which keeps its absolute form."""
+    tokens = _POLYLINE_TOKEN.findall(data)
+    if "".join(tokens) != data.replace(" ", "") or not tokens or tokens[0] != "M":
+        return None
+    text, command, pending = "", "", []
+    x = y = start_x = start_y = 0
+    joined = False  # a run of relative moves is open: the next pair needs no "l"
+    for token in [*tokens, ""]:
+        if token not in ("M", "L", "Z", "z", ""):
+            pending.append(_tenths(token))
+            continue
+        if len(pending) % 2:
+            return None
+        for i in range(0, len(pending), 2):
+            nx, ny = pending[i], pending[i + 1]
+            if command == "M" and i == 0:
+                text += f"M{_tenths_text(nx)} {_tenths_text(ny)}"
+                start_x, start_y, joined = nx, ny, False
+            else:
+                pair = _tenths_text(nx - x) + ("" if ny < y else " ") + _tenths_text(ny - y)
+                if not joined:
+                    text += "l" + pair
+                else:
+                    text += pair if pair.startswith("-") else " " + pair
+                joined = True
+            x, y = nx, ny
+        pending = []
+        if token in ("Z", "z"):
+            text += "z"
+            x, y, joined = start_x, start_y, False
+        command = token
+    return text
 
 
 def _svg_tag(match: re.Match[str]) -> str:
@@ -575,7 +633,7 @@ def _svg(fig: Figure, title: str, alt: str, table: str) -> str:
     text and figures, so they are the same on every run and differ between
     charts on one page; group ids nothing refers to are dropped, and repeated
     styles become classes of a stylesheet scoped to the chart's own id.  The root
-    gets ``role="img"``, the alt text as ``aria-label`` and ``<title>``, the class
+    gets ``role="img"``, the alt text as ``aria-label``, the class
     ``chart-svg`` and the width and height in CSS pixels (DPI per inch).
     """
     import matplotlib
@@ -599,7 +657,7 @@ def _svg(fig: Figure, title: str, alt: str, table: str) -> str:
     label = html.escape(alt)
     root = (f'<svg xmlns="http://www.w3.org/2000/svg" id="{scope}" class="chart-svg" '
             f'role="img" aria-label="{label}" width="{width}" height="{height}" '
-            f'viewBox="0 0 {w_pt:g} {h_pt:g}"><title>{label}</title>{stylesheet}')
+            f'viewBox="0 0 {w_pt:g} {h_pt:g}">{stylesheet}')
     return _SVG_ROOT.sub(lambda _m: root, text, count=1).replace("<defs></defs>", "")
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cdrp_lib.pages import links
-from cdrp_lib.pages.part import bulletin_css
+from cdrp_lib.pages.part import inline_css
 from cdrp_lib.periods import Month
 from cdrp_lib.render import write_text_atomic
 from cdrp_lib.version import __version__
@@ -383,7 +383,7 @@ def guide_html(bulletin: BulletinParams | None, measures: Mapping[str, Measure],
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="en-GB">', "<head>", '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_e(TITLE)}</title>", f"<style>\n{bulletin_css()}</style>", "</head>",
+        f"<title>{_e(TITLE)}</title>", f"<style>\n{inline_css()}</style>", "</head>",
         "<body>", '<a class="skip-link" href="#main">Skip to main content</a>',
         '<main id="main" tabindex="-1" data-pagefind-body>', *body, "</main>", "</body>",
         "</html>", ""])

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from cdrp_lib.pages import links
-from cdrp_lib.pages.part import FRONT_PAGE, bulletin_css
+from cdrp_lib.pages.part import FRONT_PAGE, inline_css
 from cdrp_lib.periods import Month
 from cdrp_lib.render import write_text_atomic
 
@@ -99,7 +99,7 @@ def _document(title: str, body: str, refresh: str | None) -> str:
     if refresh is not None:
         head.append(f'<meta http-equiv="refresh" content="0; url={html.escape(refresh)}">')
     else:  # a page a reader stays on gets the bulletin's look
-        head.append(f"<style>\n{bulletin_css()}</style>")
+        head.append(f"<style>\n{inline_css()}</style>")
     return "\n".join([*head, f"<title>{html.escape(title)}</title>", "</head>", "<body>",
                       '<main id="main">', body, "</main>", "</body>", "</html>", ""])
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from cdrp_lib.errors import InputError, Problem
 from cdrp_lib.pages.links import site_links
-from cdrp_lib.pages.part import bulletin_css
+from cdrp_lib.pages.part import inline_css
 from cdrp_lib.periods import Month
 from cdrp_lib.render import write_text_atomic
 
@@ -141,7 +141,7 @@ def index_html(site_dir: Path, bulletins: Sequence[BulletinEntry]) -> str:
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{html.escape(SITE_TITLE)}</title>",
-        f"<style>\n{bulletin_css()}</style>",
+        f"<style>\n{inline_css()}</style>",
         "</head>",
         "<body>",
         '<a class="skip-link" href="#main">Skip to main content</a>',

@@ -41,7 +41,7 @@ from pathlib import Path
 
 from cdrp_lib.errors import CdrpError
 from cdrp_lib.pages import links
-from cdrp_lib.pages.part import bulletin_css
+from cdrp_lib.pages.part import inline_css
 from cdrp_lib.render import write_text_atomic
 
 #: The index folder in the site, and what the search page loads from it.
@@ -209,7 +209,7 @@ def search_page() -> str:
         "<!DOCTYPE html>", '<html lang="en-GB">', "<head>", '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>Search the bulletins</title>",
-        f"<style>\n{bulletin_css()}</style>",
+        f"<style>\n{inline_css()}</style>",
         f'<link rel="stylesheet" href="{INDEX_DIR}/pagefind-ui.css">',
         "</head>", "<body>",
         '<a class="skip-link" href="#main">Skip to main content</a>',
