@@ -19,7 +19,9 @@ processes sharing them, so forked kernels are not counted many times), sampled
 every ``SAMPLE_SECONDS``.
 
 It prints seconds per bulletin (all six pages) for each step, the ratios to the
-naive loop and peak memory; the last line is machine-readable::
+naive loop and peak memory, and the weight of the pages the two-worker run published
+(median and largest, against issue 13's 80 kB and 200 kB); the last line is
+machine-readable::
 
     RESULT seconds_per_bulletin_2w=<float> speedup_vs_naive=<float> rerun_fraction=<float>
 
@@ -38,6 +40,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -56,6 +59,8 @@ SAMPLE_SECONDS = 0.25
 GOAL_SECONDS_2W = 3.0
 GOAL_SPEEDUP = 12.0
 GOAL_RERUN_FRACTION = 0.02
+GOAL_MEDIAN_KB = 80  # issue 13, part 3: the published pages' weight
+GOAL_MAX_KB = 200
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,12 @@ def _run(cmd: list[str], log: Path) -> tuple[float, float, int]:
 
 def _cdrp(*args: str) -> list[str]:
     return [str(BIN / "cdrp"), *args]
+
+
+def page_sizes(site: Path) -> list[int]:
+    """Bytes of every bulletin page the run published (``<partnership>/<month>/*.html``;
+    the site's own index, history, guide and search pages are not bulletin pages)."""
+    return sorted(p.stat().st_size for p in site.glob(f"*/{MONTH}/*.html"))
 
 
 def prepare(work: Path, partnerships: int) -> tuple[Path, list[str]]:
@@ -216,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {steps[-1].name}: {steps[-1].seconds:.1f} s", flush=True)
         steps.append(cdrp_run(work, store, batch_ids, 2, work / "out2w",
                               "cdrp run --workers 2, unchanged re-run"))
+        sizes = page_sizes(work / "out2w" / "site")
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -237,6 +249,12 @@ def main(argv: list[str] | None = None) -> int:
           f"({'met' if speedup >= GOAL_SPEEDUP else 'NOT met'}); "
           f"re-run <= {GOAL_RERUN_FRACTION:.0%} of a run: {rerun_fraction:.1%} "
           f"({'met' if rerun_fraction <= GOAL_RERUN_FRACTION else 'NOT met'})")
+    if sizes:
+        middle = statistics.median(sizes) / 1000
+        print(f"pages: {len(sizes)} bulletin pages published, median {middle:.1f} kB, largest "
+              f"{max(sizes) / 1000:.1f} kB (goals: median <= {GOAL_MEDIAN_KB} kB: "
+              f"{'met' if middle <= GOAL_MEDIAN_KB else 'NOT met'}; none over {GOAL_MAX_KB} kB: "
+              f"{'met' if max(sizes) / 1000 <= GOAL_MAX_KB else 'NOT met'})")
     if any(code != 0 for step in steps for code in step.exit_codes):
         print("warning: some step exited non-zero (a bulletin failed); see the logs"
               + ("" if args.keep is None else f" in {work}"))
