@@ -525,6 +525,7 @@ def _short_path(match: re.Match[str]) -> str:
 
 _POLYLINE_TOKEN = re.compile(r"[MLZz]|-?\d+(?:\.\d)?")
 _TENTHS = 10
+SCOPE_HEX = 10  # hex digits of a chart's id: 40 bits, unique among a page's charts
 
 
 def _tenths(text: str) -> int:
@@ -540,9 +541,19 @@ def _tenths_text(n: int) -> str:
     return ("-" if n < 0 else "") + (text or "0")
 
 
+def _move(dx: int, dy: int) -> tuple[str, str]:
+    """A relative move in tenths as the shortest command: ``h`` along, ``v`` up or down,
+    else ``l`` with both."""
+    if dy == 0 and dx != 0:
+        return _tenths_text(dx), "h"
+    if dx == 0 and dy != 0:
+        return _tenths_text(dy), "v"
+    return _tenths_text(dx) + ("" if dy < 0 else " ") + _tenths_text(dy), "l"
+
+
 def _relative_polyline(data: str) -> str | None:
     """A path of straight lines (``M``, ``L``, ``Z`` and numbers to a tenth) written with
-    relative moves: ``M64.7 69.6l9.2 3.3 9.1 3-.1.2``, about 40% shorter than absolute
+    relative moves: ``M64.7 69.6l9.2 3.3 9.1 3h582.4``, about 40% shorter than absolute
     coordinates, which were most of a chart's bytes.  Each move is the difference of the
     rounded absolute points, so every point lands where it did.  None for any other path
     (curves, other precision), which keeps its absolute form."""
@@ -551,7 +562,7 @@ def _relative_polyline(data: str) -> str | None:
         return None
     text, command, pending = "", "", []
     x = y = start_x = start_y = 0
-    joined = False  # a run of relative moves is open: the next pair needs no "l"
+    joined = ""  # the relative command a run of moves is in: the next needs no letter
     for token in [*tokens, ""]:
         if token not in ("M", "L", "Z", "z", ""):
             pending.append(_tenths(token))
@@ -562,19 +573,19 @@ def _relative_polyline(data: str) -> str | None:
             nx, ny = pending[i], pending[i + 1]
             if command == "M" and i == 0:
                 text += f"M{_tenths_text(nx)} {_tenths_text(ny)}"
-                start_x, start_y, joined = nx, ny, False
+                start_x, start_y, joined = nx, ny, ""
             else:
-                pair = _tenths_text(nx - x) + ("" if ny < y else " ") + _tenths_text(ny - y)
-                if not joined:
-                    text += "l" + pair
+                step, letter = _move(nx - x, ny - y)
+                if joined != letter:  # a new command letter; else the same one continues
+                    text += letter + step
                 else:
-                    text += pair if pair.startswith("-") else " " + pair
-                joined = True
+                    text += step if step.startswith("-") else " " + step
+                joined = letter
             x, y = nx, ny
         pending = []
         if token in ("Z", "z"):
             text += "z"
-            x, y, joined = start_x, start_y, False
+            x, y, joined = start_x, start_y, ""
         command = token
     return text
 
@@ -650,7 +661,7 @@ def _svg(fig: Figure, title: str, alt: str, table: str) -> str:
     referenced = set(_SVG_REFERENCE.findall(text))
     text = _SVG_ID.sub(lambda m: m.group(0) if m.group(1) in referenced else "", text)
     text = _unwrap_groups(_BETWEEN_TAGS.sub("><", _SVG_TAG.sub(_svg_tag, text)).strip())
-    scope = f"chart-{salt}"
+    scope = f"c{salt[:SCOPE_HEX]}"  # repeated before every style rule: kept short
     text, stylesheet = _styles_to_classes(text, scope)
     width, height = _pixels(fig)
     w_pt, h_pt = (round(x * POINTS_PER_INCH, SVG_DECIMALS) for x in fig.get_size_inches())
