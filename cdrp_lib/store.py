@@ -17,6 +17,7 @@ can read at once); :func:`connect_for_write` is what ingest writes through.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -272,13 +273,21 @@ class Store:
         return values
 
     def series_frame(self, partnership: str | None = None, measure: str | None = None,
-                     first: str | None = None, last: str | None = None) -> pd.DataFrame:
-        """Series rows ``partnership, measure, month, value, denominator``, filtered and sorted."""
+                     first: str | None = None, last: str | None = None,
+                     measures: Collection[str] | None = None) -> pd.DataFrame:
+        """Series rows ``partnership, measure, month, value, denominator``, filtered and sorted.
+
+        ``measures`` keeps the rows of those measures only (with ``measure``: of both).
+        """
         where, params = [], []
         for column, value in (("partnership", partnership), ("measure", measure)):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
+        if measures is not None:
+            wanted = sorted(measures)
+            where.append(f"measure IN ({', '.join('?' * len(wanted))})" if wanted else "FALSE")
+            params.extend(wanted)
         if first is not None:
             where.append("month >= ?")
             params.append(str(Month.parse(first)))

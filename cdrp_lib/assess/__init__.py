@@ -65,7 +65,7 @@ from __future__ import annotations
 
 from cdrp_lib.assess.levels import PERCENT, SurveyWave
 from cdrp_lib.assess.measure import assess, count_noun
-from cdrp_lib.assess.partnership import assess_partnership, cached_params
+from cdrp_lib.assess.partnership import assess_months, assess_partnership, cached_params
 from cdrp_lib.assess.parts import MONTHLY_PER_ANNUAL, SPC_MONTHS
 from cdrp_lib.assess.targets import PER_UNIT, AnyTarget
 
@@ -77,6 +77,7 @@ __all__ = [
     "AnyTarget",
     "SurveyWave",
     "assess",
+    "assess_months",
     "assess_partnership",
     "cached_params",
     "count_noun",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +38,6 @@ from cdrp_lib.stats.enums import (
 from cdrp_lib.stats.settings import MethodSettings
 
 if TYPE_CHECKING:
-
     from cdrp_lib.store import Store
 
 
@@ -53,6 +52,7 @@ def assess_partnership(
     theme: str | None = None,
     measure: str | None = None,
     targets_only: bool = False,
+    measures: Collection[str] | None = None,
 ) -> list[Assessment]:
     """Every Assessment of one partnership's bulletin for ``month`` (optionally one theme/measure).
 
@@ -63,66 +63,122 @@ def assess_partnership(
     A measure the store has no data for is assessed as "source late", never an error.
     ``targets_only`` leaves out the measures without a target and the comparison with
     the peer group (last month's ratings need only the targets' ratings, at a fraction
-    of the cost).
+    of the cost).  ``measures`` keeps only the
+    Assessments of those measures (targets on them included), each as the whole
+    bulletin's would be, and reads only their series.
+    """
+    return assess_months(store, params_dir, partnership, [month], theme=theme, measure=measure,
+                         targets_only=targets_only, measures=measures)[month]
+
+
+def assess_months(
+    store: Store,
+    params_dir: Path | str,
+    partnership: str,
+    months: Sequence[str],
+    *,
+    theme: str | None = None,
+    measure: str | None = None,
+    targets_only: bool = False,
+    measures: Collection[str] | None = None,
+) -> dict[str, list[Assessment]]:
+    """:func:`assess_partnership` for each of ``months``, the store read once for them all.
+
+    A survey chart draws each of its last waves with its own interval, one
+    Assessment per wave month; reading params, the peer group and every series
+    once for all of them, rather than once per month, is what makes that cheap.
+    Each month's Assessments are those :func:`assess_partnership` gives for it.
     """
     from cdrp_lib.errors import NotFoundError
     from cdrp_lib.params import method_settings
 
     root = Path(params_dir)
-    measures, params, bulletin = cached_params(root)
+    known_measures, params, bulletin = cached_params(root)
     names = dict(store.partnerships())
     p = params.get(partnership)
     if p is None and partnership not in names:
         known = ", ".join(sorted(set(names) | set(params))) or "none"
         raise NotFoundError(f"no partnership {partnership!r} in the store or in "
                             f"{root / 'partnerships'} (known: {known})")
-    if measure is not None and measure not in measures:
-        raise NotFoundError(f"no measure {measure!r} in {root / 'measures.yaml'} "
-                            f"(known: {', '.join(sorted(measures))})")
+    for asked in ([measure] if measure is not None else []) + sorted(measures or ()):
+        if asked not in known_measures:
+            raise NotFoundError(f"no measure {asked!r} in {root / 'measures.yaml'} "
+                                f"(known: {', '.join(sorted(known_measures))})")
     settings = method_settings(bulletin, p) if bulletin is not None else MethodSettings()
-    name = p.name if p is not None else names.get(partnership, partnership)
-    synthetic = p.synthetic if p is not None else False
-    context = _StoreContext(store, params, month,
-                            bulletin.suppression if bulletin is not None else None)
     # a rating never rests on the peer comparison, so last month's ratings skip it
     group = () if targets_only else _peer_group(store, p, partnership)
     _check_peers(root, partnership, group, [*names, *params])
-    out: list[Assessment] = []
-    targeted: set[str] = set()
-    for target in (p.targets if p is not None else ()):
-        m = measures.get(target.measure) if target.measure else None
-        if measure is not None and target.measure != measure:
-            continue
-        if theme is not None and target.theme != theme:
-            continue
-        if m is None:
-            out.append(_measureless(target, partnership, name, month, settings, synthetic,
-                                    p.outcomes.get(target.outcome) if p else None))
-            continue
-        sub = target.sub_area
-        source_id = sub.partnership if sub is not None else partnership
-        if sub is None:
-            targeted.add(m.id)
-        else:  # the narrative must say which area it is about
-            m = m.model_copy(update={"name": f"{m.name} in {sub.name}"})
-        lag = target.lag_months if target.lag_months is not None else _source_lag(bulletin, m)
-        out.append(context.assess(
-            m, target, partnership, name, source_id, settings, synthetic, lag,
-            peers=() if sub is not None else group,
-            sub_area=sub is not None or (p is not None and p.is_sub_area),
-            outcome_title=p.outcomes.get(target.outcome) if p else None))
-    for m in () if targets_only else measures.values():
-        if m.id in targeted or (measure is not None and m.id != measure):
-            continue
-        if theme is not None and m.theme != theme:
-            continue
-        if measure is None and not context.has_data(partnership, m):
-            continue
-        out.append(context.assess(
-            m, None, partnership, name, partnership, settings, synthetic,
-            _source_lag(bulletin, m), peers=group,
-            sub_area=p is not None and p.is_sub_area, outcome_title=None))
-    return out
+    wanted = frozenset(measures) if measures is not None else None
+    if measure is not None:
+        wanted = frozenset({measure}) & wanted if wanted is not None else frozenset({measure})
+    part = _Partnership(
+        partnership=partnership, p=p, measures=known_measures, bulletin=bulletin,
+        settings=settings, group=group,
+        name=p.name if p is not None else names.get(partnership, partnership),
+        synthetic=p.synthetic if p is not None else False)
+    reads = _StoreReads(store, max(months), wanted) if months else None
+    suppression = bulletin.suppression if bulletin is not None else None
+    return {month: part.assess(_StoreContext(store, params, month, suppression, reads),
+                               theme=theme, measure=measure, targets_only=targets_only,
+                               measures=wanted)
+            for month in months}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Partnership:
+    """What every month of one partnership's assessments shares: its params and peers."""
+
+    partnership: str
+    p: Partnership | None
+    measures: Mapping[str, Measure]
+    bulletin: BulletinParams | None
+    settings: MethodSettings
+    group: tuple[str, ...]
+    name: str
+    synthetic: bool
+
+    def assess(self, context: _StoreContext, *, theme: str | None, measure: str | None,
+               targets_only: bool, measures: frozenset[str] | None) -> list[Assessment]:
+        """One month's Assessments (see :func:`assess_partnership`)."""
+        p, partnership, month = self.p, self.partnership, context.month
+        out: list[Assessment] = []
+        targeted: set[str] = set()
+        for target in (p.targets if p is not None else ()):
+            m = self.measures.get(target.measure) if target.measure else None
+            if measures is not None and target.measure not in measures:
+                continue
+            if theme is not None and target.theme != theme:
+                continue
+            if m is None:
+                out.append(_measureless(target, partnership, self.name, month, self.settings,
+                                        self.synthetic,
+                                        p.outcomes.get(target.outcome) if p else None))
+                continue
+            sub = target.sub_area
+            source_id = sub.partnership if sub is not None else partnership
+            if sub is None:
+                targeted.add(m.id)
+            else:  # the narrative must say which area it is about
+                m = m.model_copy(update={"name": f"{m.name} in {sub.name}"})
+            lag = (target.lag_months if target.lag_months is not None
+                   else _source_lag(self.bulletin, m))
+            out.append(context.assess(
+                m, target, partnership, self.name, source_id, self.settings, self.synthetic,
+                lag, peers=() if sub is not None else self.group,
+                sub_area=sub is not None or (p is not None and p.is_sub_area),
+                outcome_title=p.outcomes.get(target.outcome) if p else None))
+        for m in () if targets_only else self.measures.values():
+            if m.id in targeted or (measures is not None and m.id not in measures):
+                continue
+            if theme is not None and m.theme != theme:
+                continue
+            if measure is None and not context.has_data(partnership, m):
+                continue
+            out.append(context.assess(
+                m, None, partnership, self.name, partnership, self.settings, self.synthetic,
+                _source_lag(self.bulletin, m), peers=self.group,
+                sub_area=p is not None and p.is_sub_area, outcome_title=None))
+        return out
 
 
 def _peer_group(store: Store, p: Partnership | None, partnership: str) -> tuple[str, ...]:
@@ -239,21 +295,84 @@ def _measureless(target: AnyTarget, partnership: str, name: str, month: str,
     return dataclasses.replace(a, narrative=narrate(public_view(a)))
 
 
+class _StoreReads:
+    """The store's series and survey waves, read once for every month assessed.
+
+    Series are read up to the latest month assessed (``last``), each
+    partnership's in one query, and cut at each month as it is assessed;
+    ``measures`` (None: every one) limits the query to the measures assessed.
+    """
+
+    def __init__(self, store: Store, last: str, measures: frozenset[str] | None) -> None:
+        self.store = store
+        self.last = last
+        self.measures = measures
+        self._frames: dict[tuple[str, str], tuple[dict[str, float | None],
+                                                  dict[str, float | None]]] = {}
+        self._loaded: set[str] = set()
+        self._waves: dict[tuple[str, str | None], list[SurveyWave]] = {}
+        #: The population years held, latest first, standing in for each year asked for.
+        self.years: dict[int, list[int]] = {}
+
+    def series(self, partnership: str, measure: str, month: str
+               ) -> tuple[dict[str, float | None], dict[str, float | None]]:
+        """(values, denominators) by month up to ``month``; empty when absent."""
+        if partnership not in self._loaded:
+            self._loaded.add(partnership)
+            frame = self.store.series_frame(partnership=partnership, last=self.last,
+                                            measures=self.measures)
+            columns = [frame[c].tolist() for c in ("measure", "month", "value", "denominator")]
+            for m, when, value, den in zip(*columns, strict=True):
+                values, dens = self._frames.setdefault((partnership, str(m)), ({}, {}))
+                values[str(when)] = None if _missing(value) else float(value)
+                dens[str(when)] = None if _missing(den) else float(den)
+        values, dens = self._frames.get((partnership, measure), ({}, {}))
+        if month >= self.last:
+            return values, dens
+        # Months are YYYY-MM strings, compared as the store's query compares them.
+        return ({k: v for k, v in values.items() if k <= month},
+                {k: v for k, v in dens.items() if k <= month})
+
+    def waves(self, partnership: str, question: str | None) -> list[SurveyWave]:
+        """A partnership's waves of one survey question (every month's: ``assess`` keeps
+        those up to its own)."""
+        key = (partnership, question)
+        if key not in self._waves:
+            self._waves[key] = self._read_waves(partnership, question)
+        return list(self._waves[key])
+
+    def _read_waves(self, partnership: str, question: str | None) -> list[SurveyWave]:
+        from cdrp_lib.errors import NotFoundError
+
+        try:
+            frame = self.store.survey_waves(partnership, question)
+        except NotFoundError:  # a partnership the store does not hold has no waves
+            return []
+        out = []
+        for row in frame.to_dict("records"):
+            if any(_missing(row[k]) for k in ("n_eff", "weighted_n", "weighted_yes")):
+                continue  # a wave without its counts cannot be used
+            n_eff, weighted_n = float(row["n_eff"]), float(row["weighted_n"])
+            share = 0.0 if weighted_n <= 0 else float(row["weighted_yes"]) / weighted_n
+            out.append(SurveyWave(str(row["wave"]), str(row["month"]), share * n_eff, n_eff))
+        return out
+
+
 class _StoreContext:
-    """Reads what :func:`assess` needs from the store, each series once."""
+    """Reads what :func:`assess` needs for one month from the store, each series once."""
 
     def __init__(self, store: Store, params: Mapping[str, Any], month: str,
-                 suppression: SuppressionParams | None = None) -> None:
+                 suppression: SuppressionParams | None = None,
+                 reads: _StoreReads | None = None) -> None:
         self.store = store
         self.params = params
         self.month = month
         self.suppression = suppression
+        self.reads = reads if reads is not None else _StoreReads(store, month, None)
         self._frames: dict[tuple[str, str], tuple[dict[str, float | None],
                                                   dict[str, float | None]]] = {}
-        self._loaded: set[str] = set()
         #: The population year each rate used (the latest held when its own is not).
         self.population_year_used: dict[str, int] = {}
-        self._years: dict[int, list[int]] = {}
 
     def series(self, partnership: str, measure: str
                ) -> tuple[dict[str, float | None], dict[str, float | None]]:
@@ -261,15 +380,10 @@ class _StoreContext:
 
         Every measure of a partnership is read in one query, the first time any is asked for.
         """
-        if partnership not in self._loaded:
-            self._loaded.add(partnership)
-            frame = self.store.series_frame(partnership=partnership, last=self.month)
-            columns = [frame[c].tolist() for c in ("measure", "month", "value", "denominator")]
-            for m, month, value, den in zip(*columns, strict=True):
-                values, dens = self._frames.setdefault((partnership, str(m)), ({}, {}))
-                values[str(month)] = None if _missing(value) else float(value)
-                dens[str(month)] = None if _missing(den) else float(den)
-        return self._frames.get((partnership, measure), ({}, {}))
+        key = (partnership, measure)
+        if key not in self._frames:
+            self._frames[key] = self.reads.series(partnership, measure, self.month)
+        return self._frames[key]
 
     def has_data(self, partnership: str, measure: Measure) -> bool:
         values, _ = self.series(partnership, measure.id)
@@ -282,9 +396,10 @@ class _StoreContext:
             return None if found is None else float(found)
         from cdrp_lib.coverage import population_years
 
-        if year not in self._years:  # asked for every peer of every measure: read once
-            self._years[year] = population_years(self.store.con, year)
-        for held in self._years[year]:
+        years = self.reads.years
+        if year not in years:  # asked for every peer of every measure and month: read once
+            years[year] = population_years(self.store.con, year)
+        for held in years[year]:
             value = self.store.population(partnership, held)
             if value is not None:
                 self.population_year_used[partnership] = held
@@ -303,20 +418,7 @@ class _StoreContext:
     def waves(self, partnership: str, measure: Measure) -> list[SurveyWave] | None:
         if measure.source != "survey":
             return None
-        from cdrp_lib.errors import NotFoundError
-
-        try:
-            frame = self.store.survey_waves(partnership, measure.question)
-        except NotFoundError:  # a partnership the store does not hold has no waves
-            return []
-        out = []
-        for row in frame.to_dict("records"):
-            if any(_missing(row[k]) for k in ("n_eff", "weighted_n", "weighted_yes")):
-                continue  # a wave without its counts cannot be used
-            n_eff, weighted_n = float(row["n_eff"]), float(row["weighted_n"])
-            share = 0.0 if weighted_n <= 0 else float(row["weighted_yes"]) / weighted_n
-            out.append(SurveyWave(str(row["wave"]), str(row["month"]), share * n_eff, n_eff))
-        return out
+        return self.reads.waves(partnership, measure.question)
 
     def assess(self, m: Measure, target: AnyTarget | None, partnership: str, name: str,
                source_id: str | None, settings: MethodSettings, synthetic: bool,

@@ -160,8 +160,13 @@ def _key(a: PublicAssessment) -> str:
 def recent_waves(st: Store, config: BulletinConfig, latest: Sequence[PublicAssessment]
                  ) -> dict[str, list[PublicAssessment]]:
     """One PublicAssessment per wave (the last SURVEY_CHART_WAVES) of every survey measure
-    shown, oldest first, so each wave is drawn with its own interval."""
-    from cdrp_lib.assess import assess_partnership
+    shown, oldest first, so each wave is drawn with its own interval.
+
+    Only the survey measures shown are assessed, for all their wave months at once
+    (:func:`~cdrp_lib.assess.assess_months` reads each series once): each Assessment
+    is the one the whole theme's assessment for that month would hold.
+    """
+    from cdrp_lib.assess import assess_months
     from cdrp_lib.public import public_view
 
     survey = [a for a in latest
@@ -172,13 +177,16 @@ def recent_waves(st: Store, config: BulletinConfig, latest: Sequence[PublicAsses
                 and p.month <= str(a.data_to)]
         months.update(done[-SURVEY_CHART_WAVES:])
     out: dict[str, list[PublicAssessment]] = {_key(a): [] for a in survey}
-    themes = {a.theme for a in survey}
+    by_month: dict[str, dict[str, PublicAssessment]] = {m: {} for m in months}
+    for theme in sorted({a.theme for a in survey}):
+        shown = {a.measure for a in survey if a.theme == theme}
+        found = assess_months(st, config.params_dir, config.partnership, sorted(months),
+                              theme=theme, measures=shown)
+        for month, assessed in found.items():
+            by_month[month].update((_key(x), x) for x in map(public_view, assessed))
     for month in sorted(months):
-        found = {_key(x): x for theme in sorted(themes)
-                 for x in map(public_view, assess_partnership(
-                     st, config.params_dir, config.partnership, month, theme=theme))}
         for a in survey:
-            x = found.get(_key(a))
+            x = by_month[month].get(_key(a))
             if x is not None and x.survey_percent is not None and x.data_to == month:
                 out[_key(a)].append(x)
     return out
