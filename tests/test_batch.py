@@ -18,6 +18,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -996,6 +997,20 @@ def test_a_forked_kernel_is_fresh_with_its_own_cwd_and_env(
         assert pid1 != pid2 and ppid1 == ppid2  # two processes, forked by one zygote
     finally:
         stop_zygote()
+
+
+def test_the_zygote_looks_up_the_machines_addresses_once_for_all_its_kernels() -> None:
+    """Every kernel reads its connection file with jupyter_client, which looks up this
+    machine's addresses (importing psutil) once per process: the zygote does it."""
+    code = ("import sys\n"
+            "from cdrp_lib.batch.kernels import preload_modules\n"
+            "from jupyter_client import localinterfaces\n"
+            "before = list(localinterfaces.LOCAL_IPS)\n"
+            "preload_modules(('psutil',))\n"
+            "print(bool(before), bool(localinterfaces.LOCAL_IPS), 'psutil' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=PROJECT_ROOT)
+    assert done.stdout.split() == ["False", "True", "True"]
 
 
 def test_progress_bar_counts_done_failed_and_remaining() -> None:
