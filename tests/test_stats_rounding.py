@@ -84,7 +84,7 @@ def test_to_fraction_rejects_non_numbers(bad: float) -> None:
 
 @given(st.lists(st.one_of(st.integers(-10**9, 10**9),
                           st.floats(-1e9, 1e9, allow_nan=False, allow_infinity=False),
-                          st.fractions(max_denominator=1000),
+                          st.fractions(-10**9, 10**9, max_denominator=1000),
                           st.decimals(-10**6, 10**6, allow_nan=False, allow_infinity=False,
                                       places=4)),
                 min_size=1, max_size=20),
