@@ -16,13 +16,17 @@ Modules: :mod:`~cdrp_lib.charts.base` (the Chart, style, SVG output, axes, forma
 
 from __future__ import annotations
 
-from cdrp_lib.charts.base import DPI, STATUS_MARKERS, Chart
+from cdrp_lib.charts.base import (
+    STATUS_MARKERS,
+    Chart,
+)
 from cdrp_lib.charts.control import control_chart
 from cdrp_lib.charts.funnel import funnel_chart
 from cdrp_lib.charts.performance import performance_chart
 from cdrp_lib.charts.repeat import repeat_rate_chart
 from cdrp_lib.charts.small_multiple import small_multiple
 from cdrp_lib.charts.survey import survey_chart
+from cdrp_lib.charts.svg import DPI
 
 __all__ = [
     "DPI",

@@ -18,7 +18,6 @@ from cdrp_lib.charts.base import (
     _chart,
     _csv,
     _csv_number,
-    _figure,
     _floor_at_zero,
     _hidden_sentence,
     _is_rate,
@@ -34,6 +33,7 @@ from cdrp_lib.charts.base import (
     _value_axis,
     _why,
 )
+from cdrp_lib.charts.svg import _figure
 from cdrp_lib.public import PublicAssessment, public_view
 from cdrp_lib.stats.enums import (
     AssuranceIcon,

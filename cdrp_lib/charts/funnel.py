@@ -21,10 +21,10 @@ from cdrp_lib.charts.base import (
     _chart,
     _csv,
     _csv_number,
-    _figure,
     _legend,
     _style,
 )
+from cdrp_lib.charts.svg import _figure
 from cdrp_lib.public import PublicAssessment, public_view
 from cdrp_lib.stats.peers import PER_HUNDRED, PER_THOUSAND, funnel_curve
 from cdrp_lib.stats.rounding import fmt_number

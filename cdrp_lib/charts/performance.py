@@ -22,7 +22,6 @@ from cdrp_lib.charts.base import (
     _csv,
     _csv_number,
     _drop_leading_gaps,
-    _figure,
     _floor_at_zero,
     _hidden_sentence,
     _hidden_totals_sentence,
@@ -47,6 +46,7 @@ from cdrp_lib.charts.base import (
     _value_label,
     _why,
 )
+from cdrp_lib.charts.svg import _figure
 from cdrp_lib.periods import Month
 from cdrp_lib.public import PublicAssessment, public_view
 from cdrp_lib.stats.enums import (

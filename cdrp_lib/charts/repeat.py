@@ -18,7 +18,6 @@ from cdrp_lib.charts.base import (
     _csv,
     _csv_number,
     _drop_leading_gaps,
-    _figure,
     _floor_at_zero,
     _hidden_sentence,
     _hidden_totals_sentence,
@@ -33,6 +32,7 @@ from cdrp_lib.charts.base import (
     _value_axis,
     _why,
 )
+from cdrp_lib.charts.svg import _figure
 from cdrp_lib.public import PublicAssessment, public_view
 from cdrp_lib.stats.disclosure import SECONDARY_MARK
 from cdrp_lib.stats.rounding import fmt_pct

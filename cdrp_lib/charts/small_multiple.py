@@ -22,7 +22,6 @@ from cdrp_lib.charts.base import (
     _chart,
     _csv,
     _drop_leading_gaps,
-    _figure,
     _floor_at_zero,
     _is_rate,
     _label,
@@ -38,6 +37,7 @@ from cdrp_lib.charts.base import (
     _value_axis,
     _why,
 )
+from cdrp_lib.charts.svg import _figure
 from cdrp_lib.public import PublicAssessment, public_view
 from cdrp_lib.stats.rounding import fmt_signed_pct
 

@@ -20,7 +20,6 @@ from cdrp_lib.charts.base import (
     _chart,
     _csv,
     _csv_number,
-    _figure,
     _label,
     _legend,
     _nan,
@@ -31,6 +30,7 @@ from cdrp_lib.charts.base import (
     _value_axis,
     _why,
 )
+from cdrp_lib.charts.svg import _figure
 from cdrp_lib.public import PublicAssessment, public_view
 from cdrp_lib.stats.rounding import fmt_pct
 
