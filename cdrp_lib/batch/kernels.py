@@ -31,6 +31,7 @@ as a kernel started the usual way does.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -359,12 +360,69 @@ def _kernel_args(cmd: Sequence[str]) -> list[str] | None:
     return None
 
 
+@functools.cache
+def ready_kernel_client_class() -> type[Any]:
+    """``AsyncKernelClient`` whose wait for a new kernel ends when the kernel is ready.
+
+    jupyter_client's ``wait_for_ready`` ends by reading the IOPub channel until
+    it has been silent for 0.2 s: a fifth of a second's idle core for every
+    page, more than a page's kernel start costs in CPU (issue 13).  What it
+    drains are the status messages of the ``kernel_info`` requests, and nbclient
+    ignores any IOPub message whose parent is not the cell it runs, so the
+    drain here takes only what has already arrived.  The rest (asking for
+    ``kernel_info`` until the shell replies and IOPub is seen connected, the
+    deadline, a dead kernel) is jupyter_client 8's own loop.
+    """
+    import time
+    from queue import Empty
+
+    from jupyter_client.asynchronous.client import AsyncKernelClient
+
+    class ReadyKernelClient(AsyncKernelClient):  # type: ignore[misc]
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            while True:
+                self.kernel_info()
+                try:
+                    msg = await self.shell_channel.get_msg(timeout=1)
+                except Empty:
+                    pass
+                else:
+                    if msg["msg_type"] == "kernel_info_reply":
+                        try:  # IOPub is connected once the request's status arrives on it
+                            await self.iopub_channel.get_msg(timeout=0.2)
+                        except Empty:
+                            pass
+                        else:
+                            self._handle_kernel_info_reply(msg)
+                            break
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+            while True:  # what has arrived, not 0.2 s of silence
+                try:
+                    await self.iopub_channel.get_msg(timeout=0)
+                except Empty:
+                    break
+
+    return ReadyKernelClient
+
+
+@functools.cache
 def forking_kernel_manager_class() -> type[Any]:
-    """``AsyncKernelManager`` launching through this process's zygote when there is one."""
+    """``AsyncKernelManager`` launching through this process's zygote when there is one,
+    whose clients wait for a new kernel no longer than it takes to be ready."""
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
+    client_class = ready_kernel_client_class()
+
     class ForkingKernelManager(AsyncKernelManager):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.client_factory = client_class
+
         async def _async_wait(self, pollinterval: float = 0.1) -> None:
             """Wait for a killed kernel's end, looking every EXIT_POLL_SECONDS, not 0.1 s."""
             del pollinterval
