@@ -837,7 +837,7 @@ def test_kernel_death_is_retriable_not_a_page_failure(project: BatchSettings,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     import cdrp_lib.batch.execute as execute
 
-    def dies(job: Job, theme: str) -> tuple[Path, str]:
+    def dies(job: Job, theme: str, started: object = None) -> tuple[Path, str]:
         raise KernelDied("DeadKernelError: Kernel died")
 
     monkeypatch.setattr(execute, "_execute_page", dies)
@@ -851,7 +851,7 @@ def test_a_render_failure_fails_the_page(project: BatchSettings,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import cdrp_lib.batch.execute as execute
 
-    def executed(job: Job, theme: str) -> tuple[Path, str]:
+    def executed(job: Job, theme: str, started: object = None) -> tuple[Path, str]:
         path = job.run_dir / f"{theme}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("{}", encoding="utf-8")

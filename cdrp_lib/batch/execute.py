@@ -40,6 +40,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from cdrp_lib.batch.ahead import kernels_ahead
 from cdrp_lib.batch.failures import describe_failure, one_line
 from cdrp_lib.batch.figures import (
     assessment_fields,
@@ -87,27 +88,38 @@ class KernelDied(Exception):
     """The kernel (or something under it) died: not the notebook's fault, so run again."""
 
 
-def _execute_page(job: Job, theme: str) -> tuple[Path, str]:
+def forking(job: Job) -> bool:
+    """Whether this process's kernels for ``job`` are forked from a zygote."""
+    from cdrp_lib.batch.kernels import current_zygote
+
+    return job.settings.fork_kernels and current_zygote() is not None
+
+
+def _execute_page(job: Job, theme: str, kernel: Any | None = None) -> tuple[Path, str]:
     """Run one notebook with a fresh kernel; returns the executed notebook and how it started.
 
     The kernel's working directory is the project root, given to nbclient as
     ``resources.metadata.path`` rather than papermill's ``cwd`` (which changes
     the whole process's directory and so is unsafe in a threaded dask worker).
     In a batch worker with a zygote (see :mod:`cdrp_lib.batch.kernels`) the
-    fresh kernel is forked from it instead of started from scratch.
+    fresh kernel is forked from it instead of started from scratch.  ``kernel``
+    is a kernel's manager started ahead for this page
+    (:mod:`cdrp_lib.batch.ahead`): it runs the notebook, and is shut down here.
     """
     import papermill
     from nbclient.exceptions import DeadKernelError
 
+    from cdrp_lib.batch.ahead import close_kernel
     from cdrp_lib.batch.kernels import current_zygote, forking_kernel_manager_class
 
     s = job.settings
     executed = job.run_dir / f"{theme}.ipynb"
     engine: dict[str, Any] = {"extra_arguments": list(KERNEL_ARGUMENTS)}
-    fork = False
-    if s.fork_kernels and current_zygote() is not None:
+    fork = forking(job)
+    if kernel is not None:
+        engine["km"] = kernel
+    elif fork:
         engine["kernel_manager_class"] = forking_kernel_manager_class()
-        fork = True
     try:
         papermill.execute_notebook(
             str(job.notebook(theme)),
@@ -131,6 +143,9 @@ def _execute_page(job: Job, theme: str) -> tuple[Path, str]:
         if any(sign in str(exc) for sign in KERNEL_START_FAILURES):
             raise KernelDied(describe_failure(exc)) from exc  # died starting: run again
         raise
+    finally:
+        if kernel is not None:
+            close_kernel(kernel)
     # A zygote that failed is dropped and the kernel started the usual way.
     return executed, "forked" if fork and current_zygote() is not None else "started"
 
@@ -151,17 +166,19 @@ def _render_page(job: Job, theme: str, executed: Path,
     return result.path, result.renderer
 
 
-def run_page(job: Job, theme: str, nav_themes: Sequence[str] | None = None) -> PageResult:
+def run_page(job: Job, theme: str, nav_themes: Sequence[str] | None = None,
+             started: Any | None = None) -> PageResult:
     """Execute one page's notebook and render it into ``job.staging_dir``; never raises for
     the notebook's or the render's failure (it is in the result), only :class:`KernelDied`.
 
     ``nav_themes`` are the pages the navigation bar links (default: the job's).
+    ``started`` is a kernel started ahead for this page (:mod:`cdrp_lib.batch.ahead`).
     The notebook writes its CSVs and figures file into the staging folder too.
     """
     nav_themes = job.themes if nav_themes is None else nav_themes
     t0 = time.perf_counter()
     try:
-        executed, kernel = _execute_page(job, theme)
+        executed, kernel = _execute_page(job, theme, started)
     except KernelDied:
         raise
     except Exception as exc:  # the notebook's own failure, recorded; the batch goes on
@@ -405,10 +422,15 @@ def _run_job(job: Job, attempt: int, t0: float) -> JobResult:
     pages: list[PageResult] = []
     files: dict[str, list[str]] = {}
     try:
-        with _bulletin_cache():
-            for theme in _execution_order(job.themes):
+        with _bulletin_cache(), kernels_ahead(job.settings, KERNEL_ARGUMENTS,
+                                              forking(job)) as ahead:
+            order = _execution_order(job.themes)
+            for i, theme in enumerate(order):
+                started = ahead.take()
+                if job.settings.kernels_ahead and i + 1 < len(order):
+                    ahead.start()  # the next page's kernel starts while this page runs
                 before = _snapshot(job.staging_dir)
-                pages.append(run_page(job, theme, themes))
+                pages.append(run_page(job, theme, themes, started))
                 files[theme] = _written(before, _snapshot(job.staging_dir), theme)
     except KernelDied as exc:
         return JobResult(job.partnership, job.month, JobStatus.FAILED,

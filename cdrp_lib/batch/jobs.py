@@ -99,6 +99,8 @@ class BatchSettings:
     kernel_name: str = KERNEL_NAME
     start_timeout: float = 120.0
     fork_kernels: bool = True  # fork kernels from a preloaded zygote in batch workers
+    # Start the next page's kernel while a page runs (cdrp_lib.batch.ahead).
+    kernels_ahead: bool = True
     # Recorded with the outputs lock by the batch; a job publishes only while it is held.
     run_token: str | None = None
 

@@ -93,6 +93,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="start every kernel from scratch instead of forking it from a "
                              "process that has imported pandas, matplotlib and cdrp_lib "
                              "(slower; for comparison)")
+    parser.add_argument("--no-kernels-ahead", dest="kernels_ahead", action="store_false",
+                        help="start each page's kernel when the page starts, not while the "
+                             "bulletin's page before it runs (slower; for comparison)")
     parser.add_argument("--produced-on", type=iso_date, metavar="YYYY-MM-DD",
                         help="the 'produced on' date printed on pages (default: today); "
                              "pin it for byte-identical re-runs")
@@ -171,6 +174,7 @@ def run(args: argparse.Namespace) -> int:
         produced_on=args.produced_on or datetime.date.today().isoformat(),
         renderer=args.renderer,
         fork_kernels=args.fork_kernels,
+        kernels_ahead=args.kernels_ahead,
     )
     from cdrp_lib.coverage import stale_measures_message
 
