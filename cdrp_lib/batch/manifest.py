@@ -94,6 +94,18 @@ def manifest_document(
     timing: Mapping[str, Any],
 ) -> dict[str, Any]:
     """The whole manifest; ``results`` are in the order of ``jobs``."""
+    return {**manifest_head(run_id, settings, request, results, timing),
+            "jobs": [job_record(j, r) for j, r in zip(jobs, results, strict=True)]}
+
+
+def manifest_head(
+    run_id: str,
+    settings: BatchSettings,
+    request: Mapping[str, Any],
+    results: Sequence[JobResult],
+    timing: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The manifest without its ``jobs``: the run, its request, settings, timing and counts."""
     counts = {s.value: 0 for s in JobStatus}
     for r in results:
         counts[r.status.value] += 1
@@ -114,16 +126,56 @@ def manifest_document(
         },
         **dict(timing),
         "counts": counts,
-        "jobs": [job_record(j, r) for j, r in zip(jobs, results, strict=True)],
     }
 
 
-def write_manifest(settings: BatchSettings, run_id: str, document: Mapping[str, Any]) -> Path:
-    """Write ``outputs/runs/manifests/<run id>.json`` and return its path."""
+def _dumps(value: Any) -> str:
+    return json.dumps(value, indent=1, ensure_ascii=False)
+
+
+def job_text(job: Job, result: JobResult) -> str:
+    """One job's record as it appears in the manifest's text (its ``jobs`` list's indent)."""
+    return "\n".join("  " + line for line in _dumps(job_record(job, result)).splitlines())
+
+
+def manifest_text(head: Mapping[str, Any], job_texts: Sequence[str]) -> str:
+    """The manifest's text from its head and each job's :func:`job_text`.
+
+    The same text as dumping the whole document (``indent=1``): a batch writes
+    its manifest as each bulletin ends, and a national run's 300 job records
+    dumped again each time cost the batch's parent half a minute of CPU, which
+    its workers were waiting on; the records of jobs that did not change are
+    kept as text (:class:`ManifestTexts`).
+    """
+    if not job_texts:
+        return _dumps({**head, "jobs": []}) + "\n"
+    opening = _dumps(dict(head))
+    assert opening.endswith("\n}")
+    return (opening[:-2] + (",\n" if head else "\n") + ' "jobs": [\n'
+            + ",\n".join(job_texts) + "\n ]\n}\n")
+
+
+class ManifestTexts:
+    """Each job's manifest text, made again only when its result changed."""
+
+    def __init__(self) -> None:
+        self._texts: dict[tuple[str, str], tuple[JobResult, str]] = {}
+
+    def __call__(self, job: Job, result: JobResult) -> str:
+        key = (job.partnership, job.month)
+        kept = self._texts.get(key)
+        if kept is None or kept[0] != result:
+            kept = (result, job_text(job, result))
+            self._texts[key] = kept
+        return kept[1]
+
+
+def write_manifest(settings: BatchSettings, run_id: str, text: str) -> Path:
+    """Write ``text`` as ``outputs/runs/manifests/<run id>.json`` and return its path."""
     from cdrp_lib.render import write_text_atomic
 
     path = settings.runs_dir / MANIFEST_DIR / f"{run_id}.json"
-    return write_text_atomic(path, json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    return write_text_atomic(path, text)
 
 
 def _published_entry(record: Mapping[str, Any]) -> Any:

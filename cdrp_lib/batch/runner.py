@@ -31,7 +31,9 @@ from cdrp_lib.batch.executors import DaskCluster, Executor, LocalWorkers, run_al
 from cdrp_lib.batch.jobs import BatchSettings, Job, JobResult, JobStatus
 from cdrp_lib.batch.manifest import (
     MANIFEST_DIR,
-    manifest_document,
+    ManifestTexts,
+    manifest_head,
+    manifest_text,
     published_records,
     rebuild_index,
     record_outcome,
@@ -317,6 +319,7 @@ class _Recorder:
         self.path = settings.runs_dir / MANIFEST_DIR / f"{run_id}.json"
         self.warnings: list[str] = []
         self._reserve = self.path.with_name(f".{run_id}.reserve")
+        self._texts = ManifestTexts()
 
     def results(self, done: dict[tuple[str, str], JobResult]) -> tuple[JobResult, ...]:
         return tuple(
@@ -344,10 +347,11 @@ class _Recorder:
             "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "seconds": round(time.perf_counter() - t0, 3),
         }
+        results = self.results(done)
         try:
-            return write_manifest(self.settings, self.run_id, manifest_document(
-                self.run_id, self.settings, self.request, self.jobs, self.results(done),
-                timing))
+            head = manifest_head(self.run_id, self.settings, self.request, results, timing)
+            return write_manifest(self.settings, self.run_id, manifest_text(
+                head, [self._texts(j, r) for j, r in zip(self.jobs, results, strict=True)]))
         except OSError as exc:
             if last:
                 self.warnings.append(f"the manifest could not be written in full "
