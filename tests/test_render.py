@@ -175,6 +175,7 @@ def test_an_image_without_alt_text_fails_naming_the_notebook_and_cell(tmp_path: 
     new_output("display_data", data={"image/png": PNG}, metadata={"image/png": {"alt": " "}}),
     new_output("display_data", data={"image/svg+xml": SVG}),
     new_output("display_data", data={"text/html": f'<img src="data:image/png;base64,{PNG}">'}),
+    new_output("display_data", data={"text/html": '<p>Chart</p><IMG SRC="x.png" ALT="">'}),
     new_output("display_data", data={"text/markdown": "![](chart.png)"}),
 ])
 def test_every_kind_of_published_image_needs_alt_text(tmp_path: Path, output: Any) -> None:
