@@ -24,6 +24,10 @@ In one run (issue 13, part 2):
    index by month, which indexes the new month only; printed with their ratio.
 
 ``--serial-only --keep DIR`` repeats steps 5 and 6 on the outputs a kept run left.
+``--prepare-only --keep DIR`` does steps 1 and 2 only, and ``--reuse --keep DIR`` then
+starts at step 3 on that folder's data and store (their time is not in the RESULT
+line); the folder's ``prepared.json`` says which ``--partnerships`` and ``--months``
+made them, and ``--reuse`` refuses a folder made with others.
 
 Peak memory is the largest sum, over this process's whole tree (``cdrp run``,
 its workers and their kernels, the dask scheduler's and workers' processes), of
@@ -284,6 +288,23 @@ def search_by_month(work: Path, site: Path, months: int) -> dict[str, float]:
             "pages": float(len(pages) * len(names)), "whole": whole, "by_month": by_month}
 
 
+def prepare(work: Path, raw: Path, store: Path, partnerships: int, months: int) -> None:
+    """Steps 1 and 2: the national demo data, ingested into a new store."""
+    seconds, code = _timed(_cdrp("demo-data", "--national", "--out", str(raw),
+                                 "--partnerships", str(partnerships),
+                                 "--months", str(months)), work / "demo.log")
+    if code:
+        raise SystemExit(f"cdrp demo-data failed; see {work / 'demo.log'}")
+    print(f"demo-data --national --partnerships {partnerships}: {seconds:.1f} s; "
+          f"logs in {work}", flush=True)
+    store.unlink(missing_ok=True)
+    seconds, code = _timed(_cdrp("ingest", str(raw), "--store", str(store)),
+                           work / "ingest.log")
+    if code:
+        raise SystemExit(f"cdrp ingest failed; see {work / 'ingest.log'}")
+    print(f"ingest: {seconds:.1f} s", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--partnerships", type=int, default=300,
@@ -298,7 +319,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serial-only", action="store_true",
                         help="time only the serial parts, on the outputs a run with --keep "
                              "left in that folder")
+    parser.add_argument("--prepare-only", action="store_true",
+                        help="make and ingest the national demo into --keep DIR, then stop")
+    parser.add_argument("--reuse", action="store_true",
+                        help="use the data and store a --prepare-only run left in --keep DIR")
     args = parser.parse_args(argv)
+    if (args.prepare_only or args.reuse) and args.keep is None:
+        parser.error("--prepare-only and --reuse need --keep DIR")
     if args.serial_only:
         if args.keep is None or not (args.keep / "out2w" / "site").is_dir():
             parser.error("--serial-only needs --keep DIR holding a kept run's outputs")
@@ -307,20 +334,21 @@ def main(argv: list[str] | None = None) -> int:
     work = args.keep or Path(tempfile.mkdtemp(prefix="cdrp-bench-national-"))
     work.mkdir(parents=True, exist_ok=True)
     raw, store = work / "raw", work / "store.duckdb"
+    prepared = work / "prepared.json"
+    made_with = {"partnerships": args.partnerships, "months": args.months}
     try:
-        seconds, code = _timed(_cdrp("demo-data", "--national", "--out", str(raw),
-                                     "--partnerships", str(args.partnerships),
-                                     "--months", str(args.months)), work / "demo.log")
-        if code:
-            raise SystemExit(f"cdrp demo-data failed; see {work / 'demo.log'}")
-        print(f"demo-data --national --partnerships {args.partnerships}: {seconds:.1f} s; "
-              f"logs in {work}", flush=True)
-        store.unlink(missing_ok=True)
-        seconds, code = _timed(_cdrp("ingest", str(raw), "--store", str(store)),
-                               work / "ingest.log")
-        if code:
-            raise SystemExit(f"cdrp ingest failed; see {work / 'ingest.log'}")
-        print(f"ingest: {seconds:.1f} s", flush=True)
+        if args.reuse:
+            found = json.loads(prepared.read_text()) if prepared.is_file() else None
+            if found != made_with or not store.is_file():
+                raise SystemExit(f"{work}: no data and store prepared with {made_with} "
+                                 f"(found {found}); run --prepare-only first")
+            print(f"reusing the data and store in {work} ({made_with})", flush=True)
+        else:
+            prepared.unlink(missing_ok=True)
+            prepare(work, raw, store, args.partnerships, args.months)
+            prepared.write_text(json.dumps(made_with))
+        if args.prepare_only:
+            return 0
         for out in ("out2w", "outdask", "published"):
             shutil.rmtree(work / out, ignore_errors=True)
         local = batch("cdrp run --all --workers 2", work, store, work / "out2w",
