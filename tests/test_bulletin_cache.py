@@ -134,3 +134,26 @@ def test_a_batch_job_gives_its_kernels_a_cache_of_its_own_and_removes_it(
         assert folder.is_dir()
         (folder / "x.pickle").write_bytes(b"x")
     assert CACHE_ENV not in os.environ and not folder.exists()
+
+
+def test_the_survey_page_takes_its_earlier_waves_from_the_opening(
+        demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under the batch the survey charts' earlier waves come with the opening, so the survey
+    page's kernel neither parses params nor opens the store again (issue 13), and they are
+    the waves that page reads for itself outside the batch."""
+    import cdrp_lib.pages.bulletin as bulletin_module
+
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    alone = _open(demo, tmp_path).theme("perception")
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    _open(demo, tmp_path)  # the first page's kernel
+
+    def refuse(store: object) -> None:
+        raise AssertionError("the survey page opened the store again")
+
+    monkeypatch.setattr(bulletin_module, "opened_store", refuse)
+    page = _open(demo, tmp_path).theme("perception")
+    assert alone._waves and page._waves == alone._waves
+    assert page.whole().html == alone.whole().html
+    # A page with no survey measure gets none, as before.
+    assert _open(demo, tmp_path).theme("violence")._waves == {}

@@ -17,13 +17,16 @@ project folder, so the same call works in JupyterLab (working folder
 A bulletin's pages are separate notebooks, each in a fresh kernel, and every one
 opens the same bulletin.  Under the batch (:data:`CACHE_ENV` set to a folder that
 lives for one job) the first page to open it saves the config, the public
-Assessments and every target's rating last month there and the others load them
-(:func:`cached_bulletin`), so a bulletin is assessed once rather than once per
-page, and last month once rather than once per page (every page's figures file
-records each of its targets' rating last month).  The file is keyed on the
-store file (path, size, modification time), the params folder, the partnership,
-the month, the production date and the library version; outside the batch nothing
-is cached.
+Assessments, every target's rating last month and the survey charts' earlier waves
+there and the others load them (:func:`cached_bulletin`), so a bulletin is assessed
+once rather than once per page, and last month once rather than once per page (every
+page's figures file records each of its targets' rating last month).  The waves are
+read with the opening only under the batch: that page's kernel has params parsed and
+the store open already, where the page drawing them would parse and open both again
+in a kernel of its own (issue 13); outside the batch a page reads its own when made.
+The file is keyed on the store file (path, size, modification time), the params
+folder, the partnership, the month, the production date and the library version;
+outside the batch nothing is cached.
 """
 
 from __future__ import annotations
@@ -192,6 +195,23 @@ def recent_waves(st: Store, config: BulletinConfig, latest: Sequence[PublicAsses
     return out
 
 
+#: Earlier survey waves by assessment key (:func:`recent_waves`).
+Waves = Mapping[str, Sequence["PublicAssessment"]]
+
+
+def bulletin_waves(st: Store, config: BulletinConfig, assessments: Sequence[PublicAssessment]
+                   ) -> dict[str, list[PublicAssessment]]:
+    """The earlier survey waves of every theme page, each theme's read exactly as its page
+    reads them (:func:`recent_waves` on that theme's Assessments), so a page shows the same
+    waves whether they came with the opening or were read by the page."""
+    out: dict[str, list[PublicAssessment]] = {}
+    for theme in dict.fromkeys(a.theme for a in assessments):
+        latest = [a for a in assessments if a.theme == theme]
+        if any(config.source_of(a) == SOURCE_SURVEY for a in latest):
+            out.update(recent_waves(st, config, latest))
+    return out
+
+
 class Bulletin:
     """One partnership's bulletin for one month: its config, Assessments and pages.
 
@@ -201,7 +221,8 @@ class Bulletin:
 
     def __init__(self, config: BulletinConfig, assessments: Sequence[PublicAssessment],
                  store: Store | Path | str, output_dir: Path,
-                 last_month: Mapping[str, Rag | None] | None = None) -> None:
+                 last_month: Mapping[str, Rag | None] | None = None,
+                 waves: Waves | None = None) -> None:
         self.config = config
         self.assessments = tuple(assessments)
         self.output_dir = output_dir
@@ -210,11 +231,17 @@ class Bulletin:
         #: Every target's rating last month (read from the store when first asked for,
         #: unless :func:`open_bulletin` read it with the bulletin).
         self._last_month = None if last_month is None else MappingProxyType(dict(last_month))
+        #: Every theme's survey waves (:func:`bulletin_waves`), when read with the opening.
+        self._all_waves = waves
 
     def _waves(self, latest: Sequence[PublicAssessment]) -> dict[str, list[PublicAssessment]]:
-        """Earlier survey waves, read only for a page that draws a survey chart."""
+        """Earlier survey waves, read only for a page that draws a survey chart (or with
+        the bulletin's opening under the batch)."""
         if not any(self.config.source_of(a) == SOURCE_SURVEY for a in latest):
             return {}
+        if self._all_waves is not None:
+            keys = {_key(a) for a in latest}
+            return {k: list(v) for k, v in self._all_waves.items() if k in keys}
         with opened_store(self._store) as st:
             return recent_waves(st, self.config, latest)
 
@@ -298,9 +325,10 @@ def _cache_file(store: Path, params: Path, partnership: str, month: str, day: st
     return Path(folder) / f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}.pickle"
 
 
-#: What a bulletin's opening reads: its config, its public Assessments and every
-#: target's rating last month.
-Opened = tuple[BulletinConfig, list["PublicAssessment"], dict[str, "Rag | None"]]
+#: What a bulletin's opening reads: its config, its public Assessments, every target's
+#: rating last month and (under the batch) every theme's earlier survey waves.
+Opened = tuple[BulletinConfig, list["PublicAssessment"], dict[str, "Rag | None"],
+               "dict[str, list[PublicAssessment]] | None"]
 
 
 def cached_bulletin(file: Path | None, make: Callable[[], Opened]) -> Opened:
@@ -312,8 +340,8 @@ def cached_bulletin(file: Path | None, make: Callable[[], Opened]) -> Opened:
     """
     if file is not None and file.is_file():
         with suppress(Exception):
-            config, assessments, last_month = pickle.loads(file.read_bytes())  # this job's
-            return config, assessments, last_month
+            config, assessments, last_month, waves = pickle.loads(file.read_bytes())  # this job's
+            return config, assessments, last_month, waves
     opened = make()
     if file is not None:
         # Caching is only a saving: what cannot be pickled or written is made by each page.
@@ -365,6 +393,9 @@ def open_bulletin(partnership: str, month: str, *, store: Store | Path | str = D
     month = str(Month.parse(month))
     day = checked_date(produced_on)
 
+    file = (_cache_file(resolve_path(store), params, partnership, month, day)
+            if isinstance(store, (str, Path)) else None)
+
     def make() -> Opened:
         from cdrp_lib.assess import assess_partnership
         from cdrp_lib.pages.movements import ratings_last_month
@@ -376,10 +407,12 @@ def open_bulletin(partnership: str, month: str, *, store: Store | Path | str = D
             assessments = [public_view(a) for a in assess_partnership(st, params, partnership,
                                                                      month)]
             # Every page's figures file records its targets' ratings last month: read once.
-            return config, assessments, ratings_last_month(st, params, partnership, month)
+            last_month = ratings_last_month(st, params, partnership, month)
+            # Kept for the other pages' kernels: the survey page's, read while params and
+            # the store are at hand here (outside the batch the page reads its own).
+            waves = bulletin_waves(st, config, assessments) if file is not None else None
+            return config, assessments, last_month, waves
 
-    file = (_cache_file(resolve_path(store), params, partnership, month, day)
-            if isinstance(store, (str, Path)) else None)
-    config, assessments, last_month = cached_bulletin(file, make)
+    config, assessments, last_month, waves = cached_bulletin(file, make)
     kept = resolve_path(store) if isinstance(store, (str, Path)) else store
-    return Bulletin(config, assessments, kept, resolve_path(output_dir), last_month)
+    return Bulletin(config, assessments, kept, resolve_path(output_dir), last_month, waves)
