@@ -70,6 +70,12 @@ class Month:
         return self.index < other.index
 
     def __str__(self) -> str:
+        return self.text
+
+    @functools.cached_property
+    def text(self) -> str:
+        """``YYYY-MM``, made once per month: months are interned (:meth:`parse`,
+        :meth:`from_index`) and one bulletin's assessment writes them some 50,000 times."""
         return f"{self.year:04d}-{self.month:02d}"
 
     @property

@@ -8,6 +8,7 @@ or a proportion over no cases is found in one place and given its reason
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -131,16 +132,16 @@ def _window_sum(values: Sequence[float | None], t: int,
     if t + 1 < window:
         return None
     part = values[t + 1 - window: t + 1]
-    if any(v is None for v in part):
+    if None in part:
         return None
-    return math.fsum(v for v in part if v is not None)
+    return math.fsum(part)  # type: ignore[arg-type]  # no None left
 
 
 def build_levels(values: Mapping[str, float | None], denominators: Mapping[str, float | None],
                  kind: MeasureKind, last: Month, step: int = 1) -> Levels:
     """The series up to ``last`` on its period axis (``step`` months apart), with rolling
     12-month sums (rates for a proportion)."""
-    keys = [Month.parse(m) for m in values if Month.parse(m) <= last]
+    keys = [k for k in map(Month.parse, values) if k <= last]
     if not keys:
         return Levels((), (), (), (), (), (), (), step, MONTHS_IN_YEAR // step)
     first = min(keys)
@@ -163,6 +164,14 @@ def build_levels(values: Mapping[str, float | None], denominators: Mapping[str, 
 def _pct(num: float | None, den: float | None) -> float | None:
     if num is None or den is None or den <= 0:
         return None
+    return _exact_pct(num, den)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _exact_pct(num: float, den: float) -> float:
+    """``num / den`` in percent, exactly then rounded once to a float.  Kept per pair: a
+    bulletin's assessment (each survey wave month, each peer) asks for the same pairs
+    thousands of times, and the exact arithmetic is most of its cost."""
     return float(to_fraction(num) / to_fraction(den) * PERCENT)
 
 
