@@ -211,7 +211,6 @@ def cells_in_process(store: Path, pid: str, work: Path) -> dict[str, dict[str, f
 
 def _papermill(source: Path, executed: Path, parameters: dict[str, str]) -> None:
     """One notebook in a fresh kernel forked from this process's zygote, as the batch runs it."""
-
     import papermill
 
     from cdrp_lib.batch import execute
