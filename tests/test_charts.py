@@ -780,3 +780,45 @@ def test_relative_paths_put_every_point_where_the_absolute_path_did(
     assert short is not None
     assert _absolute_points(short) == _absolute_points(absolute)
     assert svg._relative_polyline("M 0 0 C 1 2 3 4 5 6") is None  # curves keep their form
+
+
+# ----------------------------------------------------------------------------- speed, same picture
+
+
+def _every_kind(vehicle: Assessment, rising: Assessment, survey_waves: list[Assessment],
+                repeats: Assessment) -> list[Callable[[], Chart]]:
+    return [lambda: performance_chart(vehicle), lambda: performance_chart(rising),
+            lambda: control_chart(vehicle), lambda: small_multiple([vehicle, repeats, rising]),
+            lambda: small_multiple([vehicle]), lambda: survey_chart(survey_waves),
+            lambda: repeat_rate_chart(repeats)]
+
+
+def test_a_chart_drawn_on_a_copy_of_the_template_is_the_chart_drawn_on_a_new_figure(
+        vehicle: Assessment, rising: Assessment, survey_waves: list[Assessment],
+        repeats: Assessment) -> None:
+    """Each figure is unpickled from a template made once, its ticks made beforehand: it
+    must draw what a figure made afresh draws, and what one chart draws must not reach the
+    next (the template is kept before anything is drawn on it)."""
+    from cdrp_lib.charts import svg
+
+    kinds = _every_kind(vehicle, rising, survey_waves, repeats)
+    fresh = []
+    for make in kinds:
+        svg._TEMPLATES.clear()  # each drawn on a figure made for it
+        fresh.append(make().svg)
+    assert svg._TEMPLATES  # the charts above kept their templates
+    for _ in range(2):  # each now drawn on a copy, after every other kind
+        assert [make().svg for make in kinds] == fresh
+
+
+def test_fixing_the_ticks_after_the_layout_draws_the_ticks_matplotlib_chooses(
+        vehicle: Assessment, rising: Assessment, survey_waves: list[Assessment],
+        repeats: Assessment, monkeypatch: pytest.MonkeyPatch) -> None:
+    """_fit fixes each axis's ticks and labels once the plot has its size (the locator
+    was asked again at every measurement and draw): the same ticks and labels are drawn."""
+    from cdrp_lib.charts import svg
+
+    kinds = _every_kind(vehicle, rising, survey_waves, repeats)
+    fixed = [make().svg for make in kinds]
+    monkeypatch.setattr(svg, "_fix_ticks", lambda ax: None)
+    assert [make().svg for make in kinds] == fixed

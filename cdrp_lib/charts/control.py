@@ -176,8 +176,7 @@ def control_chart(a: PublicAssessment) -> Chart:
                   "monthly_target"], rows)
     alt = _control_alt(a, shown, hidden)
     with _style():
-        fig = _figure(WIDE_SIZE)
-        ax = fig.add_subplot()
+        fig, (ax,) = _figure(WIDE_SIZE)
         if a.is_small_numbers:  # said in a sentence rather than drawn (stats.units)
             _no_data(ax, "No control chart: too few events for one to mean anything.")
         elif not a.spc_points or a.spc_mean is None:

@@ -59,8 +59,7 @@ def funnel_chart(a: PublicAssessment, names: dict[str, str] | None = None) -> Ch
     from matplotlib.ticker import FuncFormatter
 
     with _style():
-        fig = _figure(WIDE_SIZE)
-        ax = fig.add_subplot()
+        fig, (ax,) = _figure(WIDE_SIZE)
         xs = [c[0] for c in curve]
         ax.axhline(a.peer_average, color=palette.MUTED, linewidth=LINE_WIDTH,
                    label=f"Group average ({fmt_number(a.peer_average, DECIMALS_RATE)}{unit})")

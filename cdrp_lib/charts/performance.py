@@ -202,8 +202,7 @@ def performance_chart(a: PublicAssessment) -> Chart:
     table = _csv(["month", "monthly_value", "rolling_12", "trajectory", "lower_limit",
                   "upper_limit", "status", "trend_line"], rows)
     with _style():
-        fig = _figure(WIDE_SIZE)
-        ax = fig.add_subplot()
+        fig, (ax,) = _figure(WIDE_SIZE)
         if not any(p.rolling_12 is not None for p in points):
             _no_data(ax, "No rolling 12-month figures can be shown.")
         else:

@@ -68,8 +68,7 @@ def repeat_rate_chart(a: PublicAssessment) -> Chart:
                    else _csv_number(p.rolling_12)] for p in points])
     alt = _repeat_alt(a, a.month in withheld, hidden, len(totals))
     with _style():
-        fig = _figure(WIDE_SIZE)
-        ax = fig.add_subplot()
+        fig, (ax,) = _figure(WIDE_SIZE)
         if not any(v is not None for v in values):
             _no_data(ax, "No repeat rate can be shown.")
         else:

@@ -90,9 +90,8 @@ def small_multiple(assessments: Sequence[PublicAssessment]) -> Chart:
         rows.extend([a.measure, p.month, _rolling_csv(a, p)] for p in window)
     table = _csv(["measure", "month", "rolling_12"], rows)
     with _style():
-        fig = _figure((PANEL_SIZE[0] * ncols, PANEL_SIZE[1] * nrows))
-        axes = fig.subplots(nrows, ncols, squeeze=False)
-        for k, ax in enumerate(axes.flat):
+        fig, axes = _figure((PANEL_SIZE[0] * ncols, PANEL_SIZE[1] * nrows), nrows, ncols)
+        for k, ax in enumerate(axes):
             if k >= n:
                 ax.set_axis_off()
                 continue
@@ -104,8 +103,10 @@ def small_multiple(assessments: Sequence[PublicAssessment]) -> Chart:
 def _draw_panel(ax: Axes, a: PublicAssessment, points: Sequence[HistoryPoint]) -> None:
     import textwrap
 
+    # y=1: where matplotlib would place it (no tick labels above a panel), said here so that
+    # it does not measure both axes again to find that out each time it measures or draws
     ax.set_title(textwrap.fill(a.measure_name, PANEL_TITLE_WIDTH), fontsize=FONT_SIZE,
-                 loc="left", color=palette.INK)
+                 loc="left", color=palette.INK, y=1.0)
     ax.tick_params(labelsize=SMALL_FONT_SIZE)
     if not any(p.rolling_12 is not None for p in points):
         _no_data(ax, "No figures to show")

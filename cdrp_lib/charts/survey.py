@@ -126,8 +126,7 @@ def survey_chart(waves: PublicAssessment | Sequence[PublicAssessment]) -> Chart:
           _csv_number(w.survey_n) if w else "", _csv_number(w.baseline_percent) if w else ""]
          for month, label, w, v in entries])
     with _style():
-        fig = _figure(WIDE_SIZE)
-        ax = fig.add_subplot()
+        fig, (ax,) = _figure(WIDE_SIZE)
         if not any(v is not None for *_, v in entries):
             _no_data(ax, "No survey results are available yet.")
         else:
