@@ -822,3 +822,23 @@ def test_fixing_the_ticks_after_the_layout_draws_the_ticks_matplotlib_chooses(
     fixed = [make().svg for make in kinds]
     monkeypatch.setattr(svg, "_fix_ticks", lambda ax: None)
     assert [make().svg for make in kinds] == fixed
+
+
+def test_warming_up_makes_the_templates_and_changes_no_chart(
+        vehicle: Assessment, rising: Assessment, survey_waves: list[Assessment],
+        repeats: Assessment) -> None:
+    """warm_up (for the batch's kernel zygote) keeps what the first charts would make:
+    every small multiple's grid has its template, and the charts are the same."""
+    from cdrp_lib import charts
+    from cdrp_lib.charts import svg
+
+    kinds = _every_kind(vehicle, rising, survey_waves, repeats)
+    svg._TEMPLATES.clear()
+    svg._TEXT_METRICS.clear()
+    cold = [make().svg for make in kinds]
+    svg._TEMPLATES.clear()
+    svg._TEXT_METRICS.clear()
+    charts.warm_up()
+    grids = {(rows, columns) for *_, rows, columns in svg._TEMPLATES}
+    assert {(1, 1), (1, 2), (1, 3), (2, 3), (3, 3), (4, 3)} <= grids
+    assert [make().svg for make in kinds] == cold

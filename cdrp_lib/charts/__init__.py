@@ -19,6 +19,7 @@ from __future__ import annotations
 from cdrp_lib.charts.base import (
     STATUS_MARKERS,
     Chart,
+    warm_up,
 )
 from cdrp_lib.charts.control import control_chart
 from cdrp_lib.charts.funnel import funnel_chart
@@ -38,4 +39,5 @@ __all__ = [
     "repeat_rate_chart",
     "small_multiple",
     "survey_chart",
+    "warm_up",
 ]

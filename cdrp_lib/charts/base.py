@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from cdrp_lib import palette
 from cdrp_lib.assessment import AssessmentPart, HistoryPoint
-from cdrp_lib.charts.svg import FONT_FAMILY, _fit, _pixels, _svg
+from cdrp_lib.charts.svg import FONT_FAMILY, _figure, _fit, _pixels, _svg, _svg_renderer
 from cdrp_lib.periods import Month
 from cdrp_lib.public import PublicAssessment
 from cdrp_lib.stats.disclosure import SECONDARY_MARK
@@ -423,3 +423,57 @@ def _legend(fig: Figure, ncols: int = 3) -> None:
     if handles:
         fig.legend(handles, labels, loc="lower center", ncols=ncols)  # placed by _fit
 
+
+
+#: Years before and after this one whose month labels (``Mar 2025``, ``2025 Q1``,
+#: ``2024/25``) warm_up measures: what a bulletin of these years shows (MAX_MONTHS back).
+WARM_YEARS_BEFORE, WARM_YEARS_AFTER = 6, 2
+#: Grids of small-multiple panels warm_up makes templates for: up to this many rows.
+WARM_PANEL_ROWS = 4
+
+
+def warm_up() -> None:
+    """Do once in this process what each process's first charts would otherwise do.
+
+    For a process that forks many short-lived ones, as the batch's kernel zygote forks a
+    kernel for every page (issue 13): each then starts with the figure templates of
+    :func:`~cdrp_lib.charts.svg._figure` made (a wide chart and the small multiples'
+    grids), matplotlib's fonts found and marker paths made, and the month labels of
+    recent years (:data:`WARM_YEARS_BEFORE`) measured at the tick sizes, instead of every
+    page paying for them.  Nothing it does changes a chart: what it keeps is what the
+    first charts would make.  About half a second.
+    """
+    import datetime
+
+    import numpy as np
+
+    this_year = datetime.datetime.now(tz=datetime.UTC).year
+
+    with _style():
+        for rows in range(1, WARM_PANEL_ROWS + 1):
+            for columns in range(1, SMALL_MULTIPLE_COLUMNS + 1):
+                if rows == 1 or columns == SMALL_MULTIPLE_COLUMNS:  # small_multiple's grids
+                    _figure((PANEL_SIZE[0] * columns, PANEL_SIZE[1] * rows), rows, columns)
+        fig, (ax,) = _figure(WIDE_SIZE)
+        xs = np.arange(12.0)
+        for marker in (*STATUS_MARKERS.values(), BASELINE_MARKER, "s", "X"):
+            ax.plot(xs, xs, marker=marker, markersize=MARKER_SIZE, label=marker)
+        ax.fill_between(xs, xs, xs + 1, linewidth=0, label="band")
+        for style in ("--", ":", "-."):
+            ax.axhline(1.0, linestyle=style, label=style)
+        ax.text(0, BADGE_HEIGHT, "badge", transform=ax.transAxes,
+                bbox={"boxstyle": "round,pad=0.35", "linewidth": BADGE_EDGE_WIDTH})
+        ax.set_ylabel("label")
+        _month_axis(ax, [str(Month(2024, m)) for m in range(1, 13)])
+        _legend(fig)
+        _chart(fig, "warm-up", "", "")
+        renderer = _svg_renderer(fig, io.StringIO())
+        prop = ax.xaxis.get_major_ticks()[0].label1.get_fontproperties()
+        for size in (FONT_SIZE, SMALL_FONT_SIZE):
+            font = prop.copy()
+            font.set_size(size)
+            for year in range(this_year - WARM_YEARS_BEFORE, this_year + WARM_YEARS_AFTER + 1):
+                for month in range(1, MONTHS_PER_YEAR + 1):
+                    for frequency in ("monthly", "quarterly", "annual"):
+                        renderer.get_text_width_height_descent(  # type: ignore[no-untyped-call]
+                            _short(str(Month(year, month)), frequency), font, False)
