@@ -17,11 +17,11 @@ PROBE = """
 import sys
 from pathlib import Path
 from cdrp_lib.assess import partnership
-from cdrp_lib.batch.kernels import warm_params
+from cdrp_lib.batch.kernels import warm_kernels
 
 project = sys.argv[1]
-warm_params(project)
-warm_params(project)  # once per folder
+warm_kernels(project)
+warm_kernels(project)  # once per folder
 before = partnership._load_params.cache_info()
 partnership.cached_params(Path(project) / "params")  # what a kernel forked now asks
 after = partnership._load_params.cache_info()
@@ -58,8 +58,22 @@ def test_params_edited_since_are_parsed_again(tmp_path: Path) -> None:
 def test_a_folder_without_params_is_left_alone(tmp_path: Path) -> None:
     """A batch reading params from elsewhere: nothing is parsed, nothing fails."""
     probe = ("import sys\nfrom cdrp_lib.assess import partnership\n"
-             "from cdrp_lib.batch.kernels import warm_params\n"
-             "warm_params(sys.argv[1])\nprint(partnership._load_params.cache_info().misses)")
+             "from cdrp_lib.batch.kernels import warm_kernels\n"
+             "warm_kernels(sys.argv[1])\nprint(partnership._load_params.cache_info().misses)")
     out = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], check=True,
                          capture_output=True, text=True, cwd=REPO).stdout
     assert out.split() == ["0"]
+
+
+def test_the_first_warming_also_makes_the_charts_templates_once(tmp_path: Path) -> None:
+    """What every kernel's first charts would make is made in the zygote, once."""
+    probe = ("import sys\nfrom cdrp_lib.charts import svg\n"
+             "from cdrp_lib.batch.kernels import warm_kernels\n"
+             "print(len(svg._TEMPLATES))\n"
+             "warm_kernels(sys.argv[1])\nmade = len(svg._TEMPLATES)\nprint(made)\n"
+             "svg._TEMPLATES.clear()\nwarm_kernels(sys.argv[1] + '/other')\n"
+             "print(len(svg._TEMPLATES))")
+    out = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], check=True,
+                         capture_output=True, text=True, cwd=REPO).stdout.split()
+    before, made, again = map(int, out)
+    assert before == 0 and made > 1 and again == 0

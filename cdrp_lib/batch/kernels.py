@@ -187,8 +187,9 @@ PROJECT_PARAMS = "params"
 _WARMED: set[str] = set()
 
 
-def warm_params(cwd: str) -> None:
-    """Parse the params of the project at ``cwd`` once here, for every kernel forked later.
+def warm_kernels(cwd: str) -> None:
+    """Parse the params of the project at ``cwd`` once here, for every kernel forked later;
+    and, the first time, make what every kernel's first charts would make.
 
     A bulletin's first page parses every params file (measures, every partnership,
     bulletin.yaml) in its fresh kernel: about a tenth of a CPU-second a bulletin.
@@ -197,12 +198,22 @@ def warm_params(cwd: str) -> None:
     file's path, size and modification time: a kernel still parses a folder edited
     since, and a batch reading another params folder parses its own as before.  Like
     the preloaded modules, it is what the kernel would have made itself, made earlier.
+    So are the charts' figure templates, fonts and month-label measurements
+    (:func:`cdrp_lib.charts.warm_up`, about half a CPU-second once per zygote, a few
+    hundredths of a second a page).  Done after the first fork, while that kernel starts.
     """
     if cwd in _WARMED:
         return
+    first = not _WARMED
     _WARMED.add(cwd)
     import gc
     from pathlib import Path
+
+    if first:  # and, once, what every kernel's first charts would make (templates, fonts)
+        with contextlib.suppress(Exception):  # an optimisation only: a kernel makes its own
+            from cdrp_lib import charts
+
+            charts.warm_up()
 
     folder = Path(cwd) / PROJECT_PARAMS
     with contextlib.suppress(Exception):  # broken params are the kernel's to report
@@ -251,7 +262,7 @@ def serve(preload: Sequence[str] = PRELOAD_MODULES) -> None:
             finally:
                 os._exit(0)
         replies.write(json.dumps({"pid": pid}) + "\n")
-        warm_params(str(request["cwd"]))  # once: the first kernel is already on its way
+        warm_kernels(str(request["cwd"]))  # once: the first kernel is already on its way
 
 
 # ------------------------------------------------------------------ worker side
