@@ -190,6 +190,12 @@ def cells_in_process(store: Path, pid: str, work: Path) -> dict[str, dict[str, f
                 importlib.import_module(name)
     else:
         preload_modules()
+    try:  # and what it does after its first fork (params parsed, chart templates made)
+        from cdrp_lib.batch.kernels import warm_kernels
+    except ImportError:  # the library before it
+        pass
+    else:
+        warm_kernels(str(REPO))
     out: dict[str, dict[str, float]] = {}
     for theme in (*THEMES[1:], THEMES[0]):  # the batch's order: the front page last
         read, write = os.pipe()
