@@ -12,8 +12,8 @@ from test_batch import make_project
 from cdrp_lib.batch.jobs import JobResult, JobStatus, PageResult, PageStatus
 from cdrp_lib.batch.manifest import (
     ManifestTexts,
+    job_record,
     job_text,
-    manifest_document,
     manifest_head,
     manifest_text,
 )
@@ -38,14 +38,17 @@ def test_the_text_is_the_documents_dump(tmp_path: Path, finished: int) -> None:
                               kernel="forked"),))
     head = manifest_head("run-1", settings, REQUEST, results, TIMING)
     text = manifest_text(head, [job_text(j, r) for j, r in zip(jobs, results, strict=True)])
-    document = manifest_document("run-1", settings, REQUEST, jobs, results, TIMING)
+    document = {**head, "jobs": [job_record(j, r) for j, r in zip(jobs, results, strict=True)]}
     assert text == json.dumps(document, indent=1, ensure_ascii=False) + "\n"
     assert json.loads(text) == document
 
 
-def test_a_run_of_no_jobs() -> None:
+def test_a_run_of_no_jobs_and_a_head_of_nothing() -> None:
     head = {"run_id": "r", "counts": {"ok": 0}}
     assert manifest_text(head, []) == json.dumps({**head, "jobs": []}, indent=1) + "\n"
+    texts = ["  " + line for line in json.dumps({"a": 1}, indent=1).splitlines()]
+    assert manifest_text({}, ["\n".join(texts)]) == json.dumps({"jobs": [{"a": 1}]},
+                                                                 indent=1) + "\n"
 
 
 def test_a_jobs_text_is_made_again_only_when_its_result_changed(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ with the clients the manager made (their sockets) closed first.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -32,6 +33,7 @@ from cdrp_lib.batch.jobs import BatchSettings
 HISTORY_ARGUMENT = "--HistoryManager.hist_file=:memory:"
 
 
+@functools.cache
 def _manager_class(fork: bool) -> type[Any]:
     """The kernel manager a page's kernel is started with, remembering its clients."""
     from jupyter_client.manager import AsyncKernelManager

@@ -85,19 +85,6 @@ def job_record(job: Job, result: JobResult) -> dict[str, Any]:
     }
 
 
-def manifest_document(
-    run_id: str,
-    settings: BatchSettings,
-    request: Mapping[str, Any],
-    jobs: Sequence[Job],
-    results: Sequence[JobResult],
-    timing: Mapping[str, Any],
-) -> dict[str, Any]:
-    """The whole manifest; ``results`` are in the order of ``jobs``."""
-    return {**manifest_head(run_id, settings, request, results, timing),
-            "jobs": [job_record(j, r) for j, r in zip(jobs, results, strict=True)]}
-
-
 def manifest_head(
     run_id: str,
     settings: BatchSettings,
@@ -143,16 +130,14 @@ def manifest_text(head: Mapping[str, Any], job_texts: Sequence[str]) -> str:
 
     The same text as dumping the whole document (``indent=1``): a batch writes
     its manifest as each bulletin ends, and a national run's 300 job records
-    dumped again each time cost the batch's parent half a minute of CPU, which
-    its workers were waiting on; the records of jobs that did not change are
-    kept as text (:class:`ManifestTexts`).
+    dumped again each time cost the batch's parent half a minute of CPU, on the
+    cores its workers use; the records of jobs that did not change are kept as
+    text (:class:`ManifestTexts`).
     """
-    if not job_texts:
-        return _dumps({**head, "jobs": []}) + "\n"
-    opening = _dumps(dict(head))
-    assert opening.endswith("\n}")
-    return (opening[:-2] + (",\n" if head else "\n") + ' "jobs": [\n'
-            + ",\n".join(job_texts) + "\n ]\n}\n")
+    if not job_texts or not head:
+        return _dumps({**head, "jobs": [json.loads(t) for t in job_texts]}) + "\n"
+    opening = _dumps(dict(head))  # "{\n <head's keys>\n}": the jobs go before its "}"
+    return (opening[:-2] + ',\n "jobs": [\n' + ",\n".join(job_texts) + "\n ]\n}\n")
 
 
 class ManifestTexts:
