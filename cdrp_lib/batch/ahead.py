@@ -94,12 +94,13 @@ class KernelsAhead:
         self._waiting: Any | None = None
 
     def start(self) -> None:
-        """Start the next page's kernel now, unless one waits already.
+        """Start the next page's kernel now, unless one waits already (or the batch's
+        settings say not to: ``kernels_ahead``).
 
         A kernel that fails to start here is left to the page, which starts its
         own the usual way (and reports the failure if that fails too).
         """
-        if self._waiting is None:
+        if self._waiting is None and self._settings.kernels_ahead:
             try:
                 self._waiting = start_kernel(self._settings, self._arguments, self._fork)
             except Exception:

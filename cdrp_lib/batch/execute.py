@@ -427,7 +427,7 @@ def _run_job(job: Job, attempt: int, t0: float) -> JobResult:
             order = _execution_order(job.themes)
             for i, theme in enumerate(order):
                 started = ahead.take()
-                if job.settings.kernels_ahead and i + 1 < len(order):
+                if i + 1 < len(order):
                     ahead.start()  # the next page's kernel starts while this page runs
                 before = _snapshot(job.staging_dir)
                 pages.append(run_page(job, theme, themes, started))

@@ -104,6 +104,13 @@ def _svg_renderer(fig: Figure, out: IO[str]) -> RendererSVG:
                              image_dpi=DPI, metadata={"Date": None})
 
 
+def _font_key(prop: Any) -> tuple[Any, ...]:
+    """Everything of a font's properties a text's measurement depends on."""
+    return (tuple(prop.get_family()), prop.get_style(), prop.get_variant(), prop.get_weight(),
+            prop.get_stretch(), prop.get_size_in_points(), prop.get_file(),
+            prop.get_math_fontfamily())
+
+
 @functools.cache
 def _renderer_class() -> type[RendererSVG]:
     """Matplotlib's SVG renderer with :data:`_TEXT_METRICS` (made on first use, so that
@@ -113,9 +120,7 @@ def _renderer_class() -> type[RendererSVG]:
     class SharedMetricsRendererSVG(RendererSVG):
         def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any
                                           ) -> tuple[float, float, float]:
-            key = (s, ismath, self.points_to_pixels(POINTS_PER_INCH), tuple(prop.get_family()),
-                   prop.get_style(), prop.get_variant(), prop.get_weight(), prop.get_stretch(),
-                   prop.get_size_in_points(), prop.get_file(), prop.get_math_fontfamily())
+            key = (s, ismath, self.points_to_pixels(POINTS_PER_INCH), *_font_key(prop))
             found = _TEXT_METRICS.get(key)
             if found is None:
                 if len(_TEXT_METRICS) >= _TEXT_METRICS_MAX:
@@ -130,9 +135,7 @@ def _renderer_class() -> type[RendererSVG]:
             # own, for its PDF and PS backends) and otherwise finds the font file and reads
             # its tables again for every text it lays out: the same numbers, kept here.
             dpi: float = self.points_to_pixels(POINTS_PER_INCH)  # type: ignore[assignment]
-            key = ("height", dpi, tuple(prop.get_family()), prop.get_style(),
-                   prop.get_variant(), prop.get_weight(), prop.get_stretch(),
-                   prop.get_size_in_points(), prop.get_file(), prop.get_math_fontfamily())
+            key = ("height", dpi, *_font_key(prop))
             heights = _FONT_HEIGHTS.get(key)
             if heights is None:
                 heights = _FONT_HEIGHTS[key] = _font_height_metrics(prop, dpi)
