@@ -120,15 +120,26 @@ def rebuild(con: duckdb.DuckDBPyConnection, measures: Mapping[str, Measure],
 
 def _district_force_rows(con: duckdb.DuckDBPyConnection, districts: Mapping[str, str | None]
                          ) -> dict[str, dict[str, int]]:
-    """district -> force -> rows located there (districts read from the LSOA names)."""
+    """district -> force -> rows located there (districts read from the LSOA names).
+
+    Summed in DuckDB: the LSOA-force pairs are a row per LSOA and force (~10^5 where
+    forces share LSOAs), which cost more to bring into Python than the sum itself.
+    """
+    import pandas as pd
+
+    named = [(name, d) for name, d in districts.items() if d]
+    con.register("lsoa_districts", pd.DataFrame(named, columns=["lsoa_name", "district"],
+                                                dtype=object))
+    try:
+        rows = con.execute(
+            f"SELECT d.district, c.force, sum(c.total) FROM {incremental.LSOA_FM} c "
+            "JOIN lsoa_districts d USING (lsoa_name) WHERE c.lsoa_code <> '' "
+            "GROUP BY ALL ORDER BY 1, 2").fetchall()
+    finally:
+        con.unregister("lsoa_districts")
     out: dict[str, dict[str, int]] = {}
-    for name, force, n in con.execute(
-            f"SELECT lsoa_name, force, sum(total) FROM {incremental.LSOA_FM} "
-            "WHERE lsoa_code <> '' GROUP BY ALL").fetchall():
-        district = districts.get(str(name))
-        if district:
-            by_force = out.setdefault(district, {})
-            by_force[str(force)] = by_force.get(str(force), 0) + int(n)
+    for district, force, n in rows:
+        out.setdefault(str(district), {})[str(force)] = int(n)
     return out
 
 
