@@ -569,6 +569,41 @@ def test_odd_values_in_kept_rows_are_warned_with_their_lines(tmp_path: Path) -> 
     assert sum(counts.values()) == 5  # all kept; an ASB row without a Crime ID is fine
 
 
+def test_a_repeat_with_an_odd_value_is_still_a_repeat(tmp_path: Path) -> None:
+    """A row with a value to warn about is hashed apart in the first pass (sql.ODD_ROW):
+    its file's second pass must still find its Crime ID repeated, either way round."""
+    odd_latitude = row("dup", lsoa="E01000002").replace("-0.7,52.4", "-0.7,N/A")
+    for rows, by_lsoa, dropped_line, odd_line in (
+            ([row("dup"), odd_latitude, row("x")], {"E01000001": 2}, 3, 3),
+            ([odd_latitude, row("x"), row("dup")], {"E01000001": 1, "E01000002": 1}, 4, 2)):
+        result, counts = read(tmp_path, [street(tmp_path, rows=rows)])
+        (repeat,) = only(result.problems, pu.RULE_DUPLICATE)
+        assert repeat.line == dropped_line
+        assert [p.line for p in only(result.problems, pu.RULE_BAD_LATITUDE)] == [odd_line]
+        assert {k[2]: n for k, n in counts.items()} == by_lsoa
+        assert (result.stats[0].kept, result.stats[0].duplicates) == (2, 1)
+
+
+def test_the_lean_second_pass_finds_what_the_full_one_finds(tmp_path: Path) -> None:
+    """A file with nothing but repeats is read again by a leaner query: same findings."""
+    rows = [row("a", lsoa="", name=""), row("b", crime_type="Anti-social behaviour"),
+            row("a", lsoa="", name="", crime_type="Vehicle crime"), row("c"),
+            row("b", lsoa="E01000007", name="Corby 007A", crime_type="Drugs"), row("a")]
+    sf = street(tmp_path, rows=rows)
+    con = duckdb.connect()
+    check = pu.check_street_file(sf, tmp_path)
+    pu.read_street_files(con, iter([check]), tmp_path)  # leaves its groups in the connection
+    scanned = [pu.sql._Scanned(0, 0, check, True)]
+    full = pu.second_pass._second_pass(con, scanned, {0: 6})
+    lean = pu.second_pass._second_pass(con, scanned, {0: 6}, repeats_only={0})
+    assert lean == full
+    assert [d[:2] for d in full[0].dropped] == [(2, 0), (4, 1), (5, 0)]
+    assert {d[2] for d in full[0].dropped} == {
+        ("", "", pu.sql._SLUGS.index("vehicle-crime")),
+        ("E01000007", "Corby 007A", pu.sql._SLUGS.index("drugs")),
+        ("E01000001", "Kettering 001A", pu.sql._SLUGS.index("burglary"))}
+
+
 def test_a_row_of_empty_fields_is_rejected_on_either_path(tmp_path: Path) -> None:
     """DuckDB reads ',,,' as a row; the slow path (here for a bad byte) must not skip it."""
     empty = "," * 11

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -29,6 +29,7 @@ from cdrp_lib.sources.police_uk.sql import (
     LSOA_PATTERN,
     ODD_CRIME_ID,
     ODD_LATITUDE,
+    ODD_ROW,
     _read_csv_sql,
     _Scanned,
 )
@@ -50,7 +51,9 @@ class _SecondPass:
 
 
 def _second_pass(con: duckdb.DuckDBPyConnection, files: Sequence[_Scanned],
-                 rows: Mapping[int, int]) -> dict[int, _SecondPass]:
+                 rows: Mapping[int, int],
+                 repeats_only: Collection[int] = (),
+                 every_id: Collection[int] = ()) -> dict[int, _SecondPass]:
     """Read ``files`` again in file order; the rows that break a rule or repeat a Crime ID.
 
     Rows are numbered as they are read (``row_number() OVER ()`` streams, in one
@@ -61,27 +64,42 @@ def _second_pass(con: duckdb.DuckDBPyConnection, files: Sequence[_Scanned],
     which the first pass counted (``rows``); an index outside its file would mean
     the two passes read a file differently, which is reported rather than guessed
     at.  Repeats are told apart by the Crime ID itself, not its hash.
+
+    Files in ``repeats_only`` (positions ``f`` the first pass found no rejected or
+    odd row in: the usual reason to read a file again) are read by a leaner query
+    that looks at each row's Crime ID and position only, and works out the rest
+    for the few rows that repeat one: half the cost of the full checks on every row.
+    In files in ``every_id`` (those with a row the first pass hashed as
+    :data:`ODD_ROW`) every row with a Crime ID comes back, so repeats are found
+    among all of them.
     """
     if not files:
         return {}
     candidates = con.execute("SELECT f, h FROM street_groups WHERE NOT counted "
-                             "AND h IS NOT NULL AND n > 1").fetchall()
+                             f"AND h IS NOT NULL AND h <> {ODD_ROW} AND n > 1").fetchall()
     known = {"cf": [int(f) for f, _ in candidates], "ch": [int(h) for _, h in candidates]}
 
-    def scan(part: Sequence[_Scanned]) -> list[tuple[Any, ...]]:
+    def scan(job: tuple[str, Sequence[_Scanned]]) -> list[tuple[Any, ...]]:
+        sql, part = job
+        params = known | {
+            "files": [str(s.check.read_path) for s in part], "f": [s.f for s in part],
+            "before": [sum(rows[s.f] for s in part[:i]) for i in range(len(part))],
+            "rows": [rows[s.f] for s in part]}
+        if sql is _SECOND_PASS:  # the lean query has no month to check
+            params["months"] = [s.check.file.month for s in part]
+            params["every"] = sorted(s.f for s in part if s.f in every_id)
         cursor = con.cursor()
         try:
-            return cursor.execute(_SECOND_PASS, known | {
-                "files": [str(s.check.read_path) for s in part], "f": [s.f for s in part],
-                "before": [sum(rows[s.f] for s in part[:i]) for i in range(len(part))],
-                "rows": [rows[s.f] for s in part],
-                "months": [s.check.file.month for s in part]}).fetchall()
+            return cursor.execute(sql, params).fetchall()
         finally:
             cursor.close()
 
-    parts = _split(con, files)
-    with ThreadPoolExecutor(max_workers=len(parts)) as pool:
-        found = sorted((r for part in pool.map(scan, parts) for r in part),
+    lean = [s for s in files if s.f in repeats_only]
+    full = [s for s in files if s.f not in repeats_only]
+    jobs = ([(_SECOND_PASS, part) for part in _split(con, full)]
+            + [(_REPEATS_PASS, part) for part in _split(con, lean)])
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        found = sorted((r for part in pool.map(scan, jobs) for r in part),
                        key=lambda r: (r[0], r[1]))
     by_file = {s.f: s for s in files}
     outside = sorted({f for f, idx, *_ in found if not 0 <= idx < rows[f]})
@@ -116,6 +134,8 @@ _LSOA_RE = re.compile(LSOA_PATTERN)
 
 def _split(con: duckdb.DuckDBPyConnection, files: Sequence[_Scanned]) -> list[list[_Scanned]]:
     """``files`` in as many consecutive parts of about equal size as DuckDB has threads."""
+    if not files:
+        return []
     row = con.execute("SELECT current_setting('threads')").fetchone()
     parts = max(1, min(len(files), int(row[0]) if row else 1))
     total = sum(s.check.size for s in files)
@@ -146,6 +166,28 @@ _SECOND_PASS = (
     f"    FROM {_read_csv_sql('files', rejects=True)})) r "
     f"WHERE bad_month IS NOT NULL OR slug_code IS NULL OR idx < 0 OR idx >= n_rows "
     f"OR odd <> 0 OR {_BAD_LSOA} "
+    "OR (crime_id <> '' AND list_contains(CAST($every AS INTEGER[]), f)) "
+    "OR EXISTS (SELECT 1 FROM (SELECT unnest(CAST($cf AS INTEGER[])) AS f, "
+    "  unnest(CAST($ch AS UBIGINT[])) AS h) c WHERE c.f = r.f AND c.h = r.h)")
+
+
+# The second pass of a file with nothing but repeats: each row's Crime ID hash and
+# position, and only for the rows that repeat a candidate (or fall outside their
+# file's count) the columns a repeat is reported and taken off its group by.  Same
+# columns as _SECOND_PASS; the outer projection runs on those rows alone.
+_REPEATS_PASS = (
+    "SELECT f, idx, crime_id, NULL AS bad_month, NULL AS unknown_type, "
+    "coalesce(lsoa_code, '') AS lsoa_code, coalesce(lsoa_name, '') AS lsoa_name, "
+    f"{_SLUG_CODE.replace(chr(34) + 'Crime type' + chr(34), 'crime_type')} AS slug_code, "
+    "0 AS odd, NULL AS latitude FROM ("
+    "  SELECT $f[i] AS f, rn - $before[i] - 1 AS idx, $rows[i] AS n_rows, "
+    "  \"Crime ID\" AS crime_id, \"LSOA code\" AS lsoa_code, \"LSOA name\" AS lsoa_name, "
+    "  \"Crime type\" AS crime_type, "
+    "  CASE WHEN \"Crime ID\" <> '' THEN hash(\"Crime ID\") END AS h "
+    "  FROM (SELECT CAST(file_index AS BIGINT) + 1 AS i, row_number() OVER () AS rn, "
+    "    \"Crime ID\", \"LSOA code\", \"LSOA name\", \"Crime type\" "
+    f"    FROM {_read_csv_sql('files', rejects=True)})) r "
+    "WHERE idx < 0 OR idx >= n_rows "
     "OR EXISTS (SELECT 1 FROM (SELECT unnest(CAST($cf AS INTEGER[])) AS f, "
     "  unnest(CAST($ch AS UBIGINT[])) AS h) c WHERE c.f = r.f AND c.h = r.h)")
 
