@@ -138,8 +138,9 @@ def _read_batch(con: duckdb.DuckDBPyConnection, batch: list[tuple[int, FileCheck
 
     A file DuckDB cannot read whole (a wrong number of fields, an unterminated
     quote) goes through the slow path (:func:`_clean_copy`) and is counted from its
-    clean copy.  DuckDB is told to set such records aside rather than fail, because
-    a failed statement would abort the caller's transaction.
+    clean copy.  DuckDB is told to skip such records rather than fail, because a
+    failed statement would abort the caller's transaction; a skipped record leaves
+    its file with fewer rows than lines, which :func:`_unread` finds.
     """
     scan: _Scan = list(enumerate(batch))
     broken = _unread(con, scan, _group_rows(con, [c for _, c in batch]))
@@ -221,8 +222,12 @@ def _group_rows(con: duckdb.DuckDBPyConnection, checks: Sequence[FileCheck],
     collision costs time, never a wrong count.
 
     ``f`` is a file's position in ``checks``, or ``positions[i]`` when given, in which
-    case the groups are added to the table rather than replacing it.  Returns, for
-    each file with records DuckDB could not parse, why (its first such line).
+    case the groups are added to the table rather than replacing it: the scan of
+    the slow path's clean copies, which returns, for each file with records DuckDB
+    could not parse, why (its first such line), the reason reported if even the
+    clean copy cannot be read.  The first scan returns nothing: its files with a
+    record skipped have fewer rows than lines, and go to the slow path, which
+    names each line.
     """
     if not checks:
         return {}
@@ -230,8 +235,10 @@ def _group_rows(con: duckdb.DuckDBPyConnection, checks: Sequence[FileCheck],
          else "CAST($positions[CAST(file_index AS BIGINT) + 1] AS INTEGER)")
     into = ("CREATE OR REPLACE TEMP TABLE street_groups AS" if positions is None
             else "INSERT INTO street_groups")
-    con.execute(f"DROP TABLE IF EXISTS {_REJECTS}")
-    con.execute(f"DROP TABLE IF EXISTS {_REJECT_SCANS}")
+    record = positions is not None
+    if record:
+        con.execute(f"DROP TABLE IF EXISTS {_REJECTS}")
+        con.execute(f"DROP TABLE IF EXISTS {_REJECT_SCANS}")
     con.execute(
         f"{into} SELECT {f} AS f, \"Month\" AS month, "
         "coalesce(\"LSOA code\", '') AS lsoa_code, coalesce(\"LSOA name\", '') AS lsoa_name, "
@@ -239,16 +246,17 @@ def _group_rows(con: duckdb.DuckDBPyConnection, checks: Sequence[FileCheck],
         f"CASE WHEN {_ODD} > 0 THEN CAST({ODD_ROW} AS UBIGINT) "
         "WHEN \"Crime ID\" <> '' THEN hash(\"Crime ID\") END AS h, "
         "count(*) AS n, grouping(h) = 1 AS counted "
-        f"FROM {_read_csv_sql('files', rejects=True)} "
+        f"FROM {_read_csv_sql('files', 'record' if record else 'skip')} "
         "GROUP BY GROUPING SETS ((f, month, lsoa_code, lsoa_name, slug_code), (f, h)) "
         f"HAVING grouping(h) = 1 OR (h IS NOT NULL AND (count(*) > 1 OR h = {ODD_ROW}))",
         {"files": [str(c.read_path) for c in checks]}
         | ({} if positions is None else {"positions": list(positions)}))
+    if positions is None:
+        return {}
     rejected = con.execute(
         f"SELECT CAST(file_id AS INTEGER), min(line), first(error_message ORDER BY line) "
         f"FROM {_REJECTS} GROUP BY ALL").fetchall()
-    return {(int(i) if positions is None else positions[int(i)]): f"{message} (line {line})"
-            for i, line, message in rejected}
+    return {positions[int(i)]: f"{message} (line {line})" for i, line, message in rejected}
 
 
 def _register_files(con: duckdb.DuckDBPyConnection, name: str,

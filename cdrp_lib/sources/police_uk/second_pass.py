@@ -163,7 +163,7 @@ _SECOND_PASS = (
     f"    coalesce(\"LSOA name\", '') AS lsoa_name, {_SLUG_CODE} AS slug_code, "
     "    CASE WHEN \"Crime ID\" <> '' THEN hash(\"Crime ID\") END AS h, "
     f"    {_ODD} AS odd, \"Latitude\" AS latitude "
-    f"    FROM {_read_csv_sql('files', rejects=True)})) r "
+    f"    FROM {_read_csv_sql('files', 'skip')})) r "
     f"WHERE bad_month IS NOT NULL OR slug_code IS NULL OR idx < 0 OR idx >= n_rows "
     f"OR odd <> 0 OR {_BAD_LSOA} "
     "OR (crime_id <> '' AND list_contains(CAST($every AS INTEGER[]), f)) "
@@ -186,7 +186,7 @@ _REPEATS_PASS = (
     "  CASE WHEN \"Crime ID\" <> '' THEN hash(\"Crime ID\") END AS h "
     "  FROM (SELECT CAST(file_index AS BIGINT) + 1 AS i, row_number() OVER () AS rn, "
     "    \"Crime ID\", \"LSOA code\", \"LSOA name\", \"Crime type\" "
-    f"    FROM {_read_csv_sql('files', rejects=True)})) r "
+    f"    FROM {_read_csv_sql('files', 'skip')})) r "
     "WHERE idx < 0 OR idx >= n_rows "
     "OR EXISTS (SELECT 1 FROM (SELECT unnest(CAST($cf AS INTEGER[])) AS f, "
     "  unnest(CAST($ch AS UBIGINT[])) AS h) c WHERE c.f = r.f AND c.h = r.h)")

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from cdrp_lib.sources.police_uk.checks import FileCheck
 from cdrp_lib.sources.police_uk.rules import CRIME_TYPE_SLUGS, HEADER
 
 
-def _read_csv_sql(parameter: str, rejects: bool = False) -> str:
+def _read_csv_sql(parameter: str, errors: Literal["fail", "skip", "record"] = "fail") -> str:
     """DuckDB's reader over the files in ``$parameter``, every column as text.
 
-    With ``rejects``, records it cannot parse are set aside in ``street_rejects``
-    (file, line, why) instead of failing the statement.
+    A record it cannot parse fails the statement (``"fail"``), is skipped
+    (``"skip"``), or is skipped and set aside in ``street_rejects`` with its file,
+    line and why (``"record"``).  Recording costs a tenth of a large scan, so it is
+    kept for the scan whose reasons are reported (reading._group_rows).
     """
     columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in HEADER) + "}"
-    aside = (f", ignore_errors = true, store_rejects = true, rejects_table = '{_REJECTS}', "
-             f"rejects_scan = '{_REJECT_SCANS}', rejects_limit = {_REJECTS_HELD}"
-             if rejects else "")
+    aside = {"fail": "", "skip": ", ignore_errors = true",
+             "record": f", ignore_errors = true, store_rejects = true, "
+                       f"rejects_table = '{_REJECTS}', rejects_scan = '{_REJECT_SCANS}', "
+                       f"rejects_limit = {_REJECTS_HELD}"}[errors]
     return (f"read_csv(${parameter}, header = true, columns = {columns}, auto_detect = false, "
             f"delim = ',', quote = '\"', escape = '\"'{aside})")
 
