@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from cdrp_lib.errors import Problem, ProblemLog, clip_found
 
@@ -251,7 +251,7 @@ def _group_rows(con: duckdb.DuckDBPyConnection, checks: Sequence[FileCheck],
         f"HAVING grouping(h) = 1 OR (h IS NOT NULL AND (count(*) > 1 OR h = {ODD_ROW}))",
         {"files": [str(c.read_path) for c in checks]}
         | ({} if positions is None else {"positions": list(positions)}))
-    if positions is None:
+    if positions is None:  # the first scan: nothing recorded
         return {}
     rejected = con.execute(
         f"SELECT CAST(file_id AS INTEGER), min(line), first(error_message ORDER BY line) "
@@ -272,6 +272,28 @@ def _register_files(con: duckdb.DuckDBPyConnection, name: str,
          "month": [s.check.file.month for s in files], "latest": [s.latest for s in files]})
 
 
+class _Summary(NamedTuple):
+    """One file's figures from its groups: what decides whether it is read again, and how."""
+
+    rows: int       # rows DuckDB read
+    rejected: int   # rows breaking a rule (another month, an unknown crime type)
+    no_lsoa: int    # kept rows with no LSOA
+    again: int      # groups to look at row by row: repeats, odd values, bad LSOA codes
+    odd: int        # of those, groups that are not repeats
+
+    @property
+    def read_again(self) -> bool:
+        return bool(self.rejected or self.again)
+
+    @property
+    def repeats_only(self) -> bool:
+        """Nothing but repeated Crime IDs: the lean second pass will do."""
+        return not self.rejected and not self.odd
+
+
+_NOTHING = _Summary(0, 0, 0, 0, 0)
+
+
 def _summarise_batch(con: duckdb.DuckDBPyConnection,
                      scan: Sequence[tuple[int, tuple[int, FileCheck]]],
                      table: str) -> list[_FileResult]:
@@ -286,9 +308,8 @@ def _summarise_batch(con: duckdb.DuckDBPyConnection,
     files = [_Scanned(f, no, c, last[(c.file.force, c.file.month)] == no)
              for f, (no, c) in scan]
     _register_files(con, "batch_files", files)
-    # rows, rejected, no LSOA, groups to look at again, of which odd (any but repeats)
-    summary = {int(f): (int(rows or 0), int(rejected), int(no_lsoa), int(again) + int(bad_lsoa),
-                        int(odd) + int(bad_lsoa))
+    summary = {int(f): _Summary(int(rows or 0), int(rejected), int(no_lsoa),
+                                int(again) + int(bad_lsoa), int(odd) + int(bad_lsoa))
                for f, rows, rejected, no_lsoa, again, bad_lsoa, odd in con.execute(
         "SELECT f, sum(n) FILTER (counted), "
         "coalesce(sum(n) FILTER (counted AND NOT ok), 0), "
@@ -299,12 +320,11 @@ def _summarise_batch(con: duckdb.DuckDBPyConnection,
         "FROM (SELECT g.f, g.n, g.counted, g.lsoa_code, g.h, "
         "  g.month IS NOT DISTINCT FROM b.file_month AND g.slug_code IS NOT NULL AS ok "
         "  FROM street_groups g JOIN batch_files b USING (f)) GROUP BY f").fetchall()}
-    rows = {s.f: summary.get(s.f, (0, 0, 0, 0, 0))[0] for s in files}
-    again = [s for s in files if s.f in summary  # rejected rows, repeats or odd values
-             and (summary[s.f][1] or summary[s.f][3])]
-    second = _second_pass(con, again, rows, repeats_only={
-        s.f for s in again if not summary[s.f][1] and not summary[s.f][4]}, every_id={
-        s.f for s in again if summary[s.f][4]})
+    rows = {s.f: summary.get(s.f, _NOTHING).rows for s in files}
+    again = [s for s in files if summary.get(s.f, _NOTHING).read_again]
+    second = _second_pass(con, again, rows,
+                          repeats_only={s.f for s in again if summary[s.f].repeats_only},
+                          every_id={s.f for s in again if summary[s.f].odd})
     _drop_repeats(con, second)
     con.execute(f"DELETE FROM {table} USING batch_files f "
                 f"WHERE {table}.force = f.force AND {table}.month = f.file_month")
@@ -317,7 +337,8 @@ def _summarise_batch(con: duckdb.DuckDBPyConnection,
     out: list[_FileResult] = []
     for s in files:
         sf, check = s.check.file, s.check
-        n_rows, _, no_lsoa, _, _ = summary.get(s.f, (0, 0, 0, 0, 0))
+        figures = summary.get(s.f, _NOTHING)
+        n_rows, no_lsoa = figures.rows, figures.no_lsoa
         read = second.get(s.f, _SecondPass())
         to_line = _line_numbering(check)
         problems = ProblemLog()  # bounded: a file of bad rows holds 100 per rule

@@ -32,6 +32,7 @@ from cdrp_lib.sources.police_uk.sql import (
     ODD_ROW,
     _read_csv_sql,
     _Scanned,
+    _slug_code,
 )
 
 _GroupKey = tuple[str, str, int]  # lsoa_code, lsoa_name, slug_code of a counted group
@@ -147,6 +148,10 @@ def _split(con: duckdb.DuckDBPyConnection, files: Sequence[_Scanned]) -> list[li
     return [part for part in out if part]
 
 
+# A row whose file and Crime ID hash are a candidate repeat of the first pass ($cf, $ch).
+_CANDIDATE = ("EXISTS (SELECT 1 FROM (SELECT unnest(CAST($cf AS INTEGER[])) AS f, "
+              "unnest(CAST($ch AS UBIGINT[])) AS h) c WHERE c.f = r.f AND c.h = r.h)")
+
 # One scan of the second pass: its files' rows numbered in file order, and of those
 # only the rows that break a rule, repeat a candidate Crime ID (``$cf``, ``$ch``: file
 # and hash, from the first pass) or fall outside their file's count (``$rows``).
@@ -167,8 +172,7 @@ _SECOND_PASS = (
     f"WHERE bad_month IS NOT NULL OR slug_code IS NULL OR idx < 0 OR idx >= n_rows "
     f"OR odd <> 0 OR {_BAD_LSOA} "
     "OR (crime_id <> '' AND list_contains(CAST($every AS INTEGER[]), f)) "
-    "OR EXISTS (SELECT 1 FROM (SELECT unnest(CAST($cf AS INTEGER[])) AS f, "
-    "  unnest(CAST($ch AS UBIGINT[])) AS h) c WHERE c.f = r.f AND c.h = r.h)")
+    f"OR {_CANDIDATE}")
 
 
 # The second pass of a file with nothing but repeats: each row's Crime ID hash and
@@ -178,7 +182,7 @@ _SECOND_PASS = (
 _REPEATS_PASS = (
     "SELECT f, idx, crime_id, NULL AS bad_month, NULL AS unknown_type, "
     "coalesce(lsoa_code, '') AS lsoa_code, coalesce(lsoa_name, '') AS lsoa_name, "
-    f"{_SLUG_CODE.replace(chr(34) + 'Crime type' + chr(34), 'crime_type')} AS slug_code, "
+    f"{_slug_code('crime_type')} AS slug_code, "
     "0 AS odd, NULL AS latitude FROM ("
     "  SELECT $f[i] AS f, rn - $before[i] - 1 AS idx, $rows[i] AS n_rows, "
     "  \"Crime ID\" AS crime_id, \"LSOA code\" AS lsoa_code, \"LSOA name\" AS lsoa_name, "
@@ -188,8 +192,7 @@ _REPEATS_PASS = (
     "    \"Crime ID\", \"LSOA code\", \"LSOA name\", \"Crime type\" "
     f"    FROM {_read_csv_sql('files', 'skip')})) r "
     "WHERE idx < 0 OR idx >= n_rows "
-    "OR EXISTS (SELECT 1 FROM (SELECT unnest(CAST($cf AS INTEGER[])) AS f, "
-    "  unnest(CAST($ch AS UBIGINT[])) AS h) c WHERE c.f = r.f AND c.h = r.h)")
+    f"OR {_CANDIDATE}")
 
 
 def _drop_repeats(con: duckdb.DuckDBPyConnection, second: Mapping[int, _SecondPass]) -> None:

@@ -29,10 +29,17 @@ def _read_csv_sql(parameter: str, errors: Literal["fail", "skip", "record"] = "f
 
 # Crime type name -> a small code per slug, so rows group by one byte, not a string.
 _SLUGS: tuple[str, ...] = tuple(sorted(set(CRIME_TYPE_SLUGS.values())))
-_SLUG_CODE = ("CAST(CASE \"Crime type\" "
-              + " ".join(f"WHEN '{name}' THEN {_SLUGS.index(slug)}"
-                         for name, slug in CRIME_TYPE_SLUGS.items())
-              + " END AS UTINYINT)")
+
+
+def _slug_code(column: str) -> str:
+    """The slug code of the crime type in ``column``; NULL for a type not known."""
+    return (f"CAST(CASE {column} "
+            + " ".join(f"WHEN '{name}' THEN {_SLUGS.index(slug)}"
+                       for name, slug in CRIME_TYPE_SLUGS.items())
+            + " END AS UTINYINT)")
+
+
+_SLUG_CODE = _slug_code('"Crime type"')
 _REJECTS = "street_rejects"
 # Records DuckDB sets aside per file: only the first is quoted (the slow path then
 # names every line), and each costs a copy of its line and a long message.
