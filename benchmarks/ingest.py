@@ -31,7 +31,10 @@ groups the five needed columns and finds repeated Crime IDs (the first pass of
 :mod:`cdrp_lib.sources.police_uk` without its validation), and persisting the counts
 to a store file.  It prints the best speedup any ingest built on those parts could
 reach: the baseline's time over the floor's CPU seconds spread perfectly over every
-core, before any validation report, second pass, series rebuild or commit.
+core, before any validation report, second pass, series rebuild or commit.  With
+``--repeat`` it alternates with the other two and its cheapest run is used, as theirs
+are; the share of that ceiling ours reaches is the figure that least depends on how
+busy the machine is (issue 2 measured ours at 3.0x of a 4.9-5.0x ceiling: 61%).
 
 A second measurement (issue 13) asks whether an ingest's cost follows the new
 month rather than the store: the national month is rewritten as each of the
@@ -294,10 +297,14 @@ def _in_subprocess(which: str, folder: Path) -> dict[str, float]:
     return result
 
 
-def _print_floor(floor: dict[str, float], baseline_seconds: float) -> None:
-    """What the irreducible parts cost, and the speedup they leave room for."""
+def _floor_cpu(floor: dict[str, float]) -> float:
+    return floor["hash_cpu"] + floor["scan_cpu"] + floor["write_cpu"]
+
+
+def _print_floor(floor: dict[str, float], baseline_seconds: float, speedup: float) -> None:
+    """What the irreducible parts cost, the speedup they leave room for, and ours' share."""
     cores = int(floor["cores"])
-    cpu = floor["hash_cpu"] + floor["scan_cpu"] + floor["write_cpu"]
+    cpu = _floor_cpu(floor)
     cpu_no_hash = floor["scan_cpu"] + floor["write_cpu"]
     print(f"floor: sha256 of every file {floor['hash_seconds']:.2f} s "
           f"({floor['hash_cpu']:.2f} CPU s); "
@@ -309,6 +316,8 @@ def _print_floor(floor: dict[str, float], baseline_seconds: float) -> None:
           f"{baseline_seconds * cores / cpu:.2f}x the baseline before any validation report, "
           f"second pass, series rebuild or commit (without the hash: at most "
           f"{baseline_seconds * cores / cpu_no_hash:.2f}x)")
+    print(f"floor: ours reaches {speedup / (baseline_seconds * cores / cpu):.0%} of that "
+          "ceiling (issue 2: 3.0x of 4.9-5.0x, 61%)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -340,13 +349,13 @@ def main(argv: list[str] | None = None) -> int:
         os.sync()
         print(f"input: {rows:,} rows ({SOURCE_ZIP.name} repeated as distinct forces); "
               f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-        runs: dict[str, list[dict[str, float]]] = {"ours": [], "baseline": []}
+        runs: dict[str, list[dict[str, float]]] = {"ours": [], "baseline": [], "floor": []}
         for _ in range(args.repeat):
             for which in runs:
                 runs[which].append(_in_subprocess(which, folder))
-        floor = _in_subprocess("floor", folder)
         ours = min(runs["ours"], key=lambda r: r["seconds"])
         base = min(runs["baseline"], key=lambda r: r["seconds"])
+        floor = min(runs["floor"], key=_floor_cpu)
     with tempfile.TemporaryDirectory(prefix="cdrp-bench-append-") as tmp:
         append_ratio = append_measurement(Path(tmp), args.months, args.repeat)
     if ours["rows"] != base["rows"]:
@@ -362,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"speedup {speedup:.2f} (goal >= {GOAL_SPEEDUP}), memory ratio {memory_ratio:.2f} "
           f"(goal <= {GOAL_MEMORY_RATIO}); CPU-time ratio {base['cpu'] / ours['cpu']:.2f}, "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    _print_floor(floor, base["seconds"])
+    _print_floor(floor, base["seconds"], speedup)
     print(f"RESULT_APPEND months={args.months} append_ratio={append_ratio:.2f}")
     print(f"RESULT rows={int(ours['rows'])} speedup={speedup:.2f} memory_ratio={memory_ratio:.2f}")
     return 0

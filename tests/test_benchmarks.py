@@ -37,10 +37,14 @@ def test_ingest_benchmark_prints_result_and_floor() -> None:
     assert result, lines[-1]
     assert int(result.group(1)) == _data_rows(SOURCE_ZIP)  # every row of the month, once
     floor = [line for line in lines if line.startswith("floor: ")]
-    assert len(floor) == 2, done.stdout
+    assert len(floor) == 3, done.stdout
     assert re.search(r"writing its [\d,]+ counts", floor[0])
     bound = re.search(r"at most (\d+\.\d+)x the baseline", floor[1])
     assert bound and float(bound.group(1)) > 0
+    share = re.search(r"ours reaches (\d+)% of that ceiling", floor[2])
+    assert share, floor[2]
+    # the share is the speedup over the ceiling, both as printed
+    assert abs(int(share.group(1)) - 100 * float(result.group(2)) / float(bound.group(1))) <= 1
 
 
 def _data_rows(archive: Path) -> int:
