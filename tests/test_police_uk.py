@@ -569,6 +569,15 @@ def test_odd_values_in_kept_rows_are_warned_with_their_lines(tmp_path: Path) -> 
     assert sum(counts.values()) == 5  # all kept; an ASB row without a Crime ID is fine
 
 
+def test_a_crime_id_of_64_characters_not_all_ascii_is_warned(tmp_path: Path) -> None:
+    """64 characters but 65 bytes (an accented letter): not the 64 hex digits published."""
+    accented = crime_id_of("a")[:63] + "\u00e9"
+    rows = [row("a").replace(crime_id_of("a"), accented), row("b")]
+    result, counts = read(tmp_path, [street(tmp_path, rows=rows)])
+    assert [(p.line, p.rule) for p in result.problems] == [(2, pu.RULE_BAD_CRIME_ID)]
+    assert sum(counts.values()) == 2
+
+
 def test_a_repeat_with_an_odd_value_is_still_a_repeat(tmp_path: Path) -> None:
     """A row with a value to warn about is hashed apart in the first pass (sql.ODD_ROW):
     its file's second pass must still find its Crime ID repeated, either way round."""

@@ -33,7 +33,7 @@ from cdrp_lib.sources.police_uk.second_pass import (
 )
 from cdrp_lib.sources.police_uk.sql import (
     _BAD_LSOA,
-    _ODD,
+    _ODD_ANY,
     _REJECT_SCANS,
     _REJECTS,
     _SLUG_CODE,
@@ -213,7 +213,7 @@ def _group_rows(con: duckdb.DuckDBPyConnection, checks: Sequence[FileCheck],
     Two grouping sets in one scan: rows counted by file, month, LSOA and crime-type
     slug (``counted``; ``slug_code`` NULL for an unknown type), and every Crime ID
     that occurs more than once in its file, by a 64-bit hash of the ID.  A row with a
-    value to warn about (:data:`_ODD`) takes the hash :data:`ODD_ROW` instead of its
+    value to warn about (:data:`_ODD_ANY`) takes the hash :data:`ODD_ROW` instead of its
     ID's, so its file shows a group with that hash: cheaper than carrying a flag
     aggregate in both grouping sets (0.2 of 2.4 CPU-s on 3.2 million rows), and the
     second pass of such a file looks at every Crime ID, so no repeat goes unseen.
@@ -243,7 +243,7 @@ def _group_rows(con: duckdb.DuckDBPyConnection, checks: Sequence[FileCheck],
         f"{into} SELECT {f} AS f, \"Month\" AS month, "
         "coalesce(\"LSOA code\", '') AS lsoa_code, coalesce(\"LSOA name\", '') AS lsoa_name, "
         f"{_SLUG_CODE} AS slug_code, "
-        f"CASE WHEN {_ODD} > 0 THEN CAST({ODD_ROW} AS UBIGINT) "
+        f"CASE WHEN {_ODD_ANY} THEN CAST({ODD_ROW} AS UBIGINT) "
         "WHEN \"Crime ID\" <> '' THEN hash(\"Crime ID\") END AS h, "
         "count(*) AS n, grouping(h) = 1 AS counted "
         f"FROM {_read_csv_sql('files', 'record' if record else 'skip')} "

@@ -62,17 +62,21 @@ class _Scanned:
 
 
 
-# Row warnings (the row is kept): bit 1 a Crime ID that is not 64 characters or does
-# not start with a hex digit (ASB rows have none, which is fine), bit 2 a latitude that
+# Row warnings (the row is kept): bit 1 a Crime ID that is not 64 bytes or does not
+# start with a hex digit (ASB rows have none, which is fine), bit 2 a latitude that
 # is not a number.  Free per row: a length, a comparison and a cast.  A full hex check of
 # every character (unhex, a regex, ltrim) cost 7-30% of the scan, more than the few
 # percent this warning may cost; real malformations (truncated, scientific notation,
-# spaces, quotes) change the length anyway.  LSOA codes are checked on the groups.
+# spaces, quotes, a character outside ASCII) change the length anyway.  LSOA codes are
+# checked on the groups.  The first pass asks only whether a row has either (_ODD_ANY,
+# a third cheaper than adding up the bits); the second says which (_ODD).
 ODD_CRIME_ID, ODD_LATITUDE = 1, 2
-_ODD = ("(CASE WHEN \"Crime ID\" <> '' AND (length(\"Crime ID\") <> 64 OR "
-        "\"Crime ID\" < '0' OR \"Crime ID\" >= 'g') THEN 1 ELSE 0 END) + "
-        "(CASE WHEN \"Latitude\" <> '' AND TRY_CAST(\"Latitude\" AS DOUBLE) IS NULL "
-        "THEN 2 ELSE 0 END)")
+_ODD_CRIME_ID_SQL = ("(\"Crime ID\" <> '' AND (strlen(\"Crime ID\") <> 64 "
+                     "OR \"Crime ID\" < '0' OR \"Crime ID\" >= 'g'))")
+_ODD_LATITUDE_SQL = "(\"Latitude\" <> '' AND TRY_CAST(\"Latitude\" AS DOUBLE) IS NULL)"
+_ODD = (f"(CASE WHEN {_ODD_CRIME_ID_SQL} THEN {ODD_CRIME_ID} ELSE 0 END) + "
+        f"(CASE WHEN {_ODD_LATITUDE_SQL} THEN {ODD_LATITUDE} ELSE 0 END)")
+_ODD_ANY = f"({_ODD_CRIME_ID_SQL} OR {_ODD_LATITUDE_SQL})"
 # The Crime ID hash the first pass gives a row with a warning bit (see
 # reading._group_rows): a file with one is read again, every Crime ID looked at.
 ODD_ROW = 0
