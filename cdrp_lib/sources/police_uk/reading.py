@@ -279,7 +279,8 @@ class _Summary(NamedTuple):
     rejected: int   # rows breaking a rule (another month, an unknown crime type)
     no_lsoa: int    # kept rows with no LSOA
     again: int      # groups to look at row by row: repeats, odd values, bad LSOA codes
-    odd: int        # of those, groups that are not repeats
+    odd: int        # of those, rows hashed apart as ODD_ROW (a warning on the row)
+    bad_lsoa: int   # of those, groups with a malformed LSOA code
 
     @property
     def read_again(self) -> bool:
@@ -288,10 +289,10 @@ class _Summary(NamedTuple):
     @property
     def repeats_only(self) -> bool:
         """Nothing but repeated Crime IDs: the lean second pass will do."""
-        return not self.rejected and not self.odd
+        return not self.rejected and not self.odd and not self.bad_lsoa
 
 
-_NOTHING = _Summary(0, 0, 0, 0, 0)
+_NOTHING = _Summary(0, 0, 0, 0, 0, 0)
 
 
 def _summarise_batch(con: duckdb.DuckDBPyConnection,
@@ -309,7 +310,7 @@ def _summarise_batch(con: duckdb.DuckDBPyConnection,
              for f, (no, c) in scan]
     _register_files(con, "batch_files", files)
     summary = {int(f): _Summary(int(rows or 0), int(rejected), int(no_lsoa),
-                                int(again) + int(bad_lsoa), int(odd) + int(bad_lsoa))
+                                int(again) + int(bad_lsoa), int(odd), int(bad_lsoa))
                for f, rows, rejected, no_lsoa, again, bad_lsoa, odd in con.execute(
         "SELECT f, sum(n) FILTER (counted), "
         "coalesce(sum(n) FILTER (counted AND NOT ok), 0), "
