@@ -278,13 +278,14 @@ class _Summary(NamedTuple):
     rows: int       # rows DuckDB read
     rejected: int   # rows breaking a rule (another month, an unknown crime type)
     no_lsoa: int    # kept rows with no LSOA
-    again: int      # groups to look at row by row: repeats, odd values, bad LSOA codes
-    odd: int        # of those, rows hashed apart as ODD_ROW (a warning on the row)
-    bad_lsoa: int   # of those, groups with a malformed LSOA code
+    by_id: int      # Crime ID groups kept: repeated IDs, and rows hashed apart as ODD_ROW
+    odd: int        # of those, the ODD_ROW group (a row with a warning)
+    bad_lsoa: int   # counted groups with a malformed LSOA code
 
     @property
     def read_again(self) -> bool:
-        return bool(self.rejected or self.again)
+        """Some row needs its line: a rejected row, a repeat, a warning."""
+        return bool(self.rejected or self.by_id or self.bad_lsoa)
 
     @property
     def repeats_only(self) -> bool:
@@ -309,9 +310,9 @@ def _summarise_batch(con: duckdb.DuckDBPyConnection,
     files = [_Scanned(f, no, c, last[(c.file.force, c.file.month)] == no)
              for f, (no, c) in scan]
     _register_files(con, "batch_files", files)
-    summary = {int(f): _Summary(int(rows or 0), int(rejected), int(no_lsoa),
-                                int(again) + int(bad_lsoa), int(odd), int(bad_lsoa))
-               for f, rows, rejected, no_lsoa, again, bad_lsoa, odd in con.execute(
+    summary = {int(f): _Summary(int(rows or 0), int(rejected), int(no_lsoa), int(by_id),
+                                int(odd), int(bad_lsoa))
+               for f, rows, rejected, no_lsoa, by_id, bad_lsoa, odd in con.execute(
         "SELECT f, sum(n) FILTER (counted), "
         "coalesce(sum(n) FILTER (counted AND NOT ok), 0), "
         "coalesce(sum(n) FILTER (counted AND ok AND lsoa_code = ''), 0), "

@@ -80,25 +80,23 @@ def _second_pass(con: duckdb.DuckDBPyConnection, files: Sequence[_Scanned],
                              f"AND h IS NOT NULL AND h <> {ODD_ROW} AND n > 1").fetchall()
     known = {"cf": [int(f) for f, _ in candidates], "ch": [int(h) for _, h in candidates]}
 
-    def scan(job: tuple[str, Sequence[_Scanned]]) -> list[tuple[Any, ...]]:
-        sql, part = job
+    def scan(job: tuple[bool, Sequence[_Scanned]]) -> list[tuple[Any, ...]]:
+        lean, part = job
         params = known | {
             "files": [str(s.check.read_path) for s in part], "f": [s.f for s in part],
             "before": [sum(rows[s.f] for s in part[:i]) for i in range(len(part))],
             "rows": [rows[s.f] for s in part]}
-        if sql is _SECOND_PASS:  # the lean query has no month to check
+        if not lean:  # the full query also checks months and may read back every ID
             params["months"] = [s.check.file.month for s in part]
             params["every"] = sorted(s.f for s in part if s.f in every_id)
         cursor = con.cursor()
         try:
-            return cursor.execute(sql, params).fetchall()
+            return cursor.execute(_REPEATS_PASS if lean else _SECOND_PASS, params).fetchall()
         finally:
             cursor.close()
 
-    lean = [s for s in files if s.f in repeats_only]
-    full = [s for s in files if s.f not in repeats_only]
-    jobs = ([(_SECOND_PASS, part) for part in _split(con, full)]
-            + [(_REPEATS_PASS, part) for part in _split(con, lean)])
+    jobs = [(lean, part) for lean in (False, True)
+            for part in _split(con, [s for s in files if (s.f in repeats_only) == lean])]
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         found = sorted((r for part in pool.map(scan, jobs) for r in part),
                        key=lambda r: (r[0], r[1]))
