@@ -334,6 +334,16 @@ def test_n_a_with_the_absolute_change_when_the_previous_year_was_zero(
     assert (text, note) == ("n/a", "7 more crimes; none in the previous 12 months")
 
 
+def test_a_change_of_one_counts_one_crime(vehicle: Assessment) -> None:
+    """"1 fewer crime", not "1 fewer crimes" (seen on a demo page's 12-month change)."""
+    a = dataclasses.replace(vehicle, change_12m=-1.0, change_12m_pct=-0.3)
+    assert _cells(performance_table(a))[ROW_COMPARISON][1].startswith("1 fewer crime")
+    assert "crimes" not in _cells(performance_table(a))[ROW_COMPARISON][1]
+    a = dataclasses.replace(vehicle, change_12m=1.0, change_12m_pct=None)
+    assert _cells(performance_table(a))[ROW_COMPARISON] == (
+        "n/a", "1 more crime; none in the previous 12 months")
+
+
 # ----------------------------------------------------------------------------- escaping
 
 

@@ -54,6 +54,7 @@ from cdrp_lib.stats.units import (
     RATE_DECIMALS,
     fmt_level,
     is_rate,
+    noun_for,
     period_short,
     unit_words,
 )
@@ -201,7 +202,10 @@ def _legend_level(a: PublicAssessment, x: float | None) -> str:
 def _level_with_noun(a: PublicAssessment, x: float | None) -> str:
     if is_rate(a.unit):
         return fmt_level(a.unit, x, a.count_noun)
-    return _level(a, x) if _is_rate(a) else f"{_level(a, x)} {a.count_noun}"
+    if _is_rate(a):
+        return _level(a, x)
+    shown = _level(a, x)
+    return f"{shown} {noun_for(shown, a.count_noun)}"
 
 
 def _position_words(a: PublicAssessment) -> str:

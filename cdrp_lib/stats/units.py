@@ -40,6 +40,7 @@ __all__ = [
     "Unit",
     "fmt_level",
     "is_rate",
+    "noun_for",
     "period_label",
     "period_short",
     "pro_rata_allowance",
@@ -155,7 +156,13 @@ def fmt_level(unit: str, x: Number | None, noun: str = "") -> str:
     shown = fmt_number(x)
     if not noun:
         return shown
-    return f"{shown} {singular(noun) if shown == '1' else noun}"
+    return f"{shown} {noun_for(shown, noun)}"
+
+
+def noun_for(shown: str, noun: str) -> str:
+    """The noun after a number as printed: ``crime`` after ``1``, else ``crimes``
+    (``1 fewer crime``, ``7 more crimes``)."""
+    return singular(noun) if shown == "1" else noun
 
 
 def singular(noun: str) -> str:

@@ -15,7 +15,7 @@ from cdrp_lib.stats.rounding import (
     fmt_signed_pct,
     round_half_up_int,
 )
-from cdrp_lib.stats.units import fmt_level, is_rate
+from cdrp_lib.stats.units import fmt_level, is_rate, noun_for
 from cdrp_lib.tables.base import (
     DECIMALS_PEER_RATE,
     DECIMALS_PERCENT,
@@ -104,10 +104,10 @@ def _comparison_cell(a: PublicAssessment) -> Cell:
         return _numeric(Cell(fmt_signed_pct(a.change_12m_pct, DECIMALS_PERCENT), note))
     size = fmt_number(abs(a.change_12m))
     word = "fewer" if a.change_12m < 0 else "more"
+    change = f"{size} {word} {noun_for(size, a.count_noun)}"
     if a.change_12m_pct is None:
-        return _numeric(Cell("n/a", f"{size} {word} {a.count_noun}; none in the previous "
-                                    "12 months"))
-    note = f"{size} {word} {a.count_noun}" if round_half_up_int(a.change_12m) else ""
+        return _numeric(Cell("n/a", f"{change}; none in the previous 12 months"))
+    note = change if round_half_up_int(a.change_12m) else ""
     extra = _significance_note(a)
     note = "; ".join(x for x in (note, extra) if x)
     return _numeric(Cell(fmt_signed_pct(a.change_12m_pct, DECIMALS_PERCENT), note))
